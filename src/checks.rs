@@ -1,0 +1,175 @@
+//! The checks: the fixed kinds of finding, with stable codes, names, default levels and docs.
+//! One table lists them all; tests prove the codes are unique and documented.
+
+use serde::Serialize;
+
+/// Severity of a finding, ordered from least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Inventory only: in JSON output, not in SARIF or text.
+    None,
+    Note,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::None => "none",
+            Level::Note => "note",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Code {
+    MG100,
+    MG101,
+    MG102,
+    MG103,
+}
+
+pub struct Check {
+    pub code: Code,
+    pub name: &'static str,
+    pub default_level: Level,
+    pub short: &'static str,
+    pub full: &'static str,
+    pub doc: &'static str,
+    /// GitHub code scanning `security-severity` (0.0–10.0, as a string).
+    pub security_severity: &'static str,
+    /// SARIF `precision`.
+    pub precision: &'static str,
+    pub tags: &'static [&'static str],
+}
+
+pub const CHECKS: &[Check] = &[
+    Check {
+        code: Code::MG100,
+        name: "model-inventory",
+        default_level: Level::None,
+        short: "Model reference (inventory)",
+        full: "A model, model API or hub reference that resolves to the rules database and that no other check flags.",
+        doc: include_str!("../docs/checks/MG100.md"),
+        security_severity: "0.0",
+        precision: "high",
+        tags: &["supply-chain", "ai-model", "inventory"],
+    },
+    Check {
+        code: Code::MG101,
+        name: "restricted-entity",
+        default_level: Level::Error,
+        short: "Model or provider of a restricted entity",
+        full: "The developer or operator of this model, endpoint or hub is named on a restriction list the policy enforces (default: every trade-restriction list in the database, such as the US Entity List).",
+        doc: include_str!("../docs/checks/MG101.md"),
+        security_severity: "8.5",
+        precision: "high",
+        tags: &[
+            "security",
+            "supply-chain",
+            "ai-model",
+            "compliance",
+            "export-control",
+        ],
+    },
+    Check {
+        code: Code::MG102,
+        name: "restricted-jurisdiction-endpoint",
+        default_level: Level::Error,
+        short: "Endpoint, hub or mirror in a flagged jurisdiction",
+        full: "An API endpoint, model hub or mirror operated in a flagged jurisdiction (default: CN): prompts and data go there, or weights come from there.",
+        doc: include_str!("../docs/checks/MG102.md"),
+        security_severity: "7.5",
+        precision: "high",
+        tags: &["security", "supply-chain", "ai-model", "data-residency"],
+    },
+    Check {
+        code: Code::MG103,
+        name: "origin-of-concern",
+        default_level: Level::Warning,
+        short: "Model or provider developed in a flagged jurisdiction",
+        full: "A model or provider developed in a flagged jurisdiction (default: CN), used through another host or self-hosted.",
+        doc: include_str!("../docs/checks/MG103.md"),
+        security_severity: "5.0",
+        precision: "high",
+        tags: &["supply-chain", "ai-model", "provenance"],
+    },
+];
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::MG100 => "MG100",
+            Code::MG101 => "MG101",
+            Code::MG102 => "MG102",
+            Code::MG103 => "MG103",
+        }
+    }
+
+    pub fn check(self) -> &'static Check {
+        CHECKS
+            .iter()
+            .find(|c| c.code == self)
+            .expect("every code is in CHECKS")
+    }
+
+    /// Index of the check in [`CHECKS`] (SARIF `ruleIndex`).
+    pub fn index(self) -> usize {
+        CHECKS.iter().position(|c| c.code == self).unwrap_or(0)
+    }
+}
+
+/// Finds a check by code (`MG101`, case-insensitive) or name (`restricted-entity`).
+pub fn find(query: &str) -> Option<&'static Check> {
+    CHECKS
+        .iter()
+        .find(|c| c.code.as_str().eq_ignore_ascii_case(query) || c.name == query)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_unique_documented_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for (i, c) in CHECKS.iter().enumerate() {
+            assert!(
+                seen.insert(c.code.as_str()),
+                "duplicate {}",
+                c.code.as_str()
+            );
+            assert!(seen.insert(c.name), "duplicate {}", c.name);
+            assert_eq!(c.code.index(), i);
+            assert!(
+                c.doc
+                    .starts_with(&format!("# {} {}", c.code.as_str(), c.name))
+            );
+            for section in [
+                "## What it detects",
+                "## Why it matters",
+                "## Example",
+                "## How to resolve",
+                "## Configuration",
+                "## References",
+            ] {
+                assert!(
+                    c.doc.contains(section),
+                    "{} lacks {section}",
+                    c.code.as_str()
+                );
+            }
+            assert!(c.security_severity.parse::<f64>().is_ok());
+            assert_eq!(find(c.code.as_str()).map(|x| x.code), Some(c.code));
+            assert_eq!(
+                find(&c.code.as_str().to_lowercase()).map(|x| x.code),
+                Some(c.code)
+            );
+            assert_eq!(find(c.name).map(|x| x.code), Some(c.code));
+        }
+    }
+}

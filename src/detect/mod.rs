@@ -1,0 +1,117 @@
+//! Detection: turn one classified file into raw references. No policy here: a reference says what
+//! was seen, where, which database entries it matched and how sure the match is.
+
+pub mod text;
+
+use serde::Serialize;
+
+/// What kind of identifier a reference is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RefKind {
+    /// A hub repository id (`Qwen/Qwen2.5-7B-Instruct`), bare or in a hub URL.
+    HubRepo,
+    /// A third party's repository whose name carries a family (`bartowski/Qwen2.5-7B-GGUF`).
+    Derivative,
+    /// An id on a router (`z-ai/glm-4.6` on OpenRouter) or behind a routing prefix
+    /// (`deepseek/deepseek-reasoner` in LiteLLM).
+    RouterModel,
+    /// A provider-native API model name (`deepseek-chat`).
+    ApiModel,
+    /// A cloud platform's model id (`deepseek.r1-v1:0` on AWS Bedrock).
+    CloudModel,
+    /// An Ollama tag (`qwen2.5:14b`).
+    OllamaTag,
+    /// An API endpoint host (`api.deepseek.com`).
+    Endpoint,
+    /// A hub or hub mirror host (`hf-mirror.com`).
+    Hub,
+    /// An environment variable that names a provider.
+    EnvVar,
+    /// A framework class that names a provider.
+    SdkClass,
+}
+
+impl RefKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefKind::HubRepo => "hub-repo",
+            RefKind::Derivative => "derivative",
+            RefKind::RouterModel => "router-model",
+            RefKind::ApiModel => "api-model",
+            RefKind::CloudModel => "cloud-model",
+            RefKind::OllamaTag => "ollama-tag",
+            RefKind::Endpoint => "endpoint",
+            RefKind::Hub => "hub",
+            RefKind::EnvVar => "env-var",
+            RefKind::SdkClass => "sdk-class",
+        }
+    }
+
+    /// True for kinds that name a model (as opposed to a provider or host).
+    pub fn names_model(self) -> bool {
+        matches!(
+            self,
+            RefKind::HubRepo
+                | RefKind::Derivative
+                | RefKind::RouterModel
+                | RefKind::ApiModel
+                | RefKind::CloudModel
+                | RefKind::OllamaTag
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// What an identifier matched in the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub kind: RefKind,
+    /// The identifier as it should be reported (e.g. `Qwen/Qwen2.5-7B-Instruct`, `api.deepseek.com`).
+    pub identifier: String,
+    /// Developer organisation id.
+    pub org: Option<String>,
+    pub family: Option<String>,
+    /// Host id that serves the model or is the endpoint.
+    pub host: Option<String>,
+    /// How it is reached, when a router prefix says so (e.g. "LiteLLM route `deepseek/`").
+    pub via: Option<String>,
+    pub confidence: Confidence,
+    /// Database entries that decided the match, as `kind:id` keys.
+    pub rules: Vec<String>,
+}
+
+/// A hit at a place in a file.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    pub hit: Hit,
+    /// Repository-relative path with `/` separators.
+    pub path: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column in Unicode code points.
+    pub column: u32,
+    /// 1-based end column (exclusive), in code points.
+    pub end_column: u32,
+    /// The matched text exactly as it appears in the file.
+    pub text: String,
+    /// The file is prose (Markdown and similar): a mention, not usage.
+    pub prose: bool,
+}

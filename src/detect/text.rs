@@ -1,0 +1,670 @@
+//! Text detection in one pass per file.
+//!
+//! An Aho-Corasick automaton over literal anchors taken from the database (namespace names, host
+//! domains, family keywords, env var prefixes, ...) finds candidate positions. Each candidate is
+//! widened to the identifier token around it (ASCII letters, digits and `._-/:@~`), and the token
+//! as a whole is confirmed against the database: identifier shapes must match the entire token, so
+//! `minimax(`, `glm_fit`, `Kimi` or `ababcabab` never match `MiniMax-M2`, `glm-4`, `kimi-k2` or
+//! `abab6.5s-chat`. Non-ASCII bytes end a token, so Chinese text costs nothing extra.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+use regex::{Regex, RegexSet};
+
+use super::{Confidence, Hit, RefKind, Reference};
+use crate::rules::{Database, HostKind, Problem};
+
+/// Tokens longer than this are not identifiers (minified code, base64 blobs).
+const MAX_TOKEN: usize = 300;
+
+fn is_tok(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/' | b':' | b'@' | b'~')
+}
+
+fn is_edge_punct(b: u8) -> bool {
+    matches!(b, b'.' | b'-' | b'/' | b':' | b'@' | b'~' | b'_')
+}
+
+struct NsRule {
+    index: usize,
+    names: Option<Regex>,
+}
+
+struct PatternRule {
+    index: usize,
+    after: Option<Regex>,
+}
+
+/// The compiled detector. Build once per run; it is `Sync` and shared by all worker threads.
+pub struct TextDetector {
+    db: std::sync::Arc<Database>,
+    anchors: AhoCorasick,
+    set: RegexSet,
+    set_rules: Vec<PatternRule>,
+    namespaces: HashMap<String, Vec<NsRule>>,
+    hosts_exact: HashMap<String, usize>,
+    hosts_suffix: Vec<(String, usize)>,
+    routes: HashMap<String, usize>,
+    derivatives: Vec<(usize, Regex)>,
+    /// org id -> families with a derivative regex (index into `derivatives`).
+    org_derivatives: HashMap<String, Vec<usize>>,
+}
+
+fn full(re: &str) -> String {
+    format!("^(?:{re})$")
+}
+
+impl TextDetector {
+    pub fn new(db: std::sync::Arc<Database>) -> Result<TextDetector, String> {
+        let mut anchors: Vec<String> = Vec::new();
+        let mut set_src = Vec::new();
+        let mut set_rules = Vec::new();
+        for (i, p) in db.patterns.iter().enumerate() {
+            if p.withdrawn {
+                continue;
+            }
+            let re = match (&p.regex, &p.literal) {
+                (Some(r), _) => r.clone(),
+                (None, Some(l)) => regex::escape(l),
+                (None, None) => continue,
+            };
+            set_src.push(full(&re));
+            let after = match &p.after {
+                Some(a) => Some(Regex::new(a).map_err(|e| format!("pattern {}: {e}", p.id))?),
+                None => None,
+            };
+            set_rules.push(PatternRule { index: i, after });
+            if !p.anchors.is_empty() {
+                anchors.extend(p.anchors.iter().cloned());
+            } else if let Some(l) = &p.literal {
+                anchors.push(l.clone());
+            } else if let Some(f) = p.family.as_deref().and_then(|f| db.family(f)) {
+                anchors.extend(f.keywords.iter().cloned());
+            }
+        }
+        let set = RegexSet::new(&set_src).map_err(|e| e.to_string())?;
+
+        let mut namespaces: HashMap<String, Vec<NsRule>> = HashMap::new();
+        for (i, n) in db.namespaces.iter().enumerate() {
+            let names = match &n.names {
+                Some(r) => {
+                    Some(Regex::new(&full(r)).map_err(|e| format!("namespace {}: {e}", n.name))?)
+                }
+                None => None,
+            };
+            namespaces
+                .entry(n.name.to_ascii_lowercase())
+                .or_default()
+                .push(NsRule { index: i, names });
+            anchors.push(format!("{}/", n.name));
+        }
+
+        let mut hosts_exact = HashMap::new();
+        let mut hosts_suffix = Vec::new();
+        for (i, h) in db.hosts.iter().enumerate() {
+            for d in &h.domains {
+                hosts_exact.insert(d.clone(), i);
+                if h.subdomains {
+                    hosts_suffix.push((format!(".{d}"), i));
+                }
+                anchors.push(d.clone());
+            }
+        }
+        let mut routes = HashMap::new();
+        for (i, r) in db.routes.iter().enumerate() {
+            routes.insert(r.prefix.to_ascii_lowercase(), i);
+            anchors.push(format!("{}/", r.prefix));
+        }
+        let mut derivatives = Vec::new();
+        let mut org_derivatives: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, f) in db.families.iter().enumerate() {
+            if let Some(d) = &f.derivative {
+                let re = Regex::new(d).map_err(|e| format!("family {}: {e}", f.id))?;
+                org_derivatives
+                    .entry(f.org.clone())
+                    .or_default()
+                    .push(derivatives.len());
+                derivatives.push((i, re));
+                anchors.extend(f.keywords.iter().cloned());
+            }
+        }
+        anchors.sort();
+        anchors.dedup();
+        let anchors = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&anchors)
+            .map_err(|e| e.to_string())?;
+        Ok(TextDetector {
+            db,
+            anchors,
+            set,
+            set_rules,
+            namespaces,
+            hosts_exact,
+            hosts_suffix,
+            routes,
+            derivatives,
+            org_derivatives,
+        })
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    /// Finds every reference in `buf` (the whole file). `path` is only copied into the results.
+    pub fn scan(&self, buf: &[u8], path: &str, prose: bool, out: &mut Vec<Reference>) {
+        let mut at = 0usize;
+        let mut line_pos = 0usize;
+        let mut line_no = 1u32;
+        while at < buf.len() {
+            let Some(m) = self.anchors.find(Input::new(buf).span(at..buf.len())) else {
+                break;
+            };
+            let mut s = m.start();
+            while s > 0 && is_tok(buf[s - 1]) && m.start() - s <= MAX_TOKEN {
+                s -= 1;
+            }
+            let mut e = m.end();
+            while e < buf.len() && is_tok(buf[e]) {
+                e += 1;
+            }
+            at = e.max(m.end());
+            if e - s > MAX_TOKEN || (s > 0 && is_tok(buf[s - 1])) {
+                continue;
+            }
+            // `\n` and `\t` escapes inside JSON strings (notebooks) are not part of a token.
+            if s >= 1 && buf[s - 1] == b'\\' && matches!(buf[s], b'n' | b't' | b'r') {
+                s += 1;
+            }
+            while s < e && is_edge_punct(buf[s]) {
+                s += 1;
+            }
+            while e > s && is_edge_punct(buf[e - 1]) {
+                e -= 1;
+            }
+            if s >= e {
+                continue;
+            }
+            // Tokens are ASCII by construction.
+            let token = std::str::from_utf8(&buf[s..e]).unwrap_or("");
+            let line_start = memchr::memrchr(b'\n', &buf[..s]).map_or(0, |i| i + 1);
+            let prefix = String::from_utf8_lossy(&buf[line_start..s]);
+            let Some(hit) = self.resolve_token(token, &prefix) else {
+                continue;
+            };
+            line_no += memchr::memchr_iter(b'\n', &buf[line_pos..line_start]).count() as u32;
+            line_pos = line_start;
+            let column = prefix.chars().count() as u32 + 1;
+            out.push(Reference {
+                hit,
+                path: path.to_string(),
+                line: line_no,
+                column,
+                end_column: column + (e - s) as u32,
+                text: token.to_string(),
+                prose,
+            });
+        }
+    }
+
+    /// Decides what one token is, if anything. `prefix` is the text before it on its line.
+    pub fn resolve_token(&self, token: &str, prefix: &str) -> Option<Hit> {
+        if let Some(i) = token.find("://") {
+            return self.resolve_url(&token[i + 3..]);
+        }
+        if let Some(h) = self.match_pattern(token, prefix) {
+            return Some(h);
+        }
+        if let Some(rest) = token.strip_prefix("arn:") {
+            let tail = rest.rsplit('/').next().unwrap_or("");
+            return self.match_pattern(tail, "");
+        }
+        if token.contains('/') {
+            let first = token.split('/').next().unwrap_or("");
+            if first.contains('.') && looks_like_domain(first) {
+                return self.resolve_url(token);
+            }
+            let segs: Vec<&str> = token.split('/').filter(|s| !s.is_empty()).collect();
+            return self.resolve_path(&segs, None);
+        }
+        if token.contains('.') {
+            return self.resolve_host_only(token);
+        }
+        None
+    }
+
+    fn match_pattern(&self, token: &str, prefix: &str) -> Option<Hit> {
+        let matches = self.set.matches(token);
+        if !matches.matched_any() {
+            return None;
+        }
+        for i in matches.iter() {
+            let rule = &self.set_rules[i];
+            if let Some(a) = &rule.after
+                && !a.is_match(prefix)
+            {
+                continue;
+            }
+            let p = &self.db.patterns[rule.index];
+            let kind = match p.kind {
+                crate::rules::PatternKind::ApiModel => RefKind::ApiModel,
+                crate::rules::PatternKind::CloudModel => RefKind::CloudModel,
+                crate::rules::PatternKind::OllamaTag => RefKind::OllamaTag,
+                crate::rules::PatternKind::EnvVar => RefKind::EnvVar,
+                crate::rules::PatternKind::SdkClass => RefKind::SdkClass,
+            };
+            let mut rules = vec![format!("pattern:{}", p.id)];
+            if let Some(f) = &p.family {
+                rules.push(format!("family:{f}"));
+            }
+            if let Some(h) = &p.host {
+                rules.push(format!("host:{h}"));
+            }
+            return Some(Hit {
+                kind,
+                identifier: token.to_string(),
+                org: Some(p.org.clone()),
+                family: p.family.clone(),
+                host: p.host.clone(),
+                via: None,
+                confidence: Confidence::High,
+                rules,
+            });
+        }
+        None
+    }
+
+    fn lookup_host(&self, host: &str) -> Option<usize> {
+        let host = host.to_ascii_lowercase();
+        if let Some(&i) = self.hosts_exact.get(&host) {
+            return Some(i);
+        }
+        self.hosts_suffix
+            .iter()
+            .find(|(suffix, _)| host.ends_with(suffix.as_str()))
+            .map(|&(_, i)| i)
+    }
+
+    fn host_hit(&self, index: usize, identifier: &str) -> Hit {
+        let h = &self.db.hosts[index];
+        Hit {
+            kind: match h.kind {
+                HostKind::Hub | HostKind::Mirror => RefKind::Hub,
+                _ => RefKind::Endpoint,
+            },
+            identifier: identifier.to_ascii_lowercase(),
+            org: None,
+            family: None,
+            host: Some(h.id.clone()),
+            via: None,
+            confidence: Confidence::High,
+            rules: vec![format!("host:{}", h.id)],
+        }
+    }
+
+    fn resolve_host_only(&self, token: &str) -> Option<Hit> {
+        let host = strip_userinfo_port(token);
+        if !looks_like_domain(host) {
+            return None;
+        }
+        self.lookup_host(host).map(|i| self.host_hit(i, host))
+    }
+
+    /// `rest` is what follows `scheme://`, or a token that starts with a domain.
+    fn resolve_url(&self, rest: &str) -> Option<Hit> {
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, ""),
+        };
+        let host = strip_userinfo_port(authority);
+        let index = self.lookup_host(host)?;
+        let h = &self.db.hosts[index];
+        let mut hit = self.host_hit(index, host);
+        if matches!(h.kind, HostKind::Hub | HostKind::Mirror) {
+            let mut segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+            if segs.first() == Some(&"api") {
+                segs.remove(0);
+            }
+            if segs.first() == Some(&"models") {
+                segs.remove(0);
+            }
+            let is_repo =
+                segs.len() >= 2 && !matches!(segs[0], "datasets" | "spaces" | "docs" | "blog");
+            if is_repo {
+                let hub_for_ns = if h.kind == HostKind::Mirror {
+                    "huggingface"
+                } else {
+                    h.id.as_str()
+                };
+                if let Some(mut model) = self.resolve_pair(segs[0], segs[1], Some(hub_for_ns)) {
+                    model.host = Some(h.id.clone());
+                    model.rules.push(format!("host:{}", h.id));
+                    return Some(model);
+                }
+                // An unknown repository on a known hub: inventory, not attributed to anyone.
+                hit.kind = RefKind::HubRepo;
+                hit.identifier = format!("{}/{}", segs[0], segs[1]);
+                hit.confidence = Confidence::Medium;
+            }
+        }
+        Some(hit)
+    }
+
+    /// Path-like tokens: routing prefixes, hub ids, derivatives.
+    fn resolve_path(&self, segs: &[&str], hub: Option<&str>) -> Option<Hit> {
+        if segs.len() >= 2
+            && let Some(&ri) = self.routes.get(&segs[0].to_ascii_lowercase())
+        {
+            let route = &self.db.routes[ri];
+            let rest = segs[1..].join("/");
+            let inner = if segs.len() == 2 {
+                self.match_pattern(&rest, "")
+            } else {
+                None
+            }
+            .or_else(|| {
+                if segs.len() > 2 {
+                    self.resolve_path(&segs[1..], None)
+                } else {
+                    None
+                }
+            });
+            if let Some(mut h) = inner
+                && h.kind.names_model()
+            {
+                // The route decides where the request goes unless the inner id names a
+                // router itself (openrouter/z-ai/glm-4.6).
+                if h.kind != RefKind::RouterModel || route.host != "openrouter" {
+                    h.host = Some(route.host.clone());
+                }
+                h.kind = RefKind::RouterModel;
+                h.identifier = segs.join("/");
+                h.via = Some(format!("{} route `{}/`", route.tool, route.prefix));
+                h.rules.push(format!("route:{}", route.prefix));
+                h.rules.push(format!("host:{}", route.host));
+                return Some(h);
+            }
+        }
+        for w in segs.windows(2) {
+            if let Some(h) = self.resolve_pair(w[0], w[1], hub) {
+                return Some(h);
+            }
+        }
+        None
+    }
+
+    /// A `namespace/name` pair: a known namespace, else a third party's derivative.
+    fn resolve_pair(&self, ns: &str, name: &str, hub: Option<&str>) -> Option<Hit> {
+        if let Some(rules) = self.namespaces.get(&ns.to_ascii_lowercase()) {
+            let mut best: Option<(u8, &NsRule)> = None;
+            for r in rules {
+                let n = &self.db.namespaces[r.index];
+                if let Some(hb) = hub
+                    && n.host != hb
+                {
+                    continue;
+                }
+                if let Some(re) = &r.names
+                    && !re.is_match(name)
+                {
+                    continue;
+                }
+                let score = u8::from(n.name != ns);
+                if best.is_none_or(|(b, _)| score < b) {
+                    best = Some((score, r));
+                }
+            }
+            if let Some((_, r)) = best {
+                let n = &self.db.namespaces[r.index];
+                let host = self.db.host(&n.host);
+                let family = self
+                    .org_derivatives
+                    .get(&n.org)
+                    .and_then(|ds| {
+                        ds.iter()
+                            .map(|&d| &self.derivatives[d])
+                            .find(|(_, re)| re.is_match(name))
+                            .map(|(fi, _)| self.db.families[*fi].id.clone())
+                    })
+                    .or_else(|| n.family.clone());
+                let mut rules = vec![format!("namespace:{}@{}", n.name, n.host)];
+                if let Some(f) = &family {
+                    rules.push(format!("family:{f}"));
+                }
+                let router = host.is_some_and(|h| h.kind == HostKind::Router);
+                return Some(Hit {
+                    kind: if router {
+                        RefKind::RouterModel
+                    } else {
+                        RefKind::HubRepo
+                    },
+                    identifier: format!("{ns}/{name}"),
+                    org: Some(n.org.clone()),
+                    family,
+                    host: Some(n.host.clone()),
+                    via: None,
+                    confidence: Confidence::High,
+                    rules,
+                });
+            }
+        }
+        if !looks_like_hub_name(ns) || !looks_like_hub_name(name) {
+            return None;
+        }
+        for (fi, re) in &self.derivatives {
+            if re.is_match(name) {
+                let f = &self.db.families[*fi];
+                return Some(Hit {
+                    kind: RefKind::Derivative,
+                    identifier: format!("{ns}/{name}"),
+                    org: Some(f.org.clone()),
+                    family: Some(f.id.clone()),
+                    host: None,
+                    via: None,
+                    confidence: Confidence::Medium,
+                    rules: vec![format!("family:{}", f.id)],
+                });
+            }
+        }
+        None
+    }
+
+    /// Runs every example in the database through the detector: each `match` example must produce
+    /// a reference that involves its entry, each `no_match` example must produce none at all.
+    pub fn check_examples(&self) -> Vec<Problem> {
+        let db = &*self.db;
+        let mut out = Vec::new();
+        let mut check = |file_key: String, key: String, ex: &crate::rules::Examples| {
+            for m in &ex.must_match {
+                let mut refs = Vec::new();
+                self.scan(m.as_bytes(), "example", false, &mut refs);
+                if !refs.iter().any(|r| r.hit.rules.contains(&key)) {
+                    let got = refs
+                        .iter()
+                        .map(|r| r.hit.rules.join("+"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    out.push(Problem {
+                        file: db.file_of(&file_key).to_string(),
+                        message: format!(
+                            "{key}: example `{m}` does not match it (matched: {})",
+                            if got.is_empty() { "nothing" } else { &got }
+                        ),
+                    });
+                }
+            }
+            for m in &ex.no_match {
+                let mut refs = Vec::new();
+                self.scan(m.as_bytes(), "example", false, &mut refs);
+                if let Some(r) = refs.first() {
+                    out.push(Problem {
+                        file: db.file_of(&file_key).to_string(),
+                        message: format!(
+                            "{key}: must-not-match example `{m}` matches {}",
+                            r.hit.rules.join("+")
+                        ),
+                    });
+                }
+            }
+        };
+        for p in &db.patterns {
+            check(
+                format!("pattern:{}", p.id),
+                format!("pattern:{}", p.id),
+                &p.examples,
+            );
+        }
+        for f in &db.families {
+            check(
+                format!("family:{}", f.id),
+                format!("family:{}", f.id),
+                &f.examples,
+            );
+        }
+        for n in &db.namespaces {
+            check(
+                format!("org:{}", n.org),
+                format!("namespace:{}@{}", n.name, n.host),
+                &n.examples,
+            );
+        }
+        for h in &db.hosts {
+            check(
+                format!("host:{}", h.id),
+                format!("host:{}", h.id),
+                &h.examples,
+            );
+        }
+        for r in &db.routes {
+            check(
+                format!("host:{}", r.host),
+                format!("route:{}", r.prefix),
+                &r.examples,
+            );
+        }
+        out
+    }
+}
+
+fn strip_userinfo_port(authority: &str) -> &str {
+    let a = authority.rsplit('@').next().unwrap_or(authority);
+    match a.find(':') {
+        Some(i) => &a[..i],
+        None => a,
+    }
+}
+
+fn looks_like_domain(s: &str) -> bool {
+    let labels: Vec<&str> = s.split('.').collect();
+    labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
+}
+
+/// Hub namespaces and repository names: letters, digits, `-`, `_`, `.`; not a file name of code.
+fn looks_like_hub_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 96
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && !s.starts_with('.')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn det() -> TextDetector {
+        TextDetector::new(Arc::new(Database::embedded().unwrap())).unwrap()
+    }
+
+    fn find(text: &str) -> Vec<(String, RefKind, Option<String>, Option<String>)> {
+        let d = det();
+        let mut out = Vec::new();
+        d.scan(text.as_bytes(), "t", false, &mut out);
+        out.into_iter()
+            .map(|r| (r.hit.identifier, r.hit.kind, r.hit.org, r.hit.host))
+            .collect()
+    }
+
+    #[test]
+    fn hub_ids_and_derivatives() {
+        let r = find(r#"m = AutoModel.from_pretrained("Qwen/Qwen2.5-7B-Instruct")"#);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].0, "Qwen/Qwen2.5-7B-Instruct");
+        assert_eq!(r[0].1, RefKind::HubRepo);
+        assert_eq!(r[0].2.as_deref(), Some("alibaba"));
+        let r = find("repo: bartowski/Qwen2.5-7B-Instruct-GGUF");
+        assert_eq!(r[0].1, RefKind::Derivative);
+        assert_eq!(r[0].2.as_deref(), Some("alibaba"));
+    }
+
+    #[test]
+    fn routes_and_routers() {
+        let r = find(r#"model="deepseek/deepseek-reasoner""#);
+        assert_eq!(r[0].1, RefKind::RouterModel);
+        assert_eq!(r[0].3.as_deref(), Some("deepseek-api"));
+        let r = find(r#"model: "z-ai/glm-4.6""#);
+        assert_eq!(r[0].3.as_deref(), Some("openrouter"));
+        assert_eq!(r[0].2.as_deref(), Some("zhipu"));
+        let r = find("arn:aws:bedrock:us-west-2::foundation-model/deepseek.r1-v1:0");
+        assert_eq!(r[0].1, RefKind::CloudModel);
+        assert_eq!(r[0].3.as_deref(), Some("aws-bedrock"));
+    }
+
+    #[test]
+    fn hosts_with_subdomains_and_ports() {
+        let r = find("base_url=https://dashscope-intl.aliyuncs.com:443/compatible-mode/v1");
+        assert_eq!(r[0].3.as_deref(), Some("dashscope-intl"));
+        let r = find("url = 'https://cn-hongkong.dashscope.aliyuncs.com/api'");
+        assert_eq!(r[0].3.as_deref(), Some("dashscope-hk"));
+        let r = find("HF_ENDPOINT=https://hf-mirror.com");
+        assert_eq!(r[0].3.as_deref(), Some("hf-mirror"));
+        assert!(find("email support@deepseek.com or visit notapi.deepseek.com.evil").is_empty());
+    }
+
+    #[test]
+    fn traps_are_silent() {
+        for t in [
+            "def minimax(board, depth):",
+            "fit <- glm(y ~ x, family = binomial)",
+            "glm_fit = sm.GLM(y, X)",
+            "spark = SparkSession.builder.getOrCreate()",
+            "author = \"Kimi Raikkonen\"",
+            "assert kmp_search(\"ababcabab\", \"abab\") == [0, 5]",
+            "# step-1: load the data",
+            "import deepseek from './providers/deepseek.js'",
+            "bge a0, a1, loop",
+            "yi qi zou ba",
+        ] {
+            assert!(find(t).is_empty(), "{t}: {:?}", find(t));
+        }
+    }
+
+    #[test]
+    fn notebook_escapes_and_columns() {
+        let d = det();
+        let mut out = Vec::new();
+        let text = "{\n \"source\": [\"x = 1\\nm = \\\"deepseek-chat\\\"\\n\"]\n}\n中文 deepseek-reasoner\n";
+        d.scan(text.as_bytes(), "n.ipynb", false, &mut out);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].text, "deepseek-chat");
+        assert_eq!(out[0].line, 2);
+        assert_eq!(out[1].line, 4);
+        assert_eq!(out[1].column, 4);
+    }
+
+    #[test]
+    fn database_examples_hold() {
+        let problems = det().check_examples();
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+}

@@ -1,0 +1,15 @@
+//! modelgate: find AI model references in a repository, resolve them against a sourced rules
+//! database, apply a policy and report.
+//!
+//! The pipeline is walk → classify → detect → resolve → policy → report, one module per stage;
+//! [`scan::run`] strings them together.
+
+pub mod checks;
+pub mod classify;
+pub mod detect;
+pub mod policy;
+pub mod report;
+pub mod resolve;
+pub mod rules;
+pub mod scan;
+pub mod walk;

@@ -1,0 +1,262 @@
+//! Policy: decide which check a resolved reference falls under, at which level, with which
+//! message, and give it a stable fingerprint.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::checks::{Code, Level};
+use crate::detect::{Confidence, RefKind, Reference};
+use crate::resolve::Resolved;
+
+/// Key under which fingerprints appear in SARIF `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "modelgate/v1";
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// ISO codes of jurisdictions that MG102 and MG103 flag.
+    pub flagged_jurisdictions: Vec<String>,
+    /// Restriction lists MG101 enforces; `None` means every trade-restriction list.
+    pub enforced_lists: Option<Vec<String>>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            flagged_jurisdictions: vec!["CN".into()],
+            enforced_lists: None,
+        }
+    }
+}
+
+/// One finding: a reference, what it resolved to, and the check it falls under.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub code: Code,
+    pub check: &'static str,
+    pub level: Level,
+    pub message: String,
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_column: u32,
+    pub kind: RefKind,
+    pub identifier: String,
+    /// The text as it appears in the file.
+    pub matched: String,
+    pub confidence: Confidence,
+    pub prose: bool,
+    pub via: Option<String>,
+    #[serde(flatten)]
+    pub resolved: Resolved,
+    /// Database entries that decided the match.
+    pub rules: Vec<String>,
+    pub fingerprint: String,
+}
+
+impl Finding {
+    /// Stable subject id used in fingerprints and sorting: the database ids involved.
+    pub fn subject(&self) -> String {
+        format!(
+            "{}|{}|{}",
+            self.resolved
+                .developer
+                .as_ref()
+                .map_or("", |o| o.id.as_str()),
+            self.resolved.family.as_ref().map_or("", |f| f.id.as_str()),
+            self.resolved.hosting.as_ref().map_or("", |h| h.id.as_str()),
+        )
+    }
+}
+
+fn flagged(policy: &Policy, j: &str) -> bool {
+    !j.is_empty()
+        && policy
+            .flagged_jurisdictions
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case(j))
+}
+
+fn with_country(name: &str, country: &str) -> String {
+    if country.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} ({country})")
+    }
+}
+
+/// Applies the policy to one resolved reference.
+pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Finding {
+    let hit = &r.hit;
+    let enforced = |list: &str, kind: &str| {
+        kind == "trade-restriction"
+            && policy
+                .enforced_lists
+                .as_ref()
+                .is_none_or(|l| l.iter().any(|x| x == list))
+    };
+    let restricted: Vec<_> = res
+        .listings
+        .iter()
+        .filter(|l| enforced(&l.list, l.list_kind))
+        .collect();
+    let host_flagged = res
+        .hosting
+        .as_ref()
+        .is_some_and(|h| flagged(policy, &h.jurisdiction));
+    let origin_flagged = res
+        .developer
+        .as_ref()
+        .is_some_and(|d| flagged(policy, &d.country))
+        || res
+            .hosting
+            .as_ref()
+            .and_then(|h| h.operator.as_ref())
+            .is_some_and(|o| flagged(policy, &o.country));
+
+    let code = if !restricted.is_empty() {
+        Code::MG101
+    } else if host_flagged {
+        Code::MG102
+    } else if origin_flagged {
+        Code::MG103
+    } else {
+        Code::MG100
+    };
+    let mut level = code.check().default_level;
+    if r.prose && level > Level::Note {
+        level = Level::Note;
+    }
+
+    // The message: what it is, who made it, where it is served, what lists it is on.
+    let id = &hit.identifier;
+    let dev = res
+        .developer
+        .as_ref()
+        .map(|d| with_country(&d.name, &d.country));
+    let fam = res.family.as_ref().map(|f| f.name.as_str());
+    let mut msg = match (hit.kind, dev.as_deref()) {
+        (RefKind::Derivative, Some(d)) => format!(
+            "`{id}` is a third-party repository whose name derives from {}, developed by {d}",
+            fam.unwrap_or("a model family")
+        ),
+        (RefKind::EnvVar, Some(d)) => format!("`{id}` configures the API of {d}"),
+        (RefKind::SdkClass, Some(d)) => format!("`{id}` is a framework integration for {d}"),
+        (k, Some(d)) if k.names_model() => match fam {
+            Some(f) => format!("`{id}` is {f}, developed by {d}"),
+            None => format!("`{id}` is a model of {d}"),
+        },
+        (_, Some(d)) => format!("`{id}` belongs to {d}"),
+        (_, None) => match &res.hosting {
+            Some(h) => {
+                let mut s = format!("`{id}` is {}", h.name);
+                if let Some(op) = &h.operator {
+                    s.push_str(&format!(
+                        ", operated by {}",
+                        with_country(&op.name, &op.country)
+                    ));
+                }
+                s
+            }
+            None => format!("`{id}`"),
+        },
+    };
+    if let Some(h) = &res.hosting {
+        let served = if h.jurisdiction.is_empty() {
+            h.name.clone()
+        } else {
+            format!("{} ({})", h.name, h.jurisdiction)
+        };
+        if hit.kind.names_model() {
+            match h.kind {
+                "hub" | "mirror" => msg.push_str(&format!("; weights on {served}")),
+                "local" => msg.push_str(&format!("; run locally with {}", h.name)),
+                _ => msg.push_str(&format!("; served by {served}")),
+            }
+            if let Some(v) = &hit.via {
+                msg.push_str(&format!(" via {v}"));
+            }
+        } else if (dev.is_some() || hit.kind == RefKind::Hub || hit.kind == RefKind::Endpoint)
+            && !h.jurisdiction.is_empty()
+            && !msg.contains(&format!("({})", h.jurisdiction))
+        {
+            msg.push_str(&format!(", serving from {}", h.jurisdiction));
+        }
+        if code == Code::MG102 {
+            if matches!(h.kind, "hub" | "mirror") {
+                msg.push_str(&format!("; weights are downloaded from {}", h.jurisdiction));
+            } else {
+                msg.push_str(&format!(
+                    "; prompts and data are sent to {}",
+                    h.jurisdiction
+                ));
+            }
+        }
+    }
+    for l in &restricted {
+        msg.push_str(&format!(
+            "; {} is on the {} since {} ({})",
+            l.org_name, l.list_name, l.effective, l.citation
+        ));
+    }
+    if hit.confidence < Confidence::High {
+        msg.push_str(&format!(" [{} confidence]", hit.confidence.as_str()));
+    }
+    if r.prose {
+        msg.push_str(" (mentioned in documentation)");
+    }
+
+    Finding {
+        code,
+        check: code.check().name,
+        level,
+        message: msg,
+        path: r.path.clone(),
+        line: r.line,
+        column: r.column,
+        end_column: r.end_column,
+        kind: hit.kind,
+        identifier: hit.identifier.clone(),
+        matched: r.text.clone(),
+        confidence: hit.confidence,
+        prose: r.prose,
+        via: hit.via.clone(),
+        resolved: res,
+        rules: hit.rules.clone(),
+        fingerprint: String::new(),
+    }
+}
+
+/// Sorts findings deterministically and assigns fingerprints. A fingerprint hashes the check, the
+/// subject, the path, the normalised identifier and the occurrence index of that identifier in
+/// the file, never a line number, so it survives unrelated edits.
+pub fn finalize(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (&a.path, a.line, a.column, a.code, &a.identifier).cmp(&(
+            &b.path,
+            b.line,
+            b.column,
+            b.code,
+            &b.identifier,
+        ))
+    });
+    let mut seen: std::collections::HashMap<(String, Code, String, String), u32> =
+        std::collections::HashMap::new();
+    for f in findings.iter_mut() {
+        let norm = f.identifier.to_ascii_lowercase();
+        let key = (f.path.clone(), f.code, f.subject(), norm.clone());
+        let n = seen.entry(key).or_insert(0);
+        let mut h = Sha256::new();
+        for part in [
+            f.code.as_str(),
+            &f.subject(),
+            &f.path,
+            &norm,
+            &n.to_string(),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0u8]);
+        }
+        *n += 1;
+        f.fingerprint = format!("v1:{}", &crate::rules::hex(&h.finalize())[..32]);
+    }
+}

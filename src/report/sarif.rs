@@ -1,0 +1,227 @@
+//! SARIF 2.1.0 output for GitHub code scanning, built with serde-sarif: one rule per check, one
+//! location per result with a `%SRCROOT%`-relative URI, fingerprints without line numbers,
+//! notifications in the invocation.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde_json::{Value, json};
+use serde_sarif::sarif::{
+    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result,
+    ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
+};
+
+use super::{INFORMATION_URI, Report};
+use crate::checks::{CHECKS, Level};
+use crate::policy::FINGERPRINT_KEY;
+
+pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+fn props(map: BTreeMap<String, Value>, tags: Option<Vec<String>>) -> PropertyBag {
+    let mut p = PropertyBag::builder().additional_properties(map).build();
+    p.tags = tags;
+    p
+}
+
+fn level_str(l: Level) -> &'static str {
+    match l {
+        Level::Error => "error",
+        Level::Warning => "warning",
+        Level::Note => "note",
+        Level::None => "none",
+    }
+}
+
+/// Encodes a relative path as a URI reference (RFC 3986): `/` kept, unsafe bytes escaped.
+fn uri(path: &str) -> String {
+    let mut s = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
+            s.push(b as char);
+        } else {
+            s.push_str(&format!("%{b:02X}"));
+        }
+    }
+    s
+}
+
+pub fn build(report: &Report) -> Sarif {
+    let rules: Vec<ReportingDescriptor> = CHECKS
+        .iter()
+        .map(|c| {
+            let mut p = BTreeMap::new();
+            p.insert("security-severity".into(), json!(c.security_severity));
+            p.insert("precision".into(), json!(c.precision));
+            p.insert(
+                "problem.severity".into(),
+                json!(match c.default_level {
+                    Level::Error => "error",
+                    Level::Warning => "warning",
+                    _ => "recommendation",
+                }),
+            );
+            ReportingDescriptor::builder()
+                .id(c.code.as_str())
+                .name(c.name)
+                .short_description(MultiformatMessageString::builder().text(c.short).build())
+                .full_description(MultiformatMessageString::builder().text(c.full).build())
+                .help(
+                    MultiformatMessageString::builder()
+                        .text(c.doc)
+                        .markdown(c.doc)
+                        .build(),
+                )
+                .default_configuration(
+                    ReportingConfiguration::builder()
+                        .level(json!(level_str(c.default_level)))
+                        .enabled(c.default_level > Level::None)
+                        .build(),
+                )
+                .properties(props(
+                    p,
+                    Some(c.tags.iter().map(|t| t.to_string()).collect()),
+                ))
+                .build()
+        })
+        .collect();
+
+    let results: Vec<Result> =
+        report
+            .visible()
+            .map(|f| {
+                let region = Region::builder()
+                    .start_line(f.line as i64)
+                    .start_column(f.column as i64)
+                    .end_column(f.end_column as i64)
+                    .build();
+                let loc = Location::builder()
+                    .physical_location(
+                        PhysicalLocation::builder()
+                            .artifact_location(
+                                ArtifactLocation::builder()
+                                    .uri(uri(&f.path))
+                                    .uri_base_id("%SRCROOT%")
+                                    .build(),
+                            )
+                            .region(region)
+                            .build(),
+                    )
+                    .build();
+                let mut fp = BTreeMap::new();
+                fp.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
+                let mut p = BTreeMap::new();
+                p.insert("kind".into(), json!(f.kind.as_str()));
+                p.insert("identifier".into(), json!(f.identifier));
+                p.insert("confidence".into(), json!(f.confidence.as_str()));
+                if let Some(d) = &f.resolved.developer {
+                    p.insert("organization".into(), json!(d.name));
+                    p.insert("organizationId".into(), json!(d.id));
+                    p.insert("country".into(), json!(d.country));
+                }
+                if let Some(fam) = &f.resolved.family {
+                    p.insert("family".into(), json!(fam.name));
+                }
+                if let Some(h) = &f.resolved.hosting {
+                    p.insert("hosting".into(), json!({
+                    "id": h.id, "name": h.name, "kind": h.kind, "jurisdiction": h.jurisdiction,
+                    "operator": h.operator.as_ref().map(|o| &o.name),
+                }));
+                }
+                if let Some(v) = &f.via {
+                    p.insert("via".into(), json!(v));
+                }
+                if !f.resolved.listings.is_empty() {
+                    p.insert(
+                        "listings".into(),
+                        json!(f.resolved.listings.iter().map(|l| json!({
+                    "list": l.list_name, "entity": l.entities.first(), "organization": l.org_name,
+                    "effective": l.effective, "citation": l.citation,
+                })).collect::<Vec<_>>()),
+                    );
+                }
+                if f.prose {
+                    p.insert("prose".into(), json!(true));
+                }
+                p.insert("sources".into(), json!(f.resolved.sources));
+                let level = match f.level {
+                    Level::Error => ResultLevel::Error,
+                    Level::Warning => ResultLevel::Warning,
+                    Level::Note => ResultLevel::Note,
+                    Level::None => ResultLevel::None,
+                };
+                Result::builder()
+                    .rule_id(f.code.as_str())
+                    .rule_index(f.code.index() as i64)
+                    .level(level)
+                    .message(Message::builder().text(f.message.clone()).build())
+                    .locations(vec![loc])
+                    .partial_fingerprints(fp)
+                    .properties(props(p, None))
+                    .build()
+            })
+            .collect();
+
+    let notifications: Vec<Notification> = report
+        .notifications
+        .iter()
+        .map(|n| {
+            let mut b = Notification::builder()
+                .message(Message::builder().text(n.message.clone()).build())
+                .level(json!(n.level.as_str()))
+                .build();
+            if let Some(path) = &n.path {
+                b.locations = Some(vec![
+                    Location::builder()
+                        .physical_location(
+                            PhysicalLocation::builder()
+                                .artifact_location(
+                                    ArtifactLocation::builder()
+                                        .uri(uri(path))
+                                        .uri_base_id("%SRCROOT%")
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .build(),
+                ]);
+            }
+            b
+        })
+        .collect();
+
+    let mut driver_props = BTreeMap::new();
+    driver_props.insert(
+        "rulesDatabase".into(),
+        serde_json::to_value(&report.rules).unwrap_or(Value::Null),
+    );
+    let driver = ToolComponent::builder()
+        .name("modelgate")
+        .version(report.tool_version)
+        .semantic_version(report.tool_version)
+        .information_uri(INFORMATION_URI)
+        .rules(rules)
+        .properties(props(driver_props, None))
+        .build();
+    let invocation = Invocation::builder()
+        .execution_successful(true)
+        .tool_execution_notifications(notifications)
+        .build();
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .invocations(vec![invocation])
+        .automation_details(RunAutomationDetails::builder().id("modelgate/").build())
+        .column_kind(json!("unicodeCodePoints"))
+        .build();
+    Sarif::builder()
+        .schema(SCHEMA)
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build()
+}
+
+pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, &build(report))?;
+    w.write_all(b"\n")
+}

@@ -1,0 +1,86 @@
+//! Text output for people: findings grouped by file, a summary line with counts per level.
+
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use super::Report;
+use crate::checks::Level;
+
+fn style(level: Level) -> Style {
+    match level {
+        Level::Error => AnsiColor::Red.on_default().bold(),
+        Level::Warning => AnsiColor::Yellow.on_default().bold(),
+        Level::Note => AnsiColor::Cyan.on_default(),
+        Level::None => Style::new(),
+    }
+}
+
+pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> std::io::Result<()> {
+    let paint = |s: Style, t: &str| -> String {
+        if color {
+            format!("{}{t}{}", s.render(), s.render_reset())
+        } else {
+            t.to_string()
+        }
+    };
+    let bold = Style::new().bold();
+    let dim = Style::new().dimmed();
+    let mut current: Option<&str> = None;
+    for f in report.visible() {
+        if current != Some(f.path.as_str()) {
+            if current.is_some() {
+                writeln!(w)?;
+            }
+            writeln!(w, "{}", paint(bold, &f.path))?;
+            current = Some(&f.path);
+        }
+        writeln!(
+            w,
+            "  {}:{}  {} {} {}",
+            f.line,
+            f.column,
+            paint(style(f.level), &format!("{:<7}", f.level.as_str())),
+            paint(bold, f.code.as_str()),
+            paint(dim, f.check)
+        )?;
+        writeln!(w, "      {}", f.message)?;
+    }
+    if !report.notifications.is_empty() {
+        if current.is_some() {
+            writeln!(w)?;
+        }
+        for n in &report.notifications {
+            writeln!(
+                w,
+                "{}: {}{}",
+                paint(dim, n.level.as_str()),
+                n.path
+                    .as_deref()
+                    .map(|p| format!("{p}: "))
+                    .unwrap_or_default(),
+                n.message
+            )?;
+        }
+    }
+    let (e, wa, no, inv) = report.counts();
+    if current.is_some() || !report.notifications.is_empty() {
+        writeln!(w)?;
+    }
+    writeln!(
+        w,
+        "{} {}, {} {}, {} {} ({} inventory-only in JSON); {} files scanned, {} binary, {} skipped; rules {} ({})",
+        paint(style(Level::Error), &e.to_string()),
+        if e == 1 { "error" } else { "errors" },
+        paint(style(Level::Warning), &wa.to_string()),
+        if wa == 1 { "warning" } else { "warnings" },
+        paint(style(Level::Note), &no.to_string()),
+        if no == 1 { "note" } else { "notes" },
+        inv,
+        report.stats.files_scanned,
+        report.stats.binary_files,
+        report.stats.skipped,
+        report.rules.as_of,
+        report.rules.origin,
+    )
+}

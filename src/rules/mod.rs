@@ -1,0 +1,615 @@
+//! The rules database: organisations, model families, hosts, identifier shapes and restriction
+//! listings, read from TOML files. The embedded copy (see [`embedded`]) and a user's `--rules DIR`
+//! go through the same loader and the same validation.
+
+pub mod embedded;
+mod validate;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+pub use validate::{Problem, validate};
+
+/// Version of the on-disk format described in `rules/README.md`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Where a database was loaded from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Embedded,
+    Dir(PathBuf),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Embedded => f.write_str("embedded"),
+            Origin::Dir(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    pub schema_version: u32,
+    pub as_of: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub id: String,
+    pub citation: String,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// A restriction list (the US Entity List, ...).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct List {
+    pub id: String,
+    pub name: String,
+    pub authority: String,
+    /// `trade-restriction` lists can raise MG101; `informational` ones only annotate.
+    pub kind: ListKind,
+    #[serde(default)]
+    pub description: String,
+    pub sources: Vec<String>,
+    pub as_of: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ListKind {
+    TradeRestriction,
+    Informational,
+}
+
+/// One record of an organisation on a list.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Listing {
+    pub id: String,
+    pub list: String,
+    pub org: String,
+    /// Entity names as they appear on the list.
+    pub entities: Vec<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub effective: String,
+    /// Legal citation, e.g. "90 FR 4617".
+    pub citation: String,
+    #[serde(default)]
+    pub notes: String,
+    pub sources: Vec<String>,
+    pub as_of: String,
+    #[serde(default)]
+    pub withdrawn: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Org {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub legal_names: Vec<String>,
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// ISO 3166-1 alpha-2 country of the organisation.
+    pub country: String,
+    #[serde(default)]
+    pub notes: Vec<String>,
+    pub sources: Vec<String>,
+    pub as_of: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    #[serde(default, rename = "match")]
+    pub must_match: Vec<String>,
+    #[serde(default)]
+    pub no_match: Vec<String>,
+}
+
+/// A model family (Qwen, GLM, ...): the words that anchor a search for it and the shape of a
+/// repository name that derives from it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Family {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub org: String,
+    /// Case-insensitive literals; every identifier of the family contains one of them.
+    pub keywords: Vec<String>,
+    /// Regex searched in a repository name whose namespace is not the developer's: a re-upload
+    /// or fine-tune (`bartowski/Qwen2.5-7B-Instruct-GGUF`).
+    #[serde(default)]
+    pub derivative: Option<String>,
+    #[serde(default)]
+    pub examples: Examples,
+    pub sources: Vec<String>,
+    pub as_of: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostKind {
+    /// A developer's or reseller's model API.
+    Api,
+    /// A model hub (weights are downloaded from it).
+    Hub,
+    /// A mirror or proxy of a hub.
+    Mirror,
+    /// A router or aggregator that forwards to other providers.
+    Router,
+    /// A cloud platform serving models under its own ids.
+    Cloud,
+    /// A local runtime.
+    Local,
+}
+
+impl HostKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HostKind::Api => "api",
+            HostKind::Hub => "hub",
+            HostKind::Mirror => "mirror",
+            HostKind::Router => "router",
+            HostKind::Cloud => "cloud",
+            HostKind::Local => "local",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Host {
+    pub id: String,
+    pub name: String,
+    pub kind: HostKind,
+    /// Domain names (lower case). Empty for platforms known only by their id shapes.
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// Also match any subdomain of `domains`.
+    #[serde(default)]
+    pub subdomains: bool,
+    /// Organisation id of the operator, when it is in the database.
+    #[serde(default)]
+    pub operator: Option<String>,
+    /// ISO country code, or a descriptive value such as "INTL" when the serving location is not
+    /// documented; "local" for runtimes on the user's machine.
+    pub jurisdiction: String,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub examples: Examples,
+    pub sources: Vec<String>,
+    pub as_of: String,
+}
+
+/// A namespace on a hub or router: `Qwen` on Hugging Face, `z-ai` on OpenRouter.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Namespace {
+    pub name: String,
+    /// Host id of the hub or router the namespace lives on.
+    pub host: String,
+    #[serde(default)]
+    pub org: String,
+    #[serde(default)]
+    pub family: Option<String>,
+    /// Regex a repository name must fully match (for namespaces that also hold unrelated repos).
+    #[serde(default)]
+    pub names: Option<String>,
+    #[serde(default)]
+    pub examples: Examples,
+    pub sources: Vec<String>,
+    pub as_of: String,
+}
+
+/// A routing prefix (LiteLLM `deepseek/`, `dashscope/`): what follows it is a model id, served
+/// by `host`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    pub prefix: String,
+    pub host: String,
+    pub tool: String,
+    #[serde(default)]
+    pub examples: Examples,
+    pub sources: Vec<String>,
+    pub as_of: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PatternKind {
+    /// A provider-native API model name (`deepseek-chat`).
+    ApiModel,
+    /// An id on a cloud platform (`deepseek.r1-v1:0` on AWS Bedrock).
+    CloudModel,
+    /// An Ollama library tag (`qwen2.5:14b`).
+    OllamaTag,
+    /// An environment variable that names a provider (`DASHSCOPE_API_KEY`).
+    EnvVar,
+    /// A framework class that names a provider (`ChatTongyi`).
+    SdkClass,
+}
+
+impl PatternKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PatternKind::ApiModel => "api-model",
+            PatternKind::CloudModel => "cloud-model",
+            PatternKind::OllamaTag => "ollama-tag",
+            PatternKind::EnvVar => "env-var",
+            PatternKind::SdkClass => "sdk-class",
+        }
+    }
+}
+
+/// An identifier shape: a regex (or literal) that must match a whole token.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pattern {
+    pub id: String,
+    pub kind: PatternKind,
+    #[serde(default)]
+    pub org: String,
+    #[serde(default)]
+    pub family: Option<String>,
+    #[serde(default)]
+    pub regex: Option<String>,
+    #[serde(default)]
+    pub literal: Option<String>,
+    /// Host id that serves what this pattern names (a cloud platform, a local runtime).
+    #[serde(default)]
+    pub host: Option<String>,
+    /// Regex that the text before the token on its line must match (it is anchored at the end),
+    /// for shapes that are only identifiers in a context (`ollama pull deepseek-r1`).
+    #[serde(default)]
+    pub after: Option<String>,
+    /// Case-insensitive literals that every match contains. Defaults to the literal, or to the
+    /// family's keywords.
+    #[serde(default)]
+    pub anchors: Vec<String>,
+    #[serde(default)]
+    pub examples: Examples,
+    pub sources: Vec<String>,
+    pub as_of: String,
+    #[serde(default)]
+    pub withdrawn: bool,
+}
+
+/// An organisation file: `rules/orgs/<id>.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrgFile {
+    org: Org,
+    #[serde(default)]
+    family: Vec<Family>,
+    #[serde(default)]
+    namespace: Vec<Namespace>,
+    #[serde(default)]
+    host: Vec<Host>,
+    #[serde(default)]
+    route: Vec<Route>,
+    #[serde(default)]
+    pattern: Vec<Pattern>,
+}
+
+/// Any other data file: hosts, routes and patterns not owned by one organisation.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DataFile {
+    #[serde(default)]
+    source: Vec<Source>,
+    #[serde(default)]
+    list: Vec<List>,
+    #[serde(default)]
+    listing: Vec<Listing>,
+    #[serde(default)]
+    host: Vec<Host>,
+    #[serde(default)]
+    namespace: Vec<Namespace>,
+    #[serde(default)]
+    route: Vec<Route>,
+    #[serde(default)]
+    pattern: Vec<Pattern>,
+}
+
+/// A loaded database.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pub meta: Meta,
+    pub origin: Origin,
+    /// sha256 over the file names and contents, in name order.
+    pub content_hash: String,
+    pub sources: BTreeMap<String, Source>,
+    pub lists: Vec<List>,
+    pub listings: Vec<Listing>,
+    pub orgs: Vec<Org>,
+    pub families: Vec<Family>,
+    pub hosts: Vec<Host>,
+    pub namespaces: Vec<Namespace>,
+    pub routes: Vec<Route>,
+    pub patterns: Vec<Pattern>,
+    /// Which file each entry id came from (for messages).
+    pub files: HashMap<String, String>,
+    org_index: HashMap<String, usize>,
+    family_index: HashMap<String, usize>,
+    host_index: HashMap<String, usize>,
+    list_index: HashMap<String, usize>,
+}
+
+/// A database problem that stops loading.
+#[derive(Debug)]
+pub struct LoadError {
+    pub file: String,
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.file, self.message)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+fn toml_error(file: &str, text: &str, e: toml::de::Error) -> LoadError {
+    let line = e
+        .span()
+        .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+    let msg = e.message().trim().to_string();
+    match line {
+        Some(l) => LoadError {
+            file: format!("{file}:{l}"),
+            message: msg,
+        },
+        None => LoadError {
+            file: file.to_string(),
+            message: msg,
+        },
+    }
+}
+
+impl Database {
+    /// Loads the database compiled into the binary.
+    pub fn embedded() -> Result<Database, LoadError> {
+        let files: Vec<(String, String)> = embedded::FILES
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        Database::from_files(files, Origin::Embedded)
+    }
+
+    /// Loads a database from a folder laid out like `rules/`.
+    pub fn from_dir(dir: &Path) -> Result<Database, LoadError> {
+        let mut files = Vec::new();
+        collect_toml(dir, dir, &mut files).map_err(|e| LoadError {
+            file: dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        if files.is_empty() {
+            return Err(LoadError {
+                file: dir.display().to_string(),
+                message: "no rules files (*.toml) found".into(),
+            });
+        }
+        Database::from_files(files, Origin::Dir(dir.to_path_buf()))
+    }
+
+    /// Loads from (relative name, contents) pairs. Names use `/` separators.
+    pub fn from_files(
+        mut files: Vec<(String, String)>,
+        origin: Origin,
+    ) -> Result<Database, LoadError> {
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut hasher = Sha256::new();
+        for (name, text) in &files {
+            hasher.update(name.as_bytes());
+            hasher.update([0u8]);
+            hasher.update(text.as_bytes());
+            hasher.update([0u8]);
+        }
+        let content_hash = hex(&hasher.finalize());
+
+        let mut meta: Option<Meta> = None;
+        let mut db = Database {
+            meta: Meta {
+                schema_version: 0,
+                as_of: String::new(),
+                name: String::new(),
+                description: String::new(),
+            },
+            origin,
+            content_hash,
+            sources: BTreeMap::new(),
+            lists: vec![],
+            listings: vec![],
+            orgs: vec![],
+            families: vec![],
+            hosts: vec![],
+            namespaces: vec![],
+            routes: vec![],
+            patterns: vec![],
+            files: HashMap::new(),
+            org_index: HashMap::new(),
+            family_index: HashMap::new(),
+            host_index: HashMap::new(),
+            list_index: HashMap::new(),
+        };
+        for (name, text) in &files {
+            if name == "meta.toml" {
+                let m: Meta = toml::from_str(text).map_err(|e| toml_error(name, text, e))?;
+                meta = Some(m);
+            } else if name.starts_with("orgs/") {
+                let f: OrgFile = toml::from_str(text).map_err(|e| toml_error(name, text, e))?;
+                let org_id = f.org.id.clone();
+                db.files.insert(format!("org:{org_id}"), name.clone());
+                db.orgs.push(f.org);
+                for mut fam in f.family {
+                    if fam.org.is_empty() {
+                        fam.org = org_id.clone();
+                    }
+                    db.files.insert(format!("family:{}", fam.id), name.clone());
+                    db.families.push(fam);
+                }
+                for mut ns in f.namespace {
+                    if ns.org.is_empty() {
+                        ns.org = org_id.clone();
+                    }
+                    db.namespaces.push(ns);
+                }
+                for mut h in f.host {
+                    if h.operator.is_none() {
+                        h.operator = Some(org_id.clone());
+                    }
+                    db.files.insert(format!("host:{}", h.id), name.clone());
+                    db.hosts.push(h);
+                }
+                db.routes.extend(f.route);
+                for mut p in f.pattern {
+                    if p.org.is_empty() {
+                        p.org = org_id.clone();
+                    }
+                    db.files.insert(format!("pattern:{}", p.id), name.clone());
+                    db.patterns.push(p);
+                }
+            } else {
+                let f: DataFile = toml::from_str(text).map_err(|e| toml_error(name, text, e))?;
+                for s in f.source {
+                    db.files.insert(format!("source:{}", s.id), name.clone());
+                    db.sources.insert(s.id.clone(), s);
+                }
+                db.lists.extend(f.list);
+                for l in f.listing {
+                    db.files.insert(format!("listing:{}", l.id), name.clone());
+                    db.listings.push(l);
+                }
+                for h in f.host {
+                    db.files.insert(format!("host:{}", h.id), name.clone());
+                    db.hosts.push(h);
+                }
+                db.namespaces.extend(f.namespace);
+                db.routes.extend(f.route);
+                for p in f.pattern {
+                    db.files.insert(format!("pattern:{}", p.id), name.clone());
+                    db.patterns.push(p);
+                }
+            }
+        }
+        db.meta = meta.ok_or_else(|| LoadError {
+            file: "meta.toml".into(),
+            message: "missing: every database needs a meta.toml with schema_version and as_of"
+                .into(),
+        })?;
+        if db.meta.schema_version != SCHEMA_VERSION {
+            return Err(LoadError {
+                file: "meta.toml".into(),
+                message: format!(
+                    "schema_version {} is not supported (this modelgate reads {})",
+                    db.meta.schema_version, SCHEMA_VERSION
+                ),
+            });
+        }
+        db.org_index = index(db.orgs.iter().map(|o| o.id.as_str()));
+        db.family_index = index(db.families.iter().map(|o| o.id.as_str()));
+        db.host_index = index(db.hosts.iter().map(|o| o.id.as_str()));
+        db.list_index = index(db.lists.iter().map(|o| o.id.as_str()));
+        let problems = validate(&db);
+        if let Some(p) = problems.first() {
+            return Err(LoadError {
+                file: p.file.clone(),
+                message: if problems.len() > 1 {
+                    format!("{} (and {} more problems)", p.message, problems.len() - 1)
+                } else {
+                    p.message.clone()
+                },
+            });
+        }
+        Ok(db)
+    }
+
+    pub fn org(&self, id: &str) -> Option<&Org> {
+        self.org_index.get(id).map(|&i| &self.orgs[i])
+    }
+
+    pub fn family(&self, id: &str) -> Option<&Family> {
+        self.family_index.get(id).map(|&i| &self.families[i])
+    }
+
+    pub fn host(&self, id: &str) -> Option<&Host> {
+        self.host_index.get(id).map(|&i| &self.hosts[i])
+    }
+
+    pub fn list(&self, id: &str) -> Option<&List> {
+        self.list_index.get(id).map(|&i| &self.lists[i])
+    }
+
+    /// Active listings of an organisation.
+    pub fn listings_of<'a>(&'a self, org: &'a str) -> impl Iterator<Item = &'a Listing> + 'a {
+        self.listings
+            .iter()
+            .filter(move |l| l.org == org && !l.withdrawn)
+    }
+
+    pub fn file_of(&self, key: &str) -> &str {
+        self.files.get(key).map(String::as_str).unwrap_or("?")
+    }
+}
+
+fn index<'a>(ids: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
+    let mut m = HashMap::new();
+    for (i, id) in ids.enumerate() {
+        m.entry(id.to_string()).or_insert(i);
+    }
+    m
+}
+
+fn collect_toml(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let ft = e.file_type()?;
+        let p = e.path();
+        if ft.is_dir() {
+            collect_toml(root, &p, out)?;
+        } else if ft.is_file() && p.extension().is_some_and(|x| x == "toml") {
+            let rel = p
+                .strip_prefix(root)
+                .unwrap_or(&p)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            let text = std::fs::read_to_string(&p)?;
+            out.push((rel, text));
+        }
+    }
+    Ok(())
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
