@@ -96,7 +96,7 @@ pub const CHECKS: &[Check] = &[
         doc: include_str!("../docs/checks/MG103.md"),
         security_severity: "5.0",
         precision: "high",
-        tags: &["supply-chain", "ai-model", "provenance"],
+        tags: &["security", "supply-chain", "ai-model", "provenance"],
     },
 ];
 

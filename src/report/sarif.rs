@@ -51,7 +51,9 @@ pub fn build(report: &Report) -> Sarif {
         .iter()
         .map(|c| {
             let mut p = BTreeMap::new();
-            p.insert("security-severity".into(), json!(c.security_severity));
+            if c.default_level > Level::None {
+                p.insert("security-severity".into(), json!(c.security_severity));
+            }
             p.insert("precision".into(), json!(c.precision));
             p.insert(
                 "problem.severity".into(),
@@ -74,7 +76,7 @@ pub fn build(report: &Report) -> Sarif {
                 )
                 .default_configuration(
                     ReportingConfiguration::builder()
-                        .level(json!(level_str(c.default_level)))
+                        .level(json!(level_str(c.default_level.max(Level::Note))))
                         .enabled(c.default_level > Level::None)
                         .build(),
                 )
@@ -213,6 +215,16 @@ pub fn build(report: &Report) -> Sarif {
         .invocations(vec![invocation])
         .automation_details(RunAutomationDetails::builder().id("modelgate/").build())
         .column_kind(json!("unicodeCodePoints"))
+        .original_uri_base_ids(BTreeMap::from([(
+            "%SRCROOT%".to_string(),
+            ArtifactLocation::builder()
+                .description(
+                    Message::builder()
+                        .text("The scanned folder; result paths are relative to it.")
+                        .build(),
+                )
+                .build(),
+        )]))
         .build();
     Sarif::builder()
         .schema(SCHEMA)

@@ -1,0 +1,114 @@
+//! The rules database: the embedded copy is exactly `rules/`, it validates, and a broken copy is
+//! refused with the file it came from.
+
+use std::path::PathBuf;
+
+use modelgate::rules::{Database, embedded};
+
+fn rules_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rules")
+}
+
+#[test]
+fn embedded_list_names_every_rules_file() {
+    let mut on_disk = Vec::new();
+    fn walk(dir: &std::path::Path, base: &std::path::Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, base, out);
+            } else if p.extension().is_some_and(|x| x == "toml") {
+                out.push(
+                    p.strip_prefix(base)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
+            }
+        }
+    }
+    walk(&rules_dir(), &rules_dir(), &mut on_disk);
+    on_disk.sort();
+    let mut listed: Vec<String> = embedded::FILES.iter().map(|(n, _)| n.to_string()).collect();
+    listed.sort();
+    assert_eq!(listed, on_disk, "update src/rules/embedded.rs");
+}
+
+#[test]
+fn embedded_equals_rules_folder() {
+    let a = Database::embedded().unwrap();
+    let b = Database::from_dir(&rules_dir()).unwrap();
+    assert_eq!(a.content_hash, b.content_hash);
+    assert!(modelgate::rules::validate(&a).is_empty());
+}
+
+#[test]
+fn every_example_is_checked_by_the_detector() {
+    let db = std::sync::Arc::new(Database::embedded().unwrap());
+    let d = modelgate::detect::text::TextDetector::new(db).unwrap();
+    assert!(d.check_examples().is_empty(), "{:#?}", d.check_examples());
+}
+
+#[test]
+fn seed_organisations_and_listings_are_present() {
+    let db = Database::embedded().unwrap();
+    for org in [
+        "alibaba",
+        "deepseek",
+        "moonshot",
+        "minimax",
+        "zhipu",
+        "baai",
+        "meta",
+        "mistral",
+        "google",
+        "microsoft",
+        "openai",
+    ] {
+        assert!(db.org(org).is_some(), "{org}");
+    }
+    let z: Vec<_> = db.listings_of("zhipu").collect();
+    assert_eq!(z[0].effective, "2025-01-16");
+    assert!(z[0].citation.contains("90 FR 4617"));
+    let b: Vec<_> = db.listings_of("baai").collect();
+    assert_eq!(b[0].effective, "2025-03-25");
+    assert!(
+        db.listings_of("deepseek").next().is_none(),
+        "DeepSeek is not listed"
+    );
+}
+
+#[test]
+fn broken_databases_are_refused_with_the_file() {
+    let t = tempfile::tempdir().unwrap();
+    let copy = |from: &std::path::Path, to: &std::path::Path| {
+        for e in std::fs::read_dir(from).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                std::fs::create_dir_all(to.join(p.file_name().unwrap())).unwrap();
+            }
+        }
+    };
+    copy(&rules_dir(), t.path());
+    for (name, text) in embedded::FILES {
+        std::fs::write(t.path().join(name), text).unwrap();
+    }
+    assert!(Database::from_dir(t.path()).is_ok());
+    // A dangling family reference.
+    let f = t.path().join("orgs/deepseek.toml");
+    let text = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(
+        &f,
+        text.replacen("family = \"deepseek\"", "family = \"nosuch\"", 1),
+    )
+    .unwrap();
+    let e = Database::from_dir(t.path()).unwrap_err().to_string();
+    assert!(
+        e.contains("orgs/deepseek.toml") && e.contains("nosuch"),
+        "{e}"
+    );
+    // Invalid TOML points at a line.
+    std::fs::write(&f, "[org]\nid = \n").unwrap();
+    let e = Database::from_dir(t.path()).unwrap_err().to_string();
+    assert!(e.starts_with("orgs/deepseek.toml:2"), "{e}");
+}
