@@ -154,6 +154,15 @@ fn emit(
                 f(&mut w)?;
                 w.flush()?;
             }
+            #[cfg(unix)]
+            {
+                // Keep the mode of a report being replaced; otherwise the usual 0644 rather than
+                // the temporary file's 0600.
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(p).map_or(0o644, |m| m.permissions().mode() & 0o777);
+                tmp.as_file()
+                    .set_permissions(std::fs::Permissions::from_mode(mode))?;
+            }
             tmp.as_file().sync_all()?;
             tmp.persist(p).map_err(|e| e.error)?;
             Ok(())

@@ -31,7 +31,24 @@ fn embedded_list_names_every_rules_file() {
     on_disk.sort();
     let mut listed: Vec<String> = embedded::FILES.iter().map(|(n, _)| n.to_string()).collect();
     listed.sort();
-    assert_eq!(listed, on_disk, "update src/rules/embedded.rs");
+    if std::env::var_os("MODELGATE_BLESS").is_some() && listed != on_disk {
+        let mut out = String::from(
+            "//! The database compiled into the binary. `tests/rules_db.rs` checks that this list names\n//! every `*.toml` file under `rules/` (regenerate with `MODELGATE_BLESS=1 cargo test --test rules_db`).\n\npub const FILES: &[(&str, &str)] = &[\n",
+        );
+        for f in &on_disk {
+            out.push_str(&format!(
+                "    (\"{f}\", include_str!(\"../../rules/{f}\")),\n"
+            ));
+        }
+        out.push_str("];\n");
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/rules/embedded.rs");
+        std::fs::write(path, out).unwrap();
+        return;
+    }
+    assert_eq!(
+        listed, on_disk,
+        "update src/rules/embedded.rs: MODELGATE_BLESS=1 cargo test --test rules_db"
+    );
 }
 
 #[test]
@@ -44,7 +61,8 @@ fn embedded_equals_rules_folder() {
 
 #[test]
 fn every_example_is_checked_by_the_detector() {
-    let db = std::sync::Arc::new(Database::embedded().unwrap());
+    // The folder on disk, so that a new rules file is checked before it is embedded.
+    let db = std::sync::Arc::new(Database::from_dir(&rules_dir()).unwrap());
     let d = modelgate::detect::text::TextDetector::new(db).unwrap();
     assert!(d.check_examples().is_empty(), "{:#?}", d.check_examples());
 }

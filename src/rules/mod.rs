@@ -494,6 +494,16 @@ impl Database {
             } else {
                 let f: DataFile = toml::from_str(text).map_err(|e| toml_error(name, text, e))?;
                 for s in f.source {
+                    if db.sources.contains_key(&s.id) {
+                        return Err(LoadError {
+                            file: name.clone(),
+                            message: format!(
+                                "duplicate source id `{}` (also in {})",
+                                s.id,
+                                db.file_of(&format!("source:{}", s.id))
+                            ),
+                        });
+                    }
                     db.files.insert(format!("source:{}", s.id), name.clone());
                     db.sources.insert(s.id.clone(), s);
                 }
