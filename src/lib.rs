@@ -7,6 +7,7 @@
 pub mod checks;
 pub mod classify;
 pub mod detect;
+pub mod explain;
 pub mod policy;
 pub mod report;
 pub mod resolve;

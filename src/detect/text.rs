@@ -477,7 +477,7 @@ impl TextDetector {
     pub fn check_examples(&self) -> Vec<Problem> {
         let db = &*self.db;
         let mut out = Vec::new();
-        let mut check = |file_key: String, key: String, ex: &crate::rules::Examples| {
+        let mut check = |key: String, ex: &crate::rules::Examples| {
             for m in &ex.must_match {
                 let mut refs = Vec::new();
                 self.scan(m.as_bytes(), "example", false, &mut refs);
@@ -487,63 +487,45 @@ impl TextDetector {
                         .map(|r| r.hit.rules.join("+"))
                         .collect::<Vec<_>>()
                         .join(", ");
-                    out.push(Problem {
-                        file: db.file_of(&file_key).to_string(),
-                        message: format!(
+                    out.push(db.problem(
+                        &key,
+                        format!(
                             "{key}: example `{m}` does not match it (matched: {})",
                             if got.is_empty() { "nothing" } else { &got }
                         ),
-                    });
+                    ));
                 }
             }
             for m in &ex.no_match {
                 let mut refs = Vec::new();
                 self.scan(m.as_bytes(), "example", false, &mut refs);
                 if let Some(r) = refs.first() {
-                    out.push(Problem {
-                        file: db.file_of(&file_key).to_string(),
-                        message: format!(
+                    out.push(db.problem(
+                        &key,
+                        format!(
                             "{key}: must-not-match example `{m}` matches {}",
                             r.hit.rules.join("+")
                         ),
-                    });
+                    ));
                 }
             }
         };
         for p in &db.patterns {
-            check(
-                format!("pattern:{}", p.id),
-                format!("pattern:{}", p.id),
-                &p.examples,
-            );
+            if !p.withdrawn {
+                check(format!("pattern:{}", p.id), &p.examples);
+            }
         }
         for f in &db.families {
-            check(
-                format!("family:{}", f.id),
-                format!("family:{}", f.id),
-                &f.examples,
-            );
+            check(format!("family:{}", f.id), &f.examples);
         }
         for n in &db.namespaces {
-            check(
-                format!("org:{}", n.org),
-                format!("namespace:{}@{}", n.name, n.host),
-                &n.examples,
-            );
+            check(format!("namespace:{}@{}", n.name, n.host), &n.examples);
         }
         for h in &db.hosts {
-            check(
-                format!("host:{}", h.id),
-                format!("host:{}", h.id),
-                &h.examples,
-            );
+            check(format!("host:{}", h.id), &h.examples);
         }
         for r in &db.routes {
-            check(
-                format!("host:{}", r.host),
-                format!("route:{}", r.prefix),
-                &r.examples,
-            );
+            check(format!("route:{}", r.prefix), &r.examples);
         }
         out
     }
