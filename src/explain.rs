@@ -256,7 +256,7 @@ fn identifier_dossier(db: &Database, det: &TextDetector, q: &str) -> Option<Stri
         prose: false,
     };
     let res = resolve::resolve(db, &r);
-    let f = policy::evaluate(&Policy::default(), &r, res.clone());
+    let f = policy::evaluate(&Policy::default(), &r, res.clone())?;
     let mut s = String::new();
     let _ = writeln!(s, "{q}");
     let _ = writeln!(

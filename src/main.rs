@@ -8,10 +8,11 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use modelgate::checks::{self, Level};
-use modelgate::policy::Policy;
+use modelgate::config::Config;
 use modelgate::report::{self, Report};
 use modelgate::rules::{self as rules_db, Database, bundle};
 use modelgate::scan::{self, ScanConfig};
+use modelgate::suppress::Baseline;
 use modelgate::walk::WalkOptions;
 
 #[derive(Parser)]
@@ -32,6 +33,15 @@ struct Cli {
 enum Command {
     /// Scan files and folders for model references
     Scan(ScanArgs),
+    /// Write a commented default policy file (modelgate.toml)
+    Init {
+        /// Where to write it
+        #[arg(default_value = "modelgate.toml")]
+        path: PathBuf,
+        /// Overwrite an existing file
+        #[arg(long)]
+        force: bool,
+    },
     /// Explain a check code, an organisation, a host or a model identifier, with citations
     Explain {
         /// A check code (MG101), an organisation (zhipu, BAAI), a host (api.deepseek.com) or an
@@ -113,6 +123,10 @@ enum Format {
     Text,
     Json,
     Sarif,
+    /// Summary tables and findings in Markdown
+    Markdown,
+    /// GitHub Actions workflow annotations
+    Github,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -155,6 +169,21 @@ struct ScanArgs {
     /// Warn when the rules database is older than this many days
     #[arg(long, value_name = "DAYS", default_value_t = 180)]
     max_rules_age: u32,
+    /// Policy file (default: modelgate.toml or .modelgate.toml at the scanned root)
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Suppress the findings recorded in this baseline file
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the fingerprints of the current findings in FILE (atomically)
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// Report only what the changes since `git merge-base REF HEAD` introduce
+    #[arg(long, value_name = "REF", conflicts_with = "staged")]
+    diff_base: Option<String>,
+    /// Scan the staged content of staged files (what a pre-commit hook checks)
+    #[arg(long)]
+    staged: bool,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -298,6 +327,15 @@ fn cmd_scan(a: &ScanArgs) -> Result<u8, Failure> {
     if threads == 0 {
         return Err(Failure::Error("--threads must be at least 1".into()));
     }
+    let config = match Config::locate(a.config.as_deref(), &a.paths[0]) {
+        Some(p) => Config::load(&p, detector.db(), rules_db::today_days())
+            .map_err(|e| Failure::Error(e.to_string()))?,
+        None => Config::default(),
+    };
+    let baseline = match &a.baseline {
+        Some(p) => Some(Baseline::load(p).map_err(Failure::Error)?),
+        None => None,
+    };
     let cfg = ScanConfig {
         roots: a.paths.clone(),
         walk: WalkOptions {
@@ -305,10 +343,23 @@ fn cmd_scan(a: &ScanArgs) -> Result<u8, Failure> {
             max_file_size: a.max_file_size,
             no_ignore: a.no_ignore,
             hidden: a.hidden,
+            excludes: config.excludes.clone(),
         },
-        policy: Policy::default(),
+        config,
+        baseline,
     };
-    let report = scan::run(&cfg, &detector);
+    let report = if let Some(base) = &a.diff_base {
+        modelgate::diff::diff_scan(&cfg, &detector, base).map_err(Failure::Error)?
+    } else if a.staged {
+        modelgate::diff::staged_scan(&cfg, &detector).map_err(Failure::Error)?
+    } else {
+        scan::run(&cfg, &detector)
+    };
+    if let Some(p) = &a.write_baseline {
+        let bytes = Baseline::render(&report.findings);
+        emit(Some(p), &|w| w.write_all(&bytes))
+            .map_err(|e| Failure::Error(format!("cannot write {}: {e}", p.display())))?;
+    }
     let color = a.output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -317,6 +368,8 @@ fn cmd_scan(a: &ScanArgs) -> Result<u8, Failure> {
             Format::Text => report::text::write(&report, w, color),
             Format::Json => report::json::write(&report, w),
             Format::Sarif => report::sarif::write(&report, w),
+            Format::Markdown => report::markdown::write(&report, w),
+            Format::Github => report::github::write(&report, w),
         }
     };
     emit(a.output.as_deref(), &write).map_err(|e| match e.kind() {
@@ -336,7 +389,12 @@ fn exit_for(report: &Report, fail_on: FailOn) -> u8 {
         FailOn::Note => Level::Note,
         FailOn::Never => return 0,
     };
-    u8::from(report.findings.iter().any(|f| f.level >= threshold))
+    u8::from(
+        report
+            .findings
+            .iter()
+            .any(|f| f.level >= threshold && f.suppression.is_none()),
+    )
 }
 
 fn cmd_explain(query: &str, rules: Option<&Path>) -> Result<u8, Failure> {
@@ -363,6 +421,21 @@ fn cmd_explain(query: &str, rules: Option<&Path>) -> Result<u8, Failure> {
             )))
         }
     }
+}
+
+fn cmd_init(path: &Path, force: bool) -> Result<u8, Failure> {
+    if path.exists() && !force {
+        return Err(Failure::Error(format!(
+            "{} exists; use --force to overwrite",
+            path.display()
+        )));
+    }
+    emit(Some(path), &|w| {
+        w.write_all(modelgate::config::DEFAULT.as_bytes())
+    })
+    .map_err(|e| Failure::Error(format!("cannot write {}: {e}", path.display())))?;
+    println!("wrote {}", path.display());
+    Ok(0)
 }
 
 fn cmd_rules(c: &RulesCommand) -> Result<u8, Failure> {
@@ -632,6 +705,7 @@ fn main() -> ExitCode {
         Some(Command::Scan(a)) => cmd_scan(a),
         Some(Command::Explain { query, rules }) => cmd_explain(query, rules.as_deref()),
         Some(Command::Rules(c)) => cmd_rules(c),
+        Some(Command::Init { path, force }) => cmd_init(path, *force),
         None => Err(Failure::Error(
             "no command given; try `modelgate scan .` or `modelgate --help`".into(),
         )),

@@ -231,7 +231,15 @@ impl TextDetector {
             return self.resolve_path(&segs, None);
         }
         if token.contains('.') {
-            return self.resolve_host_only(token);
+            if let Some(h) = self.resolve_host_only(token) {
+                return Some(h);
+            }
+            // `process.env.DEEPSEEK_API_KEY`, `langchain_community.chat_models.ChatTongyi`: a
+            // variable or class name at the end of a dotted path.
+            let tail = token.rsplit('.').next().unwrap_or("");
+            return self
+                .match_pattern(tail, prefix)
+                .filter(|h| matches!(h.kind, RefKind::EnvVar | RefKind::SdkClass));
         }
         None
     }
@@ -412,7 +420,11 @@ impl TextDetector {
                 {
                     continue;
                 }
-                let score = u8::from(n.name != ns);
+                // Outside a hub's own URLs, prefer namespaces of hubs that take bare ids
+                // (Hugging Face) over hubs whose ids mostly appear in their URLs (ModelScope),
+                // then an exact-case name.
+                let url_only = hub.is_none() && self.db.host(&n.host).is_some_and(|h| !h.bare_ids);
+                let score = 2 * u8::from(url_only) + u8::from(n.name != ns);
                 if best.is_none_or(|(b, _)| score < b) {
                     best = Some((score, r));
                 }

@@ -189,6 +189,10 @@ pub struct Host {
     /// Also match any subdomain of `domains`.
     #[serde(default)]
     pub subdomains: bool,
+    /// For hubs: whether bare `namespace/name` ids (outside the hub's URLs) usually mean this hub.
+    /// `false` for hubs whose namespaces should only win when no other hub has the namespace.
+    #[serde(default = "yes")]
+    pub bare_ids: bool,
     /// Organisation id of the operator, when it is in the database.
     #[serde(default)]
     pub operator: Option<String>,
@@ -640,6 +644,10 @@ impl Database {
             message,
         }
     }
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn index<'a>(ids: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
