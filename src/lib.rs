@@ -6,10 +6,14 @@
 
 pub mod checks;
 pub mod classify;
+pub mod config;
 pub mod detect;
+pub mod diff;
+pub mod explain;
 pub mod policy;
 pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod scan;
+pub mod suppress;
 pub mod walk;

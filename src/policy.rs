@@ -15,8 +15,10 @@ pub const FINGERPRINT_KEY: &str = "modelgate/v1";
 pub struct Policy {
     /// ISO codes of jurisdictions that MG102 and MG103 flag.
     pub flagged_jurisdictions: Vec<String>,
-    /// Restriction lists MG101 enforces; `None` means every trade-restriction list.
+    /// Restriction lists MG101 enforces; `None` means every restriction list of the database.
     pub enforced_lists: Option<Vec<String>>,
+    /// Level overrides per check; `None` switches a check off.
+    pub levels: std::collections::HashMap<Code, Option<Level>>,
 }
 
 impl Default for Policy {
@@ -24,8 +26,20 @@ impl Default for Policy {
         Policy {
             flagged_jurisdictions: vec!["CN".into()],
             enforced_lists: None,
+            levels: std::collections::HashMap::new(),
         }
     }
+}
+
+/// Why a finding does not count towards the exit code.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Suppression {
+    /// `inline` (a comment in the source), `config` (an allow entry) or `baseline`.
+    pub kind: &'static str,
+    pub reason: String,
+    /// Where the suppression is written: `path:line` of the comment or the allow entry, or the
+    /// baseline file.
+    pub source: String,
 }
 
 /// One finding: a reference, what it resolved to, and the check it falls under.
@@ -51,6 +65,7 @@ pub struct Finding {
     /// Database entries that decided the match.
     pub rules: Vec<String>,
     pub fingerprint: String,
+    pub suppression: Option<Suppression>,
 }
 
 impl Finding {
@@ -84,11 +99,11 @@ fn with_country(name: &str, country: &str) -> String {
     }
 }
 
-/// Applies the policy to one resolved reference.
-pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Finding {
+/// Applies the policy to one resolved reference; `None` when its check is switched off.
+pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding> {
     let hit = &r.hit;
     let enforced = |list: &str, kind: &str| {
-        kind == "trade-restriction"
+        kind != "informational"
             && policy
                 .enforced_lists
                 .as_ref()
@@ -122,7 +137,11 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Finding {
     } else {
         Code::MG100
     };
-    let mut level = code.check().default_level;
+    let mut level = match policy.levels.get(&code) {
+        Some(Some(l)) => *l,
+        Some(None) => return None,
+        None => code.check().default_level,
+    };
     if r.prose && level > Level::Note {
         level = Level::Note;
     }
@@ -205,7 +224,7 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Finding {
         msg.push_str(" (mentioned in documentation)");
     }
 
-    Finding {
+    Some(Finding {
         code,
         check: code.check().name,
         level,
@@ -223,7 +242,8 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Finding {
         resolved: res,
         rules: hit.rules.clone(),
         fingerprint: String::new(),
-    }
+        suppression: None,
+    })
 }
 
 /// Sorts findings deterministically and assigns fingerprints. A fingerprint hashes the check, the

@@ -1,33 +1,73 @@
-//! One scan, end to end: walk → classify → detect → resolve → policy → a sorted report.
+//! One scan, end to end: walk → classify → detect → resolve → policy → suppressions → a sorted
+//! report.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use crate::classify::Class;
+use crate::config::Config;
 use crate::detect::Reference;
 use crate::detect::text::TextDetector;
-use crate::policy::{self, Policy};
-use crate::report::{Report, RulesInfo};
+use crate::policy;
+use crate::report::{Notification, Report, RulesInfo};
 use crate::resolve;
+use crate::suppress::{self, Baseline, InlineAllow};
 use crate::walk::{self, FileData, Visitor, WalkOptions};
 
 pub struct ScanConfig {
     pub roots: Vec<PathBuf>,
     pub walk: WalkOptions,
-    pub policy: Policy,
+    pub config: Config,
+    pub baseline: Option<Baseline>,
+}
+
+type Found = (Reference, Vec<InlineAllow>);
+
+/// What a worker produces for the files it was given.
+#[derive(Default)]
+pub struct Collected {
+    pub refs: Vec<Found>,
+    pub notes: Vec<Notification>,
+}
+
+/// Detects references in one text file and reads the inline directives that apply to them.
+pub fn detect_file(
+    detector: &TextDetector,
+    rel: &str,
+    bytes: &[u8],
+    prose: bool,
+    out: &mut Collected,
+) {
+    let mut refs = Vec::new();
+    detector.scan(bytes, rel, prose, &mut refs);
+    if refs.is_empty() {
+        return;
+    }
+    let lines: Vec<&[u8]> = if memchr::memmem::find(bytes, b"modelgate").is_some() {
+        bytes.split(|&b| b == b'\n').collect()
+    } else {
+        Vec::new()
+    };
+    for r in refs {
+        let allows = if lines.is_empty() {
+            Vec::new()
+        } else {
+            suppress::inline_allows(&lines, r.line, rel, &mut out.notes)
+        };
+        out.refs.push((r, allows));
+    }
 }
 
 struct Worker<'a> {
     detector: &'a TextDetector,
-    local: Vec<Reference>,
-    shared: &'a Mutex<Vec<Reference>>,
+    local: Collected,
+    shared: &'a Mutex<Collected>,
 }
 
 impl Visitor for Worker<'_> {
     fn visit(&mut self, file: &FileData<'_>) {
         if let Class::Text { prose } = file.class {
-            self.detector
-                .scan(file.bytes, file.rel, prose, &mut self.local);
+            detect_file(self.detector, file.rel, file.bytes, prose, &mut self.local);
         }
     }
 }
@@ -35,27 +75,40 @@ impl Visitor for Worker<'_> {
 impl Drop for Worker<'_> {
     fn drop(&mut self) {
         if let Ok(mut s) = self.shared.lock() {
-            s.append(&mut self.local);
+            s.refs.append(&mut self.local.refs);
+            s.notes.append(&mut self.local.notes);
         }
     }
 }
 
-/// Scans the roots with an already built detector (it carries the database).
-pub fn run(cfg: &ScanConfig, detector: &TextDetector) -> Report {
-    let shared = Mutex::new(Vec::new());
-    let make = || Worker {
-        detector,
-        local: Vec::new(),
-        shared: &shared,
-    };
-    let (notifications, stats) = walk::walk(&cfg.roots, &cfg.walk, &make);
-    let refs = shared.into_inner().unwrap_or_default();
+/// Turns collected references into a report: resolve, policy, fingerprints, suppressions.
+pub fn build_report(
+    cfg: &ScanConfig,
+    detector: &TextDetector,
+    collected: Collected,
+    mut notifications: Vec<Notification>,
+    stats: walk::WalkStats,
+) -> Report {
     let db = detector.db();
-    let mut findings: Vec<_> = refs
+    let mut findings: Vec<_> = collected
+        .refs
         .iter()
-        .map(|r| policy::evaluate(&cfg.policy, r, resolve::resolve(db, r)))
+        .filter_map(|(r, allows)| {
+            let mut f = policy::evaluate(&cfg.config.policy, r, resolve::resolve(db, r))?;
+            suppress::apply_inline(&mut f, allows);
+            Some(f)
+        })
         .collect();
     policy::finalize(&mut findings);
+    notifications.extend(collected.notes);
+    suppress::apply(
+        &mut findings,
+        &cfg.config,
+        cfg.baseline.as_ref(),
+        &mut notifications,
+    );
+    notifications.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+    notifications.dedup();
     Report {
         tool_version: env!("CARGO_PKG_VERSION"),
         rules: RulesInfo::of(db),
@@ -64,6 +117,19 @@ pub fn run(cfg: &ScanConfig, detector: &TextDetector) -> Report {
         notifications,
         stats,
     }
+}
+
+/// Scans the roots with an already built detector (it carries the database).
+pub fn run(cfg: &ScanConfig, detector: &TextDetector) -> Report {
+    let shared = Mutex::new(Collected::default());
+    let make = || Worker {
+        detector,
+        local: Collected::default(),
+        shared: &shared,
+    };
+    let (notifications, stats) = walk::walk(&cfg.roots, &cfg.walk, &make);
+    let collected = shared.into_inner().unwrap_or_default();
+    build_report(cfg, detector, collected, notifications, stats)
 }
 
 /// Builds the detector for a database.

@@ -20,6 +20,8 @@ pub struct WalkOptions {
     pub max_file_size: u64,
     pub no_ignore: bool,
     pub hidden: bool,
+    /// Globs (relative to each root) of paths not to walk at all.
+    pub excludes: Vec<String>,
 }
 
 /// What a visitor is given for one file.
@@ -82,6 +84,17 @@ pub fn is_config_dotfile(name: &str) -> bool {
         )
 }
 
+/// A path as given on the command line, `/`-separated, without a leading `./`.
+fn given_path(p: &Path) -> String {
+    let s = p
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/");
+    if s.is_empty() { ".".into() } else { s }
+}
+
 fn open_regular(path: &Path) -> std::io::Result<File> {
     let mut o = std::fs::OpenOptions::new();
     o.read(true);
@@ -109,9 +122,10 @@ pub fn walk<V: Visitor>(
     let stats = Mutex::new(WalkStats::default());
     for (ri, root) in roots.iter().enumerate() {
         let prefix = if roots.len() > 1 {
-            format!("{}/", root.display())
-                .trim_start_matches("./")
-                .to_string()
+            match given_path(root).as_str() {
+                "." => String::new(),
+                p => format!("{p}/"),
+            }
         } else {
             String::new()
         };
@@ -147,6 +161,28 @@ pub fn walk<V: Visitor>(
                         || !name.starts_with('.')
                         || is_config_dotfile(&name))
             });
+        if !opts.excludes.is_empty() {
+            let mut o = ignore::overrides::OverrideBuilder::new(root);
+            for e in &opts.excludes {
+                if let Err(err) = o.add(&format!("!{e}")) {
+                    notes.lock().unwrap().push(Notification {
+                        level: NotificationLevel::Error,
+                        path: None,
+                        message: format!("exclude `{e}`: {err}"),
+                    });
+                }
+            }
+            match o.build() {
+                Ok(ov) => {
+                    b.overrides(ov);
+                }
+                Err(err) => notes.lock().unwrap().push(Notification {
+                    level: NotificationLevel::Error,
+                    path: None,
+                    message: format!("excludes: {err}"),
+                }),
+            }
+        }
         let walker = b.build_parallel();
         walker.run(|| {
             let mut visitor = make_visitor();
@@ -183,7 +219,12 @@ pub fn walk<V: Visitor>(
                 if ft.is_dir() {
                     return WalkState::Continue;
                 }
-                let rel = relative(root, entry.path(), prefix);
+                let rel = if entry.depth() == 0 {
+                    // A file given on the command line: report it as it was given.
+                    given_path(root)
+                } else {
+                    relative(root, entry.path(), prefix)
+                };
                 if ft.is_symlink() {
                     if let Ok(target) = entry.path().canonicalize()
                         && !target.starts_with(canon_root)

@@ -231,7 +231,15 @@ impl TextDetector {
             return self.resolve_path(&segs, None);
         }
         if token.contains('.') {
-            return self.resolve_host_only(token);
+            if let Some(h) = self.resolve_host_only(token) {
+                return Some(h);
+            }
+            // `process.env.DEEPSEEK_API_KEY`, `langchain_community.chat_models.ChatTongyi`: a
+            // variable or class name at the end of a dotted path.
+            let tail = token.rsplit('.').next().unwrap_or("");
+            return self
+                .match_pattern(tail, prefix)
+                .filter(|h| matches!(h.kind, RefKind::EnvVar | RefKind::SdkClass));
         }
         None
     }
@@ -412,7 +420,11 @@ impl TextDetector {
                 {
                     continue;
                 }
-                let score = u8::from(n.name != ns);
+                // Outside a hub's own URLs, prefer namespaces of hubs that take bare ids
+                // (Hugging Face) over hubs whose ids mostly appear in their URLs (ModelScope),
+                // then an exact-case name.
+                let url_only = hub.is_none() && self.db.host(&n.host).is_some_and(|h| !h.bare_ids);
+                let score = 2 * u8::from(url_only) + u8::from(n.name != ns);
                 if best.is_none_or(|(b, _)| score < b) {
                     best = Some((score, r));
                 }
@@ -477,7 +489,7 @@ impl TextDetector {
     pub fn check_examples(&self) -> Vec<Problem> {
         let db = &*self.db;
         let mut out = Vec::new();
-        let mut check = |file_key: String, key: String, ex: &crate::rules::Examples| {
+        let mut check = |key: String, ex: &crate::rules::Examples| {
             for m in &ex.must_match {
                 let mut refs = Vec::new();
                 self.scan(m.as_bytes(), "example", false, &mut refs);
@@ -487,63 +499,45 @@ impl TextDetector {
                         .map(|r| r.hit.rules.join("+"))
                         .collect::<Vec<_>>()
                         .join(", ");
-                    out.push(Problem {
-                        file: db.file_of(&file_key).to_string(),
-                        message: format!(
+                    out.push(db.problem(
+                        &key,
+                        format!(
                             "{key}: example `{m}` does not match it (matched: {})",
                             if got.is_empty() { "nothing" } else { &got }
                         ),
-                    });
+                    ));
                 }
             }
             for m in &ex.no_match {
                 let mut refs = Vec::new();
                 self.scan(m.as_bytes(), "example", false, &mut refs);
                 if let Some(r) = refs.first() {
-                    out.push(Problem {
-                        file: db.file_of(&file_key).to_string(),
-                        message: format!(
+                    out.push(db.problem(
+                        &key,
+                        format!(
                             "{key}: must-not-match example `{m}` matches {}",
                             r.hit.rules.join("+")
                         ),
-                    });
+                    ));
                 }
             }
         };
         for p in &db.patterns {
-            check(
-                format!("pattern:{}", p.id),
-                format!("pattern:{}", p.id),
-                &p.examples,
-            );
+            if !p.withdrawn {
+                check(format!("pattern:{}", p.id), &p.examples);
+            }
         }
         for f in &db.families {
-            check(
-                format!("family:{}", f.id),
-                format!("family:{}", f.id),
-                &f.examples,
-            );
+            check(format!("family:{}", f.id), &f.examples);
         }
         for n in &db.namespaces {
-            check(
-                format!("org:{}", n.org),
-                format!("namespace:{}@{}", n.name, n.host),
-                &n.examples,
-            );
+            check(format!("namespace:{}@{}", n.name, n.host), &n.examples);
         }
         for h in &db.hosts {
-            check(
-                format!("host:{}", h.id),
-                format!("host:{}", h.id),
-                &h.examples,
-            );
+            check(format!("host:{}", h.id), &h.examples);
         }
         for r in &db.routes {
-            check(
-                format!("host:{}", r.host),
-                format!("route:{}", r.prefix),
-                &r.examples,
-            );
+            check(format!("route:{}", r.prefix), &r.examples);
         }
         out
     }

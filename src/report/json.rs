@@ -36,6 +36,7 @@ struct Summary<'a> {
     warning: usize,
     note: usize,
     none: usize,
+    suppressed: usize,
     #[serde(flatten)]
     stats: &'a WalkStats,
 }
@@ -56,6 +57,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
             warning,
             note,
             none,
+            suppressed: report.suppressed(),
             stats: &report.stats,
         },
         findings: &report.findings,

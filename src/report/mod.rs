@@ -1,6 +1,8 @@
 //! Reports: one sorted [`Report`] rendered by an emitter onto the writer it is given.
 
+pub mod github;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
 
@@ -72,9 +74,15 @@ pub struct Report {
 }
 
 impl Report {
-    /// Number of findings at each level, most severe first: (error, warning, note, none).
+    /// Number of unsuppressed findings at each level, most severe first:
+    /// (error, warning, note, none).
     pub fn counts(&self) -> (usize, usize, usize, usize) {
-        let c = |l: Level| self.findings.iter().filter(|f| f.level == l).count();
+        let c = |l: Level| {
+            self.findings
+                .iter()
+                .filter(|f| f.level == l && f.suppression.is_none())
+                .count()
+        };
         (
             c(Level::Error),
             c(Level::Warning),
@@ -83,7 +91,16 @@ impl Report {
         )
     }
 
-    /// Findings shown in SARIF and text output (inventory-only findings are left out).
+    /// Number of suppressed findings (inline, allow entries, baseline).
+    pub fn suppressed(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.suppression.is_some())
+            .count()
+    }
+
+    /// Findings shown in SARIF output (inventory-only findings are left out; suppressed ones
+    /// stay, marked as such).
     pub fn visible(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.level > Level::None)
     }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
     PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result,
-    ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
+    ResultLevel, Run, RunAutomationDetails, Sarif, Suppression, Tool, ToolComponent,
 };
 
 use super::{INFORMATION_URI, Report};
@@ -152,7 +152,7 @@ pub fn build(report: &Report) -> Sarif {
                     Level::Note => ResultLevel::Note,
                     Level::None => ResultLevel::None,
                 };
-                Result::builder()
+                let mut result = Result::builder()
                     .rule_id(f.code.as_str())
                     .rule_index(f.code.index() as i64)
                     .level(level)
@@ -160,7 +160,20 @@ pub fn build(report: &Report) -> Sarif {
                     .locations(vec![loc])
                     .partial_fingerprints(fp)
                     .properties(props(p, None))
-                    .build()
+                    .build();
+                if let Some(s) = &f.suppression {
+                    result.suppressions = Some(vec![
+                        Suppression::builder()
+                            .kind(json!(if s.kind == "inline" {
+                                "inSource"
+                            } else {
+                                "external"
+                            }))
+                            .justification(format!("{} ({}: {})", s.reason, s.kind, s.source))
+                            .build(),
+                    ]);
+                }
+                result
             })
             .collect();
 

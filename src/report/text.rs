@@ -27,7 +27,7 @@ pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> std::io::Result
     let bold = Style::new().bold();
     let dim = Style::new().dimmed();
     let mut current: Option<&str> = None;
-    for f in report.visible() {
+    for f in report.visible().filter(|f| f.suppression.is_none()) {
         if current != Some(f.path.as_str()) {
             if current.is_some() {
                 writeln!(w)?;
@@ -69,13 +69,14 @@ pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> std::io::Result
     }
     writeln!(
         w,
-        "{} {}, {} {}, {} {} ({} inventory-only in JSON); {} files scanned, {} binary, {} skipped; rules {} ({})",
+        "{} {}, {} {}, {} {} ({} suppressed, {} inventory-only in JSON); {} files scanned, {} binary, {} skipped; rules {} ({})",
         paint(style(Level::Error), &e.to_string()),
         if e == 1 { "error" } else { "errors" },
         paint(style(Level::Warning), &wa.to_string()),
         if wa == 1 { "warning" } else { "warnings" },
         paint(style(Level::Note), &no.to_string()),
         if no == 1 { "note" } else { "notes" },
+        report.suppressed(),
         inv,
         report.stats.files_scanned,
         report.stats.binary_files,

@@ -2,7 +2,9 @@
 //! listings, read from TOML files. The embedded copy (see [`embedded`]) and a user's `--rules DIR`
 //! go through the same loader and the same validation.
 
+pub mod bundle;
 pub mod embedded;
+pub mod update;
 mod validate;
 
 use std::collections::{BTreeMap, HashMap};
@@ -12,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-pub use validate::{Problem, validate};
+pub use validate::{Problem, is_date, validate};
 
 /// Version of the on-disk format described in `rules/README.md`.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -187,6 +189,10 @@ pub struct Host {
     /// Also match any subdomain of `domains`.
     #[serde(default)]
     pub subdomains: bool,
+    /// For hubs: whether bare `namespace/name` ids (outside the hub's URLs) usually mean this hub.
+    /// `false` for hubs whose namespaces should only win when no other hub has the namespace.
+    #[serde(default = "yes")]
+    pub bare_ids: bool,
     /// Organisation id of the operator, when it is in the database.
     #[serde(default)]
     pub operator: Option<String>,
@@ -350,6 +356,8 @@ pub struct Database {
     pub patterns: Vec<Pattern>,
     /// Which file each entry id came from (for messages).
     pub files: HashMap<String, String>,
+    /// The text of every file, by name (to point problems at a line).
+    pub texts: BTreeMap<String, String>,
     org_index: HashMap<String, usize>,
     family_index: HashMap<String, usize>,
     host_index: HashMap<String, usize>,
@@ -414,11 +422,36 @@ impl Database {
         Database::from_files(files, Origin::Dir(dir.to_path_buf()))
     }
 
-    /// Loads from (relative name, contents) pairs. Names use `/` separators.
-    pub fn from_files(
-        mut files: Vec<(String, String)>,
-        origin: Origin,
-    ) -> Result<Database, LoadError> {
+    /// Reads a folder without validating references between entries (for `rules check`).
+    pub fn from_dir_unchecked(dir: &Path) -> Result<Database, LoadError> {
+        let mut files = Vec::new();
+        collect_toml(dir, dir, &mut files).map_err(|e| LoadError {
+            file: dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Database::parse(files, Origin::Dir(dir.to_path_buf()))
+    }
+
+    /// Loads from (relative name, contents) pairs and validates; the first problem is an error.
+    pub fn from_files(files: Vec<(String, String)>, origin: Origin) -> Result<Database, LoadError> {
+        let db = Database::parse(files, origin)?;
+        let problems = validate(&db);
+        if let Some(p) = problems.first() {
+            return Err(LoadError {
+                file: p.location(),
+                message: if problems.len() > 1 {
+                    format!("{} (and {} more problems)", p.message, problems.len() - 1)
+                } else {
+                    p.message.clone()
+                },
+            });
+        }
+        Ok(db)
+    }
+
+    /// Parses (relative name, contents) pairs without validating references between entries:
+    /// what `rules check` needs to report every problem. Names use `/` separators.
+    pub fn parse(mut files: Vec<(String, String)>, origin: Origin) -> Result<Database, LoadError> {
         files.sort_by(|a, b| a.0.cmp(&b.0));
         let mut hasher = Sha256::new();
         for (name, text) in &files {
@@ -449,6 +482,7 @@ impl Database {
             routes: vec![],
             patterns: vec![],
             files: HashMap::new(),
+            texts: BTreeMap::new(),
             org_index: HashMap::new(),
             family_index: HashMap::new(),
             host_index: HashMap::new(),
@@ -457,6 +491,7 @@ impl Database {
         for (name, text) in &files {
             if name == "meta.toml" {
                 let m: Meta = toml::from_str(text).map_err(|e| toml_error(name, text, e))?;
+                db.files.insert("meta:meta".into(), name.clone());
                 meta = Some(m);
             } else if name.starts_with("orgs/") {
                 let f: OrgFile = toml::from_str(text).map_err(|e| toml_error(name, text, e))?;
@@ -474,6 +509,8 @@ impl Database {
                     if ns.org.is_empty() {
                         ns.org = org_id.clone();
                     }
+                    db.files
+                        .insert(format!("namespace:{}@{}", ns.name, ns.host), name.clone());
                     db.namespaces.push(ns);
                 }
                 for mut h in f.host {
@@ -483,7 +520,10 @@ impl Database {
                     db.files.insert(format!("host:{}", h.id), name.clone());
                     db.hosts.push(h);
                 }
-                db.routes.extend(f.route);
+                for r in f.route {
+                    db.files.insert(format!("route:{}", r.prefix), name.clone());
+                    db.routes.push(r);
+                }
                 for mut p in f.pattern {
                     if p.org.is_empty() {
                         p.org = org_id.clone();
@@ -507,7 +547,10 @@ impl Database {
                     db.files.insert(format!("source:{}", s.id), name.clone());
                     db.sources.insert(s.id.clone(), s);
                 }
-                db.lists.extend(f.list);
+                for l in f.list {
+                    db.files.insert(format!("list:{}", l.id), name.clone());
+                    db.lists.push(l);
+                }
                 for l in f.listing {
                     db.files.insert(format!("listing:{}", l.id), name.clone());
                     db.listings.push(l);
@@ -516,8 +559,15 @@ impl Database {
                     db.files.insert(format!("host:{}", h.id), name.clone());
                     db.hosts.push(h);
                 }
-                db.namespaces.extend(f.namespace);
-                db.routes.extend(f.route);
+                for ns in f.namespace {
+                    db.files
+                        .insert(format!("namespace:{}@{}", ns.name, ns.host), name.clone());
+                    db.namespaces.push(ns);
+                }
+                for r in f.route {
+                    db.files.insert(format!("route:{}", r.prefix), name.clone());
+                    db.routes.push(r);
+                }
                 for p in f.pattern {
                     db.files.insert(format!("pattern:{}", p.id), name.clone());
                     db.patterns.push(p);
@@ -542,17 +592,7 @@ impl Database {
         db.family_index = index(db.families.iter().map(|o| o.id.as_str()));
         db.host_index = index(db.hosts.iter().map(|o| o.id.as_str()));
         db.list_index = index(db.lists.iter().map(|o| o.id.as_str()));
-        let problems = validate(&db);
-        if let Some(p) = problems.first() {
-            return Err(LoadError {
-                file: p.file.clone(),
-                message: if problems.len() > 1 {
-                    format!("{} (and {} more problems)", p.message, problems.len() - 1)
-                } else {
-                    p.message.clone()
-                },
-            });
-        }
+        db.texts = files.into_iter().collect();
         Ok(db)
     }
 
@@ -580,8 +620,34 @@ impl Database {
     }
 
     pub fn file_of(&self, key: &str) -> &str {
-        self.files.get(key).map(String::as_str).unwrap_or("?")
+        self.files.get(key).map(String::as_str).unwrap_or("rules")
     }
+
+    /// A problem about the entry `key` (`kind:id`), pointed at the line that names it.
+    pub fn problem(&self, key: &str, message: String) -> Problem {
+        let file = self.file_of(key).to_string();
+        let (kind, id) = key.split_once(':').unwrap_or(("", key));
+        let needle = match kind {
+            "namespace" => format!("name = \"{}\"", id.split('@').next().unwrap_or(id)),
+            "route" => format!("prefix = \"{id}\""),
+            "source" => format!("id = \"{id}\""),
+            _ => format!("id = \"{id}\""),
+        };
+        let line = self.texts.get(&file).and_then(|t| {
+            t.lines()
+                .position(|l| l.trim_start().starts_with(&needle))
+                .map(|i| i + 1)
+        });
+        Problem {
+            file,
+            line,
+            message,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn index<'a>(ids: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
@@ -622,4 +688,45 @@ pub fn hex(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
     }
     s
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian).
+pub fn days_from_date(s: &str) -> Option<i64> {
+    if !is_date(s) {
+        return None;
+    }
+    let y: i64 = s[0..4].parse().ok()?;
+    let m: i64 = s[5..7].parse().ok()?;
+    let d: i64 = s[8..10].parse().ok()?;
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// Today, in days since 1970-01-01 (UTC).
+pub fn today_days() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| (d.as_secs() / 86_400) as i64)
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::days_from_date;
+
+    #[test]
+    fn civil_days() {
+        assert_eq!(days_from_date("1970-01-01"), Some(0));
+        assert_eq!(days_from_date("2000-03-01"), Some(11_017));
+        assert_eq!(days_from_date("2026-11-28"), Some(20_785));
+        assert_eq!(
+            days_from_date("2025-01-16").unwrap() - days_from_date("2024-12-31").unwrap(),
+            16
+        );
+        assert_eq!(days_from_date("2026-13-01"), None);
+    }
 }

@@ -2,13 +2,32 @@
 //! and patterns that compile. Examples are checked by the real detector in `detect::text`.
 
 use std::collections::HashSet;
+use std::fmt;
 
 use super::Database;
 
+/// One problem of a database, pointed at a file and, where it can be found, a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub file: String,
+    pub line: Option<usize>,
     pub message: String,
+}
+
+impl Problem {
+    /// `file:line` (or `file` when the line is unknown).
+    pub fn location(&self) -> String {
+        match self.line {
+            Some(l) => format!("{}:{l}", self.file),
+            None => self.file.clone(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location(), self.message)
+    }
 }
 
 /// True for `YYYY-MM-DD` with a plausible month and day.
@@ -26,160 +45,144 @@ pub fn is_date(s: &str) -> bool {
     (1..=12).contains(&m) && (1..=31).contains(&d)
 }
 
+fn regex_error(r: &str) -> Option<String> {
+    regex::Regex::new(r).err().map(|e| {
+        e.to_string()
+            .lines()
+            .last()
+            .unwrap_or("invalid")
+            .trim()
+            .to_string()
+    })
+}
+
 pub fn validate(db: &Database) -> Vec<Problem> {
     let mut out = Vec::new();
-    let mut p = |key: &str, msg: String| {
-        out.push(Problem {
-            file: db.file_of(key).to_string(),
-            message: msg,
-        })
-    };
+    let mut p = |key: &str, msg: String| out.push(db.problem(key, msg));
+
     if !is_date(&db.meta.as_of) {
-        out_push_meta(&mut p, &db.meta.as_of);
+        out_meta(&mut p, &db.meta.as_of);
     }
 
-    let mut check_common = |key: &str, what: &str, sources: &[String], as_of: &str| {
+    let mut common = |key: &str, sources: &[String], as_of: &str| {
         if sources.is_empty() {
-            p(key, format!("{what}: no sources"));
+            p(key, format!("{key}: no sources"));
         }
         for s in sources {
             if !db.sources.contains_key(s) {
-                p(key, format!("{what}: unknown source `{s}`"));
+                p(key, format!("{key}: unknown source `{s}`"));
             }
         }
         if !is_date(as_of) {
             p(
                 key,
-                format!("{what}: as_of `{as_of}` is not a YYYY-MM-DD date"),
+                format!("{key}: as_of `{as_of}` is not a YYYY-MM-DD date"),
             );
         }
     };
-
     for o in &db.orgs {
-        check_common(
-            &format!("org:{}", o.id),
-            &format!("org `{}`", o.id),
-            &o.sources,
-            &o.as_of,
-        );
+        common(&format!("org:{}", o.id), &o.sources, &o.as_of);
     }
     for f in &db.families {
-        check_common(
-            &format!("family:{}", f.id),
-            &format!("family `{}`", f.id),
-            &f.sources,
-            &f.as_of,
-        );
+        common(&format!("family:{}", f.id), &f.sources, &f.as_of);
     }
     for h in &db.hosts {
-        check_common(
-            &format!("host:{}", h.id),
-            &format!("host `{}`", h.id),
-            &h.sources,
-            &h.as_of,
-        );
+        common(&format!("host:{}", h.id), &h.sources, &h.as_of);
     }
     for n in &db.namespaces {
-        check_common(
-            &format!("org:{}", n.org),
-            &format!("namespace `{}`", n.name),
+        common(
+            &format!("namespace:{}@{}", n.name, n.host),
             &n.sources,
             &n.as_of,
         );
     }
     for r in &db.routes {
-        check_common(
-            &format!("host:{}", r.host),
-            &format!("route `{}/`", r.prefix),
-            &r.sources,
-            &r.as_of,
-        );
+        common(&format!("route:{}", r.prefix), &r.sources, &r.as_of);
     }
     for pat in &db.patterns {
-        check_common(
-            &format!("pattern:{}", pat.id),
-            &format!("pattern `{}`", pat.id),
-            &pat.sources,
-            &pat.as_of,
-        );
+        common(&format!("pattern:{}", pat.id), &pat.sources, &pat.as_of);
     }
     for l in &db.lists {
-        check_common(
-            &format!("list:{}", l.id),
-            &format!("list `{}`", l.id),
-            &l.sources,
-            &l.as_of,
-        );
+        common(&format!("list:{}", l.id), &l.sources, &l.as_of);
     }
     for l in &db.listings {
-        let key = format!("listing:{}", l.id);
-        check_common(&key, &format!("listing `{}`", l.id), &l.sources, &l.as_of);
+        common(&format!("listing:{}", l.id), &l.sources, &l.as_of);
     }
 
+    let mut p = |key: &str, msg: String| out.push(db.problem(key, msg));
+
     // Unique ids.
-    let dup = |kind: &str, ids: Vec<String>| {
+    let mut dup = |kind: &str, ids: Vec<String>| {
         let mut seen = HashSet::new();
-        let mut d = Vec::new();
         for id in ids {
             if !seen.insert(id.clone()) {
-                d.push(format!("duplicate {kind} id `{id}`"));
+                p(
+                    &format!("{kind}:{id}"),
+                    format!("duplicate {kind} id `{id}`"),
+                );
             }
         }
-        d
     };
-    let mut dups = Vec::new();
-    dups.extend(dup("org", db.orgs.iter().map(|x| x.id.clone()).collect()));
-    dups.extend(dup(
-        "family",
-        db.families.iter().map(|x| x.id.clone()).collect(),
-    ));
-    dups.extend(dup("host", db.hosts.iter().map(|x| x.id.clone()).collect()));
-    dups.extend(dup(
+    dup("org", db.orgs.iter().map(|x| x.id.clone()).collect());
+    dup("family", db.families.iter().map(|x| x.id.clone()).collect());
+    dup("host", db.hosts.iter().map(|x| x.id.clone()).collect());
+    dup(
         "pattern",
         db.patterns.iter().map(|x| x.id.clone()).collect(),
-    ));
-    dups.extend(dup("list", db.lists.iter().map(|x| x.id.clone()).collect()));
-    dups.extend(dup(
+    );
+    dup("list", db.lists.iter().map(|x| x.id.clone()).collect());
+    dup(
         "listing",
         db.listings.iter().map(|x| x.id.clone()).collect(),
-    ));
-    dups.extend(dup(
+    );
+    dup(
+        "route",
+        db.routes
+            .iter()
+            .map(|x| x.prefix.to_ascii_lowercase())
+            .collect(),
+    );
+    dup(
         "namespace",
         db.namespaces
             .iter()
             .map(|n| format!("{}@{}", n.name, n.host))
             .collect(),
-    ));
-    for d in dups {
-        out.push(Problem {
-            file: "rules".into(),
-            message: d,
-        });
+    );
+    let mut domains = HashSet::new();
+    for h in &db.hosts {
+        for d in &h.domains {
+            if !domains.insert(d.clone()) {
+                p(
+                    &format!("host:{}", h.id),
+                    format!(
+                        "host `{}`: domain `{d}` is already claimed by another host",
+                        h.id
+                    ),
+                );
+            }
+        }
     }
 
-    let mut p = |key: &str, msg: String| {
-        out.push(Problem {
-            file: db.file_of(key).to_string(),
-            message: msg,
-        })
-    };
-    let regex_ok = |r: &str| regex::Regex::new(r).map(|_| ()).map_err(|e| e.to_string());
-
-    // References between entries.
+    // References between entries, and patterns that compile.
     for f in &db.families {
         let key = format!("family:{}", f.id);
         if db.org(&f.org).is_none() {
             p(&key, format!("family `{}`: unknown org `{}`", f.id, f.org));
         }
-        if f.keywords.is_empty() {
+        if f.keywords.iter().all(|k| k.trim().is_empty()) {
             p(&key, format!("family `{}`: no keywords", f.id));
         }
-        if let Some(r) = &f.derivative
-            && let Err(e) = regex_ok(r)
-        {
+        if let Some(e) = f.derivative.as_deref().and_then(regex_error) {
             p(
                 &key,
                 format!("family `{}`: invalid derivative regex: {e}", f.id),
+            );
+        }
+        if f.derivative.is_some() && f.examples.must_match.is_empty() {
+            p(
+                &key,
+                format!("family `{}`: a derivative regex needs examples.match", f.id),
             );
         }
     }
@@ -191,20 +194,23 @@ pub fn validate(db: &Database) -> Vec<Problem> {
             p(&key, format!("host `{}`: unknown operator `{o}`", h.id));
         }
         for d in &h.domains {
-            if d.is_empty()
-                || d.chars().any(|c| {
-                    !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
-                })
-            {
+            let ok = !d.is_empty()
+                && d.contains('.')
+                && d.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
+            if !ok {
                 p(
                     &key,
-                    format!("host `{}`: domain `{d}` must be lower-case ASCII", h.id),
+                    format!(
+                        "host `{}`: domain `{d}` must be a lower-case ASCII domain name",
+                        h.id
+                    ),
                 );
             }
         }
     }
     for n in &db.namespaces {
-        let key = format!("org:{}", n.org);
+        let key = format!("namespace:{}@{}", n.name, n.host);
         if db.org(&n.org).is_none() {
             p(
                 &key,
@@ -225,21 +231,26 @@ pub fn validate(db: &Database) -> Vec<Problem> {
                 format!("namespace `{}`: unknown family `{f}`", n.name),
             );
         }
-        if let Some(r) = &n.names
-            && let Err(e) = regex_ok(r)
-        {
+        if let Some(e) = n.names.as_deref().and_then(regex_error) {
             p(
                 &key,
                 format!("namespace `{}`: invalid names regex: {e}", n.name),
             );
         }
+        if n.examples.must_match.is_empty() {
+            p(&key, format!("namespace `{}`: no examples.match", n.name));
+        }
     }
     for r in &db.routes {
+        let key = format!("route:{}", r.prefix);
         if db.host(&r.host).is_none() {
             p(
-                &format!("host:{}", r.host),
+                &key,
                 format!("route `{}/`: unknown host `{}`", r.prefix, r.host),
             );
+        }
+        if r.examples.must_match.is_empty() {
+            p(&key, format!("route `{}/`: no examples.match", r.prefix));
         }
     }
     for pat in &db.patterns {
@@ -262,7 +273,7 @@ pub fn validate(db: &Database) -> Vec<Problem> {
         }
         match (&pat.regex, &pat.literal) {
             (Some(r), None) => {
-                if let Err(e) = regex_ok(r) {
+                if let Some(e) = regex_error(r) {
                     p(&key, format!("pattern `{}`: invalid regex: {e}", pat.id));
                 }
             }
@@ -275,12 +286,22 @@ pub fn validate(db: &Database) -> Vec<Problem> {
                 ),
             ),
         }
-        if let Some(a) = &pat.after
-            && let Err(e) = regex_ok(a)
-        {
+        if let Some(e) = pat.after.as_deref().and_then(regex_error) {
             p(
                 &key,
                 format!("pattern `{}`: invalid after regex: {e}", pat.id),
+            );
+        }
+        let anchored = !pat.anchors.is_empty()
+            || pat.literal.is_some()
+            || pat.family.as_deref().and_then(|f| db.family(f)).is_some();
+        if !anchored {
+            p(
+                &key,
+                format!(
+                    "pattern `{}`: no anchors (give anchors, a literal or a family)",
+                    pat.id
+                ),
             );
         }
         if pat.examples.must_match.is_empty() {
@@ -311,12 +332,14 @@ pub fn validate(db: &Database) -> Vec<Problem> {
             p(&key, format!("listing `{}`: no listed entity names", l.id));
         }
     }
+    out.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
+    out.dedup();
     out
 }
 
-fn out_push_meta(p: &mut impl FnMut(&str, String), as_of: &str) {
+fn out_meta(p: &mut impl FnMut(&str, String), as_of: &str) {
     p(
-        "meta",
+        "meta:meta",
         format!("meta.toml: as_of `{as_of}` is not a YYYY-MM-DD date"),
     );
 }

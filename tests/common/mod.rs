@@ -6,8 +6,14 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The binary, isolated from any rules bundle installed for the user running the tests.
 pub fn bin() -> assert_cmd::Command {
-    assert_cmd::Command::cargo_bin("modelgate").unwrap()
+    let mut c = assert_cmd::Command::cargo_bin("modelgate").unwrap();
+    c.env(
+        "MODELGATE_DATA_DIR",
+        root().join("target/test-no-installed-rules"),
+    );
+    c
 }
 
 pub fn run(args: &[&str]) -> Output {

@@ -1,0 +1,334 @@
+//! The policy file: `modelgate.toml` or `.modelgate.toml` at the scanned root, or `--config FILE`.
+//! Parsed with spans, then validated into [`Config`]; every problem is an error that points at
+//! `file:line:column`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::checks::{CHECKS, Code, Level};
+use crate::policy::Policy;
+use crate::rules::{Database, days_from_date, is_date};
+
+pub const FILE_NAMES: &[&str] = &["modelgate.toml", ".modelgate.toml"];
+
+/// The commented default written by `modelgate init`.
+pub const DEFAULT: &str = include_str!("../docs/modelgate.default.toml");
+
+#[derive(Debug)]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    #[serde(default)]
+    policy: RawPolicy,
+    #[serde(default)]
+    checks: RawChecks,
+    #[serde(default)]
+    paths: RawPaths,
+    #[serde(default)]
+    allow: Vec<Spanned<RawAllow>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPolicy {
+    flagged_jurisdictions: Option<Vec<Spanned<String>>>,
+    enforce_lists: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "lowercase")]
+enum LevelSetting {
+    Error,
+    Warning,
+    Note,
+    Off,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+#[allow(non_snake_case)]
+struct RawChecks {
+    MG100: Option<Spanned<LevelSetting>>,
+    MG101: Option<Spanned<LevelSetting>>,
+    MG102: Option<Spanned<LevelSetting>>,
+    MG103: Option<Spanned<LevelSetting>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPaths {
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAllow {
+    org: Option<Spanned<String>>,
+    model: Option<Spanned<String>>,
+    host: Option<Spanned<String>>,
+    package: Option<Spanned<String>>,
+    checks: Option<Vec<Spanned<String>>>,
+    paths: Option<Vec<Spanned<String>>>,
+    reason: Option<Spanned<String>>,
+    expires: Option<Spanned<String>>,
+}
+
+/// One `[[allow]]` entry.
+#[derive(Debug, Clone)]
+pub struct Allow {
+    /// `file:line` of the entry, for messages.
+    pub location: String,
+    pub org: Option<GlobMatcher>,
+    pub model: Option<GlobMatcher>,
+    pub host: Option<GlobMatcher>,
+    pub package: Option<GlobMatcher>,
+    pub checks: Vec<Code>,
+    pub paths: Option<GlobSet>,
+    pub reason: String,
+    pub expires: Option<String>,
+    /// The expiry date has passed: the entry no longer suppresses anything.
+    pub expired: bool,
+    /// A human summary of what it matches.
+    pub describe: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub file: Option<PathBuf>,
+    pub policy: Policy,
+    /// Glob patterns of paths (relative to the scanned root) not to scan.
+    pub excludes: Vec<String>,
+    pub allows: Vec<Allow>,
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+fn glob(pat: &str) -> Result<GlobMatcher, String> {
+    GlobBuilder::new(pat)
+        .case_insensitive(true)
+        .literal_separator(false)
+        .build()
+        .map(|g| g.compile_matcher())
+        .map_err(|e| e.kind().to_string())
+}
+
+impl Config {
+    /// Finds the policy file for `root`: `--config` wins, then `modelgate.toml`, then
+    /// `.modelgate.toml`.
+    pub fn locate(explicit: Option<&Path>, root: &Path) -> Option<PathBuf> {
+        if let Some(p) = explicit {
+            return Some(p.to_path_buf());
+        }
+        // Files given on the command line (as pre-commit passes them): the policy file of the
+        // current directory, the repository root in that case.
+        let dir = if root.is_dir() { root } else { Path::new(".") };
+        FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file())
+    }
+
+    pub fn load(path: &Path, db: &Database, today: i64) -> Result<Config, ConfigError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: name.clone(),
+            line: 1,
+            column: 1,
+            message: format!("cannot read: {e}"),
+        })?;
+        Config::parse(&name, &text, db, today)
+    }
+
+    pub fn parse(name: &str, text: &str, db: &Database, today: i64) -> Result<Config, ConfigError> {
+        let err = |offset: usize, message: String| {
+            let (line, column) = line_col(text, offset);
+            ConfigError {
+                file: name.to_string(),
+                line,
+                column,
+                message,
+            }
+        };
+        let raw: Raw = toml::from_str(text).map_err(|e| {
+            let off = e.span().map_or(0, |s| s.start);
+            err(off, e.message().trim().to_string())
+        })?;
+        let mut cfg = Config {
+            file: Some(PathBuf::from(name)),
+            ..Config::default()
+        };
+        if let Some(js) = raw.policy.flagged_jurisdictions {
+            let mut v = Vec::new();
+            for j in js {
+                let s = j.get_ref().trim();
+                let ok = (s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic()))
+                    || s.eq_ignore_ascii_case("INTL");
+                if !ok {
+                    return Err(err(
+                        j.span().start,
+                        format!("`{s}` is not an ISO 3166-1 alpha-2 country code"),
+                    ));
+                }
+                v.push(s.to_ascii_uppercase());
+            }
+            cfg.policy.flagged_jurisdictions = v;
+        }
+        if let Some(ls) = raw.policy.enforce_lists {
+            let mut v = Vec::new();
+            for l in ls {
+                if db.list(l.get_ref()).is_none() {
+                    let known: Vec<_> = db.lists.iter().map(|x| x.id.as_str()).collect();
+                    return Err(err(
+                        l.span().start,
+                        format!(
+                            "unknown restriction list `{}` (known: {})",
+                            l.get_ref(),
+                            known.join(", ")
+                        ),
+                    ));
+                }
+                v.push(l.into_inner());
+            }
+            cfg.policy.enforced_lists = Some(v);
+        }
+        let mut levels = HashMap::new();
+        for (code, setting) in [
+            (Code::MG100, raw.checks.MG100),
+            (Code::MG101, raw.checks.MG101),
+            (Code::MG102, raw.checks.MG102),
+            (Code::MG103, raw.checks.MG103),
+        ] {
+            if let Some(s) = setting {
+                levels.insert(
+                    code,
+                    match s.into_inner() {
+                        LevelSetting::Error => Some(Level::Error),
+                        LevelSetting::Warning => Some(Level::Warning),
+                        LevelSetting::Note => Some(Level::Note),
+                        LevelSetting::Off => None,
+                    },
+                );
+            }
+        }
+        cfg.policy.levels = levels;
+        for p in raw.paths.exclude {
+            Glob::new(p.get_ref())
+                .map_err(|e| err(p.span().start, format!("invalid glob: {}", e.kind())))?;
+            cfg.excludes.push(p.into_inner());
+        }
+        for a in raw.allow {
+            let start = a.span().start;
+            let (line, _) = line_col(text, start);
+            let a = a.into_inner();
+            let mut describe = Vec::new();
+            let mut matcher = |f: &Option<Spanned<String>>,
+                               what: &str|
+             -> Result<Option<GlobMatcher>, ConfigError> {
+                match f {
+                    None => Ok(None),
+                    Some(s) => {
+                        describe.push(format!("{what} `{}`", s.get_ref()));
+                        glob(s.get_ref())
+                            .map(Some)
+                            .map_err(|e| err(s.span().start, format!("invalid glob: {e}")))
+                    }
+                }
+            };
+            let org = matcher(&a.org, "org")?;
+            let model = matcher(&a.model, "model")?;
+            let host = matcher(&a.host, "host")?;
+            let package = matcher(&a.package, "package")?;
+            if org.is_none() && model.is_none() && host.is_none() && package.is_none() {
+                return Err(err(
+                    start,
+                    "an [[allow]] entry needs at least one of org, model, host or package".into(),
+                ));
+            }
+            let reason = match &a.reason {
+                Some(r) if !r.get_ref().trim().is_empty() => r.get_ref().trim().to_string(),
+                Some(r) => return Err(err(r.span().start, "reason must not be empty".into())),
+                None => return Err(err(start, "an [[allow]] entry needs a reason".into())),
+            };
+            let mut checks = Vec::new();
+            for c in a.checks.iter().flatten() {
+                match CHECKS.iter().find(|k| {
+                    k.code.as_str().eq_ignore_ascii_case(c.get_ref()) || k.name == c.get_ref()
+                }) {
+                    Some(k) => checks.push(k.code),
+                    None => {
+                        return Err(err(
+                            c.span().start,
+                            format!("unknown check `{}`", c.get_ref()),
+                        ));
+                    }
+                }
+            }
+            let paths = match &a.paths {
+                None => None,
+                Some(ps) => {
+                    let mut b = GlobSetBuilder::new();
+                    for p in ps {
+                        b.add(Glob::new(p.get_ref()).map_err(|e| {
+                            err(p.span().start, format!("invalid glob: {}", e.kind()))
+                        })?);
+                    }
+                    Some(b.build().map_err(|e| err(start, e.to_string()))?)
+                }
+            };
+            let (expires, expired) = match &a.expires {
+                None => (None, false),
+                Some(e) => {
+                    if !is_date(e.get_ref()) {
+                        return Err(err(
+                            e.span().start,
+                            format!("expires `{}` is not a YYYY-MM-DD date", e.get_ref()),
+                        ));
+                    }
+                    let d = days_from_date(e.get_ref()).unwrap_or(0);
+                    (Some(e.get_ref().clone()), d < today)
+                }
+            };
+            cfg.allows.push(Allow {
+                location: format!("{name}:{line}"),
+                org,
+                model,
+                host,
+                package,
+                checks,
+                paths,
+                reason,
+                expires,
+                expired,
+                describe: describe.join(", "),
+            });
+        }
+        Ok(cfg)
+    }
+}

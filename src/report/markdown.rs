@@ -1,0 +1,159 @@
+//! Markdown output: summary tables by check, organisation and file, then the findings. Suited to
+//! a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use super::Report;
+use crate::checks::{CHECKS, Level};
+
+/// Most rows in the findings table; the rest are counted.
+pub const MAX_ROWS: usize = 200;
+
+fn cell(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('\n', " ")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn icon(l: Level) -> &'static str {
+    match l {
+        Level::Error => "🔴 error",
+        Level::Warning => "🟠 warning",
+        Level::Note => "🔵 note",
+        Level::None => "inventory",
+    }
+}
+
+pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
+    let (e, wa, n, inv) = report.counts();
+    let shown: Vec<_> = report
+        .visible()
+        .filter(|f| f.suppression.is_none())
+        .collect();
+    writeln!(w, "## modelgate")?;
+    writeln!(w)?;
+    writeln!(
+        w,
+        "**{e} error(s), {wa} warning(s), {n} note(s)** · {} suppressed · {inv} inventory-only · {} files scanned · rules {} ({})",
+        report.suppressed(),
+        report.stats.files_scanned,
+        report.rules.as_of,
+        cell(&report.rules.origin)
+    )?;
+    writeln!(w)?;
+    if shown.is_empty() {
+        writeln!(w, "No findings.")?;
+    } else {
+        writeln!(w, "### By check")?;
+        writeln!(w)?;
+        writeln!(w, "| Check | Name | Findings |")?;
+        writeln!(w, "|---|---|---:|")?;
+        for c in CHECKS {
+            let k = shown.iter().filter(|f| f.code == c.code).count();
+            if k > 0 {
+                writeln!(w, "| {} | {} | {k} |", c.code.as_str(), c.name)?;
+            }
+        }
+        writeln!(w)?;
+        writeln!(w, "### By organisation")?;
+        writeln!(w)?;
+        writeln!(w, "| Organisation | Country | Findings | Most severe |")?;
+        writeln!(w, "|---|---|---:|---|")?;
+        let mut orgs: BTreeMap<(String, String), (usize, Level)> = BTreeMap::new();
+        for f in &shown {
+            let (name, country) = f
+                .resolved
+                .developer
+                .as_ref()
+                .or_else(|| {
+                    f.resolved
+                        .hosting
+                        .as_ref()
+                        .and_then(|h| h.operator.as_ref())
+                })
+                .map_or(("(unattributed)".to_string(), "".to_string()), |o| {
+                    (o.name.clone(), o.country.clone())
+                });
+            let e = orgs.entry((name, country)).or_insert((0, Level::None));
+            e.0 += 1;
+            e.1 = e.1.max(f.level);
+        }
+        for ((name, country), (k, l)) in &orgs {
+            writeln!(
+                w,
+                "| {} | {} | {k} | {} |",
+                cell(name),
+                cell(country),
+                icon(*l)
+            )?;
+        }
+        writeln!(w)?;
+        writeln!(w, "### By file")?;
+        writeln!(w)?;
+        writeln!(w, "| File | Errors | Warnings | Notes |")?;
+        writeln!(w, "|---|---:|---:|---:|")?;
+        let mut files: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
+        for f in &shown {
+            let e = files.entry(&f.path).or_default();
+            match f.level {
+                Level::Error => e[0] += 1,
+                Level::Warning => e[1] += 1,
+                _ => e[2] += 1,
+            }
+        }
+        for (p, c) in &files {
+            writeln!(w, "| `{}` | {} | {} | {} |", cell(p), c[0], c[1], c[2])?;
+        }
+        writeln!(w)?;
+        writeln!(w, "### Findings")?;
+        writeln!(w)?;
+        writeln!(w, "| Level | Location | Check | Finding |")?;
+        writeln!(w, "|---|---|---|---|")?;
+        for f in shown.iter().take(MAX_ROWS) {
+            writeln!(
+                w,
+                "| {} | `{}:{}` | {} | {} |",
+                icon(f.level),
+                cell(&f.path),
+                f.line,
+                f.code.as_str(),
+                cell(&f.message)
+            )?;
+        }
+        if shown.len() > MAX_ROWS {
+            writeln!(w)?;
+            writeln!(
+                w,
+                "… and {} more (see the SARIF or JSON report).",
+                shown.len() - MAX_ROWS
+            )?;
+        }
+    }
+    if !report.notifications.is_empty() {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "<details><summary>{} notification(s)</summary>",
+            report.notifications.len()
+        )?;
+        writeln!(w)?;
+        for n in &report.notifications {
+            writeln!(
+                w,
+                "- {}: {}{}",
+                n.level.as_str(),
+                n.path
+                    .as_deref()
+                    .map(|p| format!("`{}`: ", cell(p)))
+                    .unwrap_or_default(),
+                cell(&n.message)
+            )?;
+        }
+        writeln!(w)?;
+        writeln!(w, "</details>")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,446 @@
+//! `rules check`, `rules list`, `rules export`, `rules update` and `explain` through the binary.
+//! Update tests talk to a small HTTP server on 127.0.0.1 started by the test; never the internet.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn cmd(data: &Path) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("modelgate").unwrap();
+    c.current_dir(root()).env("MODELGATE_DATA_DIR", data);
+    c
+}
+
+fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn rules_check_passes_on_the_database() {
+    let t = tempfile::tempdir().unwrap();
+    for args in [vec!["rules", "check"], vec!["rules", "check", "rules"]] {
+        let o = cmd(t.path()).args(&args).output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        assert!(text(&o).contains(": ok ("), "{}", text(&o));
+    }
+}
+
+fn copy_rules(to: &Path) {
+    for (name, body) in modelgate::rules::embedded::FILES {
+        let p = to.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    }
+}
+
+#[test]
+fn rules_check_reports_every_problem_with_file_and_line() {
+    let t = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    copy_rules(t.path());
+    let f = t.path().join("orgs/deepseek.toml");
+    let s = std::fs::read_to_string(&f).unwrap();
+    let s = s
+        .replacen(
+            "sources = [\"LITELLM\", \"LITELLM_OLD\"]",
+            "sources = []",
+            1,
+        )
+        .replacen(
+            "regex = '(?i)deepseek-(?:chat|",
+            "regex = '(?i)deepseek-(?:chat|(",
+            1,
+        )
+        .replace(
+            "\"deepseek-reasoner\", \"deepseek-coder\"], no_match",
+            "\"deepseek-reasoner\", \"deepseek-coder\", \"deepseek-v9000\"], no_match",
+        );
+    std::fs::write(&f, s).unwrap();
+    let z = t.path().join("orgs/zhipu.toml");
+    let s = std::fs::read_to_string(&z).unwrap();
+    std::fs::write(
+        &z,
+        s.replacen("family = \"glm\"", "family = \"glm-nope\"", 1),
+    )
+    .unwrap();
+    let o = cmd(data.path())
+        .args(["rules", "check", t.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("orgs/deepseek.toml:"), "{out}");
+    assert!(out.contains("no sources"), "{out}");
+    assert!(out.contains("invalid regex"), "{out}");
+    assert!(
+        out.contains("orgs/zhipu.toml:") && out.contains("unknown family `glm-nope`"),
+        "{out}"
+    );
+    for line in out.lines().filter(|l| l.starts_with("orgs/")) {
+        let loc = line.split(": ").next().unwrap();
+        assert!(
+            loc.rsplit(':').next().unwrap().parse::<u32>().is_ok(),
+            "no line number: {line}"
+        );
+    }
+    // An example that no longer matches, and a must-not-match that matches.
+    copy_rules(t.path());
+    let s = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(
+        &f,
+        s.replace("\"deepseek-reasoner\", \"deepseek-coder\"], no_match = [\"deepseek\"", "\"deepseek-reasoner\", \"deepseek-coder\", \"deepseek-v9000\"], no_match = [\"deepseek-chat\", \"deepseek\""),
+    )
+    .unwrap();
+    let o = cmd(data.path())
+        .args(["rules", "check", t.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("example `deepseek-v9000` does not match"),
+        "{out}"
+    );
+    assert!(
+        out.contains("must-not-match example `deepseek-chat` matches"),
+        "{out}"
+    );
+}
+
+#[test]
+fn rules_list_text_and_json() {
+    let t = tempfile::tempdir().unwrap();
+    let o = cmd(t.path())
+        .args(["rules", "list", "--kind", "org", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let z = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "zhipu")
+        .unwrap();
+    assert_eq!(z["country"], "CN");
+    assert!(!z["sources"].as_array().unwrap().is_empty());
+    let o = cmd(t.path())
+        .args(["rules", "list", "--kind", "listing"])
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        s.contains("el-2025-zhipu") && s.contains("90 FR 4617"),
+        "{s}"
+    );
+}
+
+#[test]
+fn explain_gives_cited_dossiers() {
+    let t = tempfile::tempdir().unwrap();
+    let run = |q: &str| {
+        let o = cmd(t.path()).args(["explain", q]).output().unwrap();
+        assert!(o.status.success(), "{q}: {}", text(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let z = run("zhipu");
+    assert!(z.contains("Zhipu AI") && z.contains("US Entity List") && z.contains("2025-01-16"));
+    assert!(z.contains("90 FR 4617") && z.contains("Sources"));
+    let b = run("BAAI");
+    assert!(b.contains("2025-03-25") && b.contains("90 FR 14046"));
+    let d = run("api.deepseek.com");
+    assert!(d.contains("Jurisdiction: CN") && d.contains("Operator: DeepSeek"));
+    let i = run("dashscope-intl.aliyuncs.com");
+    assert!(i.contains("Jurisdiction: SG"));
+    let m = run("zai-org/GLM-4.5-Air");
+    assert!(m.contains("Default policy: MG101"), "{m}");
+    assert!(run("MG101").starts_with("# MG101"));
+    let o = cmd(t.path())
+        .args(["explain", "no-such-thing-anywhere"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// A one-thread HTTP/1.1 server on 127.0.0.1 with canned routes.
+fn serve(routes: Vec<(&'static str, Vec<u8>)>) -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let routes = std::sync::Arc::new(routes);
+    std::thread::spawn(move || {
+        for stream in l.incoming().take(64) {
+            let Ok(mut s) = stream else { continue };
+            let routes = routes.clone();
+            std::thread::spawn(move || {
+                let mut line = String::new();
+                let mut r = BufReader::new(s.try_clone().unwrap());
+                if r.read_line(&mut line).is_err() {
+                    return;
+                }
+                loop {
+                    let mut h = String::new();
+                    if r.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
+                        break;
+                    }
+                }
+                let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+                let body = routes
+                    .iter()
+                    .find(|(p, _)| *p == path)
+                    .map(|(_, b)| b.clone());
+                match (path.as_str(), body) {
+                    ("/error.json", _) => {
+                        let _ = s.write_all(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                    }
+                    ("/slow.json", _) => {
+                        std::thread::sleep(Duration::from_secs(4));
+                        let _ = s.write_all(
+                            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+                        );
+                    }
+                    ("/truncated.json", Some(b)) => {
+                        let _ = write!(
+                            s,
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            b.len()
+                        );
+                        let _ = s.write_all(&b[..b.len() / 2]);
+                    }
+                    (_, Some(b)) => {
+                        let _ = write!(
+                            s,
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            b.len()
+                        );
+                        let _ = s.write_all(&b);
+                    }
+                    (_, None) => {
+                        let _ = s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn bundle_with(as_of: &str, break_it: bool) -> Vec<u8> {
+    let db = modelgate::rules::Database::embedded().unwrap();
+    let bytes = modelgate::rules::bundle::export(&db);
+    let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let old = db.meta.as_of.clone();
+    v["as_of"] = as_of.into();
+    let meta = v["files"]["meta.toml"]
+        .as_str()
+        .unwrap()
+        .replace(&old, as_of);
+    v["files"]["meta.toml"] = meta.into();
+    if break_it {
+        let d = v["files"]["orgs/deepseek.toml"].as_str().unwrap().replacen(
+            "family = \"deepseek\"",
+            "family = \"gone\"",
+            1,
+        );
+        v["files"]["orgs/deepseek.toml"] = d.into();
+    }
+    serde_json::to_vec(&v).unwrap()
+}
+
+fn sha(b: &[u8]) -> String {
+    modelgate::rules::bundle::sha256_hex(b)
+}
+
+#[test]
+fn update_installs_verified_bundles_and_loses_nothing_on_failure() {
+    let newer = bundle_with("2099-01-01", false);
+    let newest = bundle_with("2099-06-01", false);
+    let older = bundle_with("2020-01-01", false);
+    let invalid = bundle_with("2099-02-01", true);
+    let base = serve(vec![
+        ("/good.json", newer.clone()),
+        (
+            "/good.json.sha256",
+            format!("{}  good.json\n", sha(&newer)).into_bytes(),
+        ),
+        ("/newest.json", newest.clone()),
+        ("/badhash.json", newest.clone()),
+        (
+            "/badhash.json.sha256",
+            format!("{}\n", sha(&older)).into_bytes(),
+        ),
+        ("/truncated.json", newest.clone()),
+        ("/invalid.json", invalid.clone()),
+        ("/invalid.json.sha256", sha(&invalid).into_bytes()),
+        ("/old.json", older.clone()),
+        ("/old.json.sha256", sha(&older).into_bytes()),
+    ]);
+    let data = tempfile::tempdir().unwrap();
+    let installed = data.path().join("rules.bundle.json");
+    let up = |extra: &[&str]| {
+        let mut args = vec!["rules", "update", "--timeout", "1"];
+        args.extend_from_slice(extra);
+        cmd(data.path())
+            .args(&args)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+
+    // Success: the published digest is fetched beside the bundle.
+    let o = up(&["--from", &format!("{base}/good.json")]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(std::fs::read(&installed).unwrap(), newer);
+    // Scans and --version now use it and say so.
+    let o = cmd(data.path()).arg("--version").output().unwrap();
+    assert!(text(&o).contains("rules 2099-01-01"), "{}", text(&o));
+    let o = cmd(data.path())
+        .args(["scan", "fixtures/traps"])
+        .output()
+        .unwrap();
+    assert!(text(&o).contains("rules 2099-01-01"), "{}", text(&o));
+
+    let unchanged = |o: &std::process::Output, what: &str| {
+        assert_eq!(o.status.code(), Some(2), "{what}: {}", text(o));
+        assert_eq!(
+            std::fs::read(&installed).unwrap(),
+            newer,
+            "{what} changed the installed bundle"
+        );
+        let stray: Vec<_> = std::fs::read_dir(data.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(stray.is_empty(), "{what} left {stray:?}");
+    };
+    let o = up(&["--from", &format!("{base}/badhash.json")]);
+    unchanged(&o, "wrong hash");
+    assert!(text(&o).contains("sha256 mismatch"));
+    let o = up(&[
+        "--from",
+        &format!("{base}/newest.json"),
+        "--sha256",
+        &sha(&older),
+    ]);
+    unchanged(&o, "wrong --sha256");
+    let o = up(&[
+        "--from",
+        &format!("{base}/truncated.json"),
+        "--sha256",
+        &sha(&newest),
+    ]);
+    unchanged(&o, "truncated body");
+    let o = up(&[
+        "--from",
+        &format!("{base}/error.json"),
+        "--sha256",
+        &sha(&newest),
+    ]);
+    unchanged(&o, "server error");
+    assert!(text(&o).contains("500"));
+    let o = up(&[
+        "--from",
+        &format!("{base}/slow.json"),
+        "--sha256",
+        &sha(&newest),
+    ]);
+    unchanged(&o, "timeout");
+    assert!(text(&o).contains("timed out"), "{}", text(&o));
+    let o = up(&["--from", &format!("{base}/invalid.json")]);
+    unchanged(&o, "invalid bundle");
+    assert!(text(&o).contains("unknown family `gone`"), "{}", text(&o));
+    let o = up(&["--from", &format!("{base}/old.json")]);
+    unchanged(&o, "downgrade");
+    assert!(text(&o).contains("--force"));
+    let o = up(&[
+        "--from",
+        "http://example.com/rules.json",
+        "--sha256",
+        &sha(&newest),
+    ]);
+    unchanged(&o, "plain http to a remote host");
+
+    // A forced downgrade installs, and the previous bundle is kept.
+    let o = up(&["--from", &format!("{base}/old.json"), "--force"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(std::fs::read(&installed).unwrap(), older);
+    assert_eq!(
+        std::fs::read(data.path().join("rules.bundle.prev.json")).unwrap(),
+        newer
+    );
+    // --sha256 given explicitly.
+    let o = up(&[
+        "--from",
+        &format!("{base}/newest.json"),
+        "--sha256",
+        &sha(&newest),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(std::fs::read(&installed).unwrap(), newest);
+}
+
+#[test]
+fn export_round_trips_and_old_databases_warn() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("b.json");
+    let o = cmd(t.path())
+        .args(["rules", "export", "-o", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let bytes = std::fs::read(&out).unwrap();
+    let side = std::fs::read_to_string(t.path().join("b.json.sha256")).unwrap();
+    assert!(side.starts_with(&sha(&bytes)));
+    let db = modelgate::rules::bundle::load(&bytes, modelgate::rules::Origin::Embedded).unwrap();
+    assert_eq!(
+        db.content_hash,
+        modelgate::rules::Database::embedded().unwrap().content_hash
+    );
+
+    // A database dated long ago gets a warning on scan, once.
+    let old = t.path().join("old");
+    copy_rules(&old);
+    let m = old.join("meta.toml");
+    let s = std::fs::read_to_string(&m).unwrap();
+    let as_of = modelgate::rules::Database::embedded().unwrap().meta.as_of;
+    std::fs::write(
+        &m,
+        s.replace(&format!("as_of = \"{as_of}\""), "as_of = \"2020-01-01\""),
+    )
+    .unwrap();
+    let o = cmd(t.path())
+        .args(["scan", "--rules", old.to_str().unwrap(), "fixtures/traps"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        err.matches("warning: the rules database").count(),
+        1,
+        "{err}"
+    );
+    let o = cmd(t.path())
+        .args([
+            "scan",
+            "--rules",
+            old.to_str().unwrap(),
+            "--max-rules-age",
+            "100000",
+            "fixtures/traps",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
