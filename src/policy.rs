@@ -102,12 +102,15 @@ fn with_country(name: &str, country: &str) -> String {
 /// Applies the policy to one resolved reference; `None` when its check is switched off.
 pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding> {
     let hit = &r.hit;
+    // By default MG101 enforces export-control lists (the US Entity List). Investment
+    // restrictions (NS-CMIC) and procurement designations (DoD 1260H) are reported in the
+    // message and can be enforced with `enforce-lists`; informational lists never are.
     let enforced = |list: &str, kind: &str| {
         kind != "informational"
-            && policy
-                .enforced_lists
-                .as_ref()
-                .is_none_or(|l| l.iter().any(|x| x == list))
+            && match &policy.enforced_lists {
+                Some(l) => l.iter().any(|x| x == list),
+                None => kind == "trade-restriction",
+            }
     };
     let restricted: Vec<_> = res
         .listings
@@ -216,6 +219,26 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
             "; {} is on the {} since {} ({})",
             l.org_name, l.list_name, l.effective, l.citation
         ));
+    }
+    let mut informational: Vec<&str> = Vec::new();
+    for l in res
+        .listings
+        .iter()
+        .filter(|l| !enforced(&l.list, l.list_kind))
+    {
+        if l.list_kind == "informational" {
+            if !informational.contains(&l.list_name.as_str()) {
+                informational.push(&l.list_name);
+            }
+        } else {
+            msg.push_str(&format!(
+                "; also: {} is on the {} since {} (not enforced by the policy)",
+                l.org_name, l.list_name, l.effective
+            ));
+        }
+    }
+    if !informational.is_empty() {
+        msg.push_str(&format!("; informational: {}", informational.join(", ")));
     }
     if hit.confidence < Confidence::High {
         msg.push_str(&format!(" [{} confidence]", hit.confidence.as_str()));

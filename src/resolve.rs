@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::detect::Reference;
-use crate::rules::{Database, ListKind};
+use crate::rules::Database;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct OrgFacts {
@@ -111,10 +111,7 @@ pub fn resolve(db: &Database, r: &Reference) -> Resolved {
                 id: l.id.clone(),
                 list: list.id.clone(),
                 list_name: list.name.clone(),
-                list_kind: match list.kind {
-                    ListKind::TradeRestriction => "trade-restriction",
-                    ListKind::Informational => "informational",
-                },
+                list_kind: list.kind.as_str(),
                 org: l.org.clone(),
                 org_name: db.org(&l.org).map(|x| x.name.clone()).unwrap_or_default(),
                 entities: l.entities.clone(),

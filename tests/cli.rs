@@ -26,7 +26,7 @@ fn exit_codes_follow_fail_on() {
     let t = tempfile::tempdir().unwrap();
     fs::write(
         t.path().join("a.py"),
-        "MODEL = \"Qwen/Qwen2.5-7B-Instruct\"\n",
+        "MODEL = \"moonshotai/Kimi-K2-Instruct\"\n",
     )
     .unwrap();
     let p = t.path().to_str().unwrap();

@@ -365,3 +365,35 @@ fn markdown_and_github_formats() {
         "{gh}"
     );
 }
+
+#[test]
+fn enforce_lists_can_add_designation_lists() {
+    let t = tempfile::tempdir().unwrap();
+    fs::write(t.path().join("a.py"), "M = \"Qwen/Qwen2.5-7B-Instruct\"\n").unwrap();
+    let (code, v, _) = scan_json(t.path(), &[]);
+    assert_eq!(code, 0);
+    let f = by_id(&v, "Qwen/Qwen2.5-7B-Instruct");
+    assert_eq!(f["code"], "MG103");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("(not enforced by the policy)")
+    );
+    fs::write(
+        t.path().join("modelgate.toml"),
+        "[policy]\nenforce-lists = [\"us-entity-list\", \"us-dod-1260h\"]\n",
+    )
+    .unwrap();
+    let (code, v, _) = scan_json(t.path(), &[]);
+    assert_eq!(code, 1);
+    let f = by_id(&v, "Qwen/Qwen2.5-7B-Instruct");
+    assert_eq!(f["code"], "MG101");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("DoD Section 1260H list"),
+        "{f}"
+    );
+}

@@ -338,6 +338,10 @@ impl TextDetector {
             }
             if segs.first() == Some(&"models") {
                 segs.remove(0);
+                // OpenXLab: models/detail/<org>/<name>.
+                if segs.first() == Some(&"detail") {
+                    segs.remove(0);
+                }
             }
             let is_repo =
                 segs.len() >= 2 && !matches!(segs[0], "datasets" | "spaces" | "docs" | "blog");
@@ -369,7 +373,26 @@ impl TextDetector {
             let route = &self.db.routes[ri];
             let rest = segs[1..].join("/");
             let inner = if segs.len() == 2 {
-                self.match_pattern(&rest, "")
+                // A provider's own name for the model, else any name with a family's shape
+                // (`sambanova/DeepSeek-V3.1`).
+                // The shape fallback is not used for prefixes that are also hub or router
+                // namespaces (`tencent/`, `deepseek/`): those ids are read as namespaces below.
+                let ns_too = self.namespaces.contains_key(&segs[0].to_ascii_lowercase());
+                self.match_pattern(&rest, "").or_else(|| {
+                    if ns_too {
+                        return None;
+                    }
+                    self.family_by_shape(&rest).map(|(fi, f)| Hit {
+                        kind: RefKind::RouterModel,
+                        identifier: rest.clone(),
+                        org: Some(f.org.clone()),
+                        family: Some(f.id.clone()),
+                        host: None,
+                        via: None,
+                        confidence: Confidence::High,
+                        rules: vec![format!("family:{}", self.db.families[fi].id)],
+                    })
+                })
             } else {
                 None
             }
@@ -466,22 +489,28 @@ impl TextDetector {
         if !looks_like_hub_name(ns) || !looks_like_hub_name(name) {
             return None;
         }
-        for (fi, re) in &self.derivatives {
-            if re.is_match(name) {
-                let f = &self.db.families[*fi];
-                return Some(Hit {
-                    kind: RefKind::Derivative,
-                    identifier: format!("{ns}/{name}"),
-                    org: Some(f.org.clone()),
-                    family: Some(f.id.clone()),
-                    host: None,
-                    via: None,
-                    confidence: Confidence::Medium,
-                    rules: vec![format!("family:{}", f.id)],
-                });
-            }
+        let (_, f) = self.family_by_shape(name)?;
+        Some(Hit {
+            kind: RefKind::Derivative,
+            identifier: format!("{ns}/{name}"),
+            org: Some(f.org.clone()),
+            family: Some(f.id.clone()),
+            host: None,
+            via: None,
+            confidence: Confidence::Medium,
+            rules: vec![format!("family:{}", f.id)],
+        })
+    }
+
+    /// The first family whose derivative shape the name has.
+    fn family_by_shape(&self, name: &str) -> Option<(usize, &crate::rules::Family)> {
+        if !looks_like_hub_name(name) {
+            return None;
         }
-        None
+        self.derivatives
+            .iter()
+            .find(|(_, re)| re.is_match(name))
+            .map(|(fi, _)| (*fi, &self.db.families[*fi]))
     }
 
     /// Runs every example in the database through the detector: each `match` example must produce

@@ -61,7 +61,7 @@ pub struct List {
     pub id: String,
     pub name: String,
     pub authority: String,
-    /// `trade-restriction` lists can raise MG101; `informational` ones only annotate.
+    /// Every kind but `informational` can raise MG101; `informational` lists only annotate.
     pub kind: ListKind,
     #[serde(default)]
     pub description: String,
@@ -72,8 +72,25 @@ pub struct List {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ListKind {
+    /// An export-control list (the US Entity List).
     TradeRestriction,
+    /// A securities-investment ban (OFAC NS-CMIC).
+    InvestmentRestriction,
+    /// A designation with procurement consequences (DoD 1260H).
+    ProcurementDesignation,
+    /// Government-device bans and similar: never raises MG101.
     Informational,
+}
+
+impl ListKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListKind::TradeRestriction => "trade-restriction",
+            ListKind::InvestmentRestriction => "investment-restriction",
+            ListKind::ProcurementDesignation => "procurement-designation",
+            ListKind::Informational => "informational",
+        }
+    }
 }
 
 /// One record of an organisation on a list.
