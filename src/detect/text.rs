@@ -129,11 +129,11 @@ impl TextDetector {
                 anchors.extend(f.keywords.iter().cloned());
             }
         }
-        anchors.sort();
-        anchors.dedup();
+        let anchors = minimal_anchors(anchors);
         let anchors = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostFirst)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&anchors)
             .map_err(|e| e.to_string())?;
         Ok(TextDetector {
@@ -570,6 +570,25 @@ impl TextDetector {
         }
         out
     }
+}
+
+/// The anchors that matter: a candidate position only seeds a token, and the whole token is
+/// confirmed afterwards, so an anchor that contains another anchor (`deepseek-ai/` contains
+/// `deepseek`) finds nothing the shorter one does not. Fewer anchors keep the automaton small.
+fn minimal_anchors(mut anchors: Vec<String>) -> Vec<String> {
+    for a in &mut anchors {
+        a.make_ascii_lowercase();
+    }
+    anchors.retain(|a| !a.is_empty());
+    anchors.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+    anchors.dedup();
+    let mut kept: Vec<String> = Vec::new();
+    for a in anchors {
+        if !kept.iter().any(|k| a.contains(k.as_str())) {
+            kept.push(a);
+        }
+    }
+    kept
 }
 
 fn strip_userinfo_port(authority: &str) -> &str {
