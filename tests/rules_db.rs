@@ -132,3 +132,78 @@ fn broken_databases_are_refused_with_the_file() {
     let e = Database::from_dir(t.path()).unwrap_err().to_string();
     assert!(e.starts_with("orgs/deepseek.toml:2"), "{e}");
 }
+
+#[test]
+fn every_organisation_with_identifiers_is_detected_from_one_of_its_examples() {
+    let db = std::sync::Arc::new(Database::from_dir(&rules_dir()).unwrap());
+    let d = modelgate::detect::text::TextDetector::new(db.clone()).unwrap();
+    let mut covered = 0;
+    for o in &db.orgs {
+        let mut examples: Vec<&str> = Vec::new();
+        for n in db.namespaces.iter().filter(|n| n.org == o.id) {
+            examples.extend(n.examples.must_match.iter().map(String::as_str));
+        }
+        for p in db.patterns.iter().filter(|p| p.org == o.id) {
+            examples.extend(p.examples.must_match.iter().map(String::as_str));
+        }
+        for h in db
+            .hosts
+            .iter()
+            .filter(|h| h.operator.as_deref() == Some(&o.id))
+        {
+            examples.extend(h.examples.must_match.iter().map(String::as_str));
+        }
+        if examples.is_empty() {
+            // Organisations the research gives no identifier for (e.g. a chip maker on a list).
+            continue;
+        }
+        let resolves = examples.iter().any(|e| {
+            let mut refs = Vec::new();
+            d.scan(e.as_bytes(), "t", false, &mut refs);
+            refs.iter().any(|r| {
+                let res = modelgate::resolve::resolve(&db, r);
+                res.developer.as_ref().is_some_and(|x| x.id == o.id)
+                    || res
+                        .hosting
+                        .as_ref()
+                        .and_then(|h| h.operator.as_ref())
+                        .is_some_and(|x| x.id == o.id)
+            })
+        });
+        assert!(resolves, "no example of {} resolves to it", o.id);
+        covered += 1;
+    }
+    assert!(
+        covered >= 50,
+        "only {covered} organisations have identifiers"
+    );
+}
+
+#[test]
+fn every_chinese_model_developer_resolves_from_a_hub_id() {
+    let db = std::sync::Arc::new(Database::from_dir(&rules_dir()).unwrap());
+    let d = modelgate::detect::text::TextDetector::new(db.clone()).unwrap();
+    let mut n = 0;
+    for o in db.orgs.iter().filter(|o| o.country == "CN") {
+        let hub_examples: Vec<&str> = db
+            .namespaces
+            .iter()
+            .filter(|ns| ns.org == o.id && ns.host == "huggingface")
+            .flat_map(|ns| ns.examples.must_match.iter().map(String::as_str))
+            .collect();
+        if hub_examples.is_empty() {
+            continue;
+        }
+        let ok = hub_examples.iter().any(|e| {
+            let mut refs = Vec::new();
+            d.scan(e.as_bytes(), "t", false, &mut refs);
+            refs.iter().any(|r| r.hit.org.as_deref() == Some(&o.id))
+        });
+        assert!(ok, "{}: no Hugging Face id resolves to it", o.id);
+        n += 1;
+    }
+    assert!(
+        n >= 30,
+        "only {n} Chinese organisations have Hugging Face namespaces"
+    );
+}
