@@ -166,10 +166,11 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
         ),
         (RefKind::EnvVar, Some(d)) => format!("`{id}` configures the API of {d}"),
         (RefKind::SdkClass, Some(d)) => format!("`{id}` is a framework integration for {d}"),
-        (RefKind::Package, Some(d)) => format!(
-            "`{id}` is a {} package for the services of {d}",
-            r.dep.as_ref().map_or("", |x| x.ecosystem)
-        ),
+        (RefKind::Package, Some(d)) => {
+            let eco = r.dep.as_ref().map_or("", |x| x.ecosystem);
+            let article = if eco == "npm" { "an" } else { "a" };
+            format!("`{id}` is {article} {eco} package for the services of {d}")
+        }
         (k, Some(d)) if k.names_model() => match fam {
             Some(f) => format!("`{id}` is {f}, developed by {d}"),
             None => format!("`{id}` is a model of {d}"),

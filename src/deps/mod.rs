@@ -587,11 +587,16 @@ pub(crate) fn malformed(path: &str, line: Option<usize>, what: &str, msg: &str) 
         Some(l) => format!("{path}:{l}"),
         None => path.to_string(),
     };
+    let consequence = if what == "requirement" {
+        "this line is not checked"
+    } else {
+        "its dependencies are not checked"
+    };
     note(
         NotificationLevel::Warning,
         path,
         format!(
-            "malformed {what} at {at}: {}; its dependencies are not checked",
+            "malformed {what} at {at}: {}; {consequence}",
             msg.lines().next().unwrap_or("").trim()
         ),
     )
