@@ -135,7 +135,7 @@ pub fn build_report(
 
 /// Adds the references of the dependencies that the collected manifests declare, with the inline
 /// directives on their manifest lines.
-fn dependency_refs(cfg: &ScanConfig, detector: &TextDetector, c: &mut Collected) {
+pub fn dependency_refs(cfg: &ScanConfig, detector: &TextDetector, c: &mut Collected) {
     if c.manifests.is_empty() {
         return;
     }

@@ -294,3 +294,36 @@ fn fingerprints_survive_inserted_lines() {
 fn package_kind_fixture() {
     check("kinds-packages", "fixtures/kinds/packages", &[]);
 }
+
+#[test]
+fn package_entries_are_validated() {
+    use modelgate::rules::{Database, Origin, embedded};
+    let mut files: Vec<(String, String)> = embedded::FILES
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+    files.push((
+        "broken.toml".into(),
+        "[[package]]\necosystem = \"cargo\"\nname = \"x\"\norg = \"zhipu\"\nexamples = { match = [\"x\"] }\nsources = [\"PYPI_LIST\"]\nas_of = \"2026-11-28\"\n\n[[package]]\necosystem = \"PyPI\"\nname = \"some-sdk\"\norg = \"nobody\"\nexamples = { match = [\"other-sdk\"], no_match = [\"zhipuai\"] }\nsources = [\"NOPE\"]\nas_of = \"2026-11-28\"\n"
+            .into(),
+    ));
+    let db = Database::parse(files, Origin::Embedded).unwrap();
+    let problems: Vec<String> = modelgate::rules::validate(&db)
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    for want in [
+        "unknown ecosystem `cargo`",
+        "unknown org `nobody`",
+        "unknown source `NOPE`",
+        "example `other-sdk` names `other-sdk`, not this package",
+        "must-not-match example `zhipuai` names package `zhipuai`",
+    ] {
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains(want) && p.starts_with("broken.toml:")),
+            "{want}: {problems:#?}"
+        );
+    }
+}

@@ -791,3 +791,56 @@ mod tests {
         assert_eq!(join_rel("", "./base.txt"), "base.txt");
     }
 }
+
+#[cfg(test)]
+mod lock_tests {
+    use super::*;
+
+    #[test]
+    fn poetry_and_uv_locks_give_paths() {
+        let poetry = "[[package]]\nname = \"example-agents\"\nversion = \"0.3.0\"\n\n[package.dependencies]\nzhipuai = \">=2\"\n\n[[package]]\nname = \"zhipuai\"\nversion = \"2.1.5\"\n";
+        let m = ManifestFile {
+            rel: "poetry.lock".into(),
+            kind: ManifestKind::PoetryLock,
+            text: poetry.into(),
+        };
+        let g = toml_lock(&m, &mut Vec::new()).unwrap();
+        let declared = vec![dep(
+            "example-agents",
+            Loc::line_of("pyproject.toml", "x = 1\n", 1),
+            None,
+        )];
+        let deps = crate::deps::combine(Ecosystem::PyPI, declared, Some(&g));
+        let z = deps.iter().find(|d| d.name == "zhipuai").unwrap();
+        assert_eq!(z.chain, vec!["example-agents", "zhipuai"]);
+        assert_eq!(z.version.as_deref(), Some("2.1.5"));
+        assert_eq!(z.loc.path, "pyproject.toml");
+
+        let uv = "version = 1\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\nsource = { editable = \".\" }\ndependencies = [\n    { name = \"dashscope\" },\n]\n\n[[package]]\nname = \"dashscope\"\nversion = \"1.20.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n";
+        let m = ManifestFile {
+            rel: "uv.lock".into(),
+            kind: ManifestKind::UvLock,
+            text: uv.into(),
+        };
+        let g = toml_lock(&m, &mut Vec::new()).unwrap();
+        assert_eq!(g.roots, vec!["app"]);
+        // Without declarations, the root's dependencies are the direct ones, at their lock entry.
+        let deps = crate::deps::combine(Ecosystem::PyPI, Vec::new(), Some(&g));
+        let d = deps.iter().find(|d| d.name == "dashscope").unwrap();
+        assert!(d.direct);
+        assert_eq!((d.loc.path.as_str(), d.loc.line), ("uv.lock", 12));
+    }
+
+    #[test]
+    fn pipfile_lock_entries() {
+        let t = "{\n  \"_meta\": {},\n  \"default\": {\n    \"qianfan\": {\n      \"version\": \"==0.4.12.3\"\n    }\n  },\n  \"develop\": {}\n}\n";
+        let m = ManifestFile {
+            rel: "Pipfile.lock".into(),
+            kind: ManifestKind::PipfileLock,
+            text: t.into(),
+        };
+        let g = pipfile_lock(&m, &mut Vec::new()).unwrap();
+        assert_eq!(g.packages[0].version.as_deref(), Some("0.4.12.3"));
+        assert_eq!(g.packages[0].loc.line, 4);
+    }
+}
