@@ -109,6 +109,9 @@ fn fingerprints_of(
     if let Class::Text { prose } = classify::classify(Path::new(rel), bytes) {
         scan::detect_file(det, rel, bytes, prose, &mut c);
     }
+    // A manifest at the merge base: its package findings, so that an unrelated edit does not make
+    // them new (transitive ones that need the other files of the project are not recomputed).
+    scan::dependency_refs(cfg, det, &mut c);
     let mut fs: Vec<_> = c
         .refs
         .iter()

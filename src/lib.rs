@@ -7,6 +7,7 @@
 pub mod checks;
 pub mod classify;
 pub mod config;
+pub mod deps;
 pub mod detect;
 pub mod diff;
 pub mod explain;

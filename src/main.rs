@@ -110,6 +110,7 @@ enum EntryKind {
     List,
     Listing,
     Source,
+    Package,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -184,6 +185,15 @@ struct ScanArgs {
     /// Scan the staged content of staged files (what a pre-commit hook checks)
     #[arg(long)]
     staged: bool,
+    /// Also scan the installed sources of the dependencies (Cargo packages through `cargo
+    /// metadata`, a Python environment, node_modules) and attribute what they contain to the
+    /// manifest line that brings them in
+    #[arg(long)]
+    deps: bool,
+    /// The Python environment whose installed packages --deps reads (default: a .venv or venv
+    /// folder beside each Python manifest)
+    #[arg(long, value_name = "DIR", requires = "deps")]
+    python_env: Option<PathBuf>,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -347,6 +357,11 @@ fn cmd_scan(a: &ScanArgs) -> Result<u8, Failure> {
         },
         config,
         baseline,
+        deps: modelgate::deps::DepsOptions {
+            scan_sources: a.deps,
+            python_env: a.python_env.clone(),
+            max_file_size: a.max_file_size,
+        },
     };
     let report = if let Some(base) = &a.diff_base {
         modelgate::diff::diff_scan(&cfg, &detector, base).map_err(Failure::Error)?
@@ -464,7 +479,7 @@ fn cmd_rules(c: &RulesCommand) -> Result<u8, Failure> {
             if problems.is_empty() {
                 writeln!(
                     out,
-                    "{}: ok ({} organisations, {} families, {} namespaces, {} hosts, {} routes, {} patterns, {} lists, {} listings, {} sources; as of {})",
+                    "{}: ok ({} organisations, {} families, {} namespaces, {} hosts, {} routes, {} patterns, {} packages, {} lists, {} listings, {} sources; as of {})",
                     db.origin,
                     db.orgs.len(),
                     db.families.len(),
@@ -472,6 +487,7 @@ fn cmd_rules(c: &RulesCommand) -> Result<u8, Failure> {
                     db.hosts.len(),
                     db.routes.len(),
                     db.patterns.len(),
+                    db.packages.len(),
                     db.lists.len(),
                     db.listings.len(),
                     db.sources.len(),
@@ -660,6 +676,17 @@ fn list_rows(db: &Database, kind: Option<EntryKind>) -> Vec<Row> {
         rows.extend(db.patterns.iter().map(|p| {
             let name = format!("{} ({})", p.kind.as_str(), p.org);
             row("pattern", &p.id, &name, None, &p.sources, &p.as_of)
+        }));
+    }
+    if want(EntryKind::Package) {
+        rows.extend(db.packages.iter().map(|p| {
+            let what = if p.default_models.is_empty() {
+                p.org.clone()
+            } else {
+                format!("default model {}", p.default_models.join(", "))
+            };
+            let name = format!("{} {} ({what})", p.ecosystem, p.name);
+            row("package", &p.key(), &name, None, &p.sources, &p.as_of)
         }));
     }
     if want(EntryKind::List) {

@@ -60,6 +60,9 @@ pub struct Finding {
     pub confidence: Confidence,
     pub prose: bool,
     pub via: Option<String>,
+    /// The dependency the finding is attributed to (package findings, models of dependencies).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dependency: Option<crate::deps::DepContext>,
     #[serde(flatten)]
     pub resolved: Resolved,
     /// Database entries that decided the match.
@@ -163,6 +166,11 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
         ),
         (RefKind::EnvVar, Some(d)) => format!("`{id}` configures the API of {d}"),
         (RefKind::SdkClass, Some(d)) => format!("`{id}` is a framework integration for {d}"),
+        (RefKind::Package, Some(d)) => {
+            let eco = r.dep.as_ref().map_or("", |x| x.ecosystem);
+            let article = if eco == "npm" { "an" } else { "a" };
+            format!("`{id}` is {article} {eco} package for the services of {d}")
+        }
         (k, Some(d)) if k.names_model() => match fam {
             Some(f) => format!("`{id}` is {f}, developed by {d}"),
             None => format!("`{id}` is a model of {d}"),
@@ -214,6 +222,9 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
             }
         }
     }
+    if let Some(d) = &r.dep {
+        msg.push_str(&d.describe());
+    }
     for l in &restricted {
         msg.push_str(&format!(
             "; {} is on the {} since {} ({})",
@@ -262,6 +273,7 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
         confidence: hit.confidence,
         prose: r.prose,
         via: hit.via.clone(),
+        dependency: r.dep.as_deref().cloned(),
         resolved: res,
         rules: hit.rules.clone(),
         fingerprint: String::new(),

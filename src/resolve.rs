@@ -126,6 +126,11 @@ pub fn resolve(db: &Database, r: &Reference) -> Resolved {
         {
             source_ids.extend(p.sources.iter().map(String::as_str));
         }
+        if key.starts_with("package:")
+            && let Some(p) = db.packages.iter().find(|p| p.key() == *key)
+        {
+            source_ids.extend(p.sources.iter().map(String::as_str));
+        }
     }
     let mut sources: Vec<String> = Vec::new();
     for id in source_ids {

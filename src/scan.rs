@@ -19,6 +19,8 @@ pub struct ScanConfig {
     pub walk: WalkOptions,
     pub config: Config,
     pub baseline: Option<Baseline>,
+    /// Dependency analysis of manifests and lock files (and `--deps`).
+    pub deps: crate::deps::DepsOptions,
 }
 
 type Found = (Reference, Vec<InlineAllow>);
@@ -28,6 +30,8 @@ type Found = (Reference, Vec<InlineAllow>);
 pub struct Collected {
     pub refs: Vec<Found>,
     pub notes: Vec<Notification>,
+    /// Manifests and lock files (by file name), analysed once after the walk.
+    pub manifests: Vec<crate::deps::ManifestFile>,
 }
 
 /// Detects references in one text file and reads the inline directives that apply to them.
@@ -38,6 +42,13 @@ pub fn detect_file(
     prose: bool,
     out: &mut Collected,
 ) {
+    if let Some(kind) = crate::deps::manifest_kind(rel) {
+        out.manifests.push(crate::deps::ManifestFile {
+            rel: rel.to_string(),
+            kind,
+            text: String::from_utf8_lossy(bytes).into_owned(),
+        });
+    }
     let mut refs = Vec::new();
     detector.scan(bytes, rel, prose, &mut refs);
     if refs.is_empty() {
@@ -77,6 +88,7 @@ impl Drop for Worker<'_> {
         if let Ok(mut s) = self.shared.lock() {
             s.refs.append(&mut self.local.refs);
             s.notes.append(&mut self.local.notes);
+            s.manifests.append(&mut self.local.manifests);
         }
     }
 }
@@ -90,6 +102,8 @@ pub fn build_report(
     stats: walk::WalkStats,
 ) -> Report {
     let db = detector.db();
+    let mut collected = collected;
+    dependency_refs(cfg, detector, &mut collected);
     let mut findings: Vec<_> = collected
         .refs
         .iter()
@@ -116,6 +130,32 @@ pub fn build_report(
         findings,
         notifications,
         stats,
+    }
+}
+
+/// Adds the references of the dependencies that the collected manifests declare, with the inline
+/// directives on their manifest lines.
+pub fn dependency_refs(cfg: &ScanConfig, detector: &TextDetector, c: &mut Collected) {
+    if c.manifests.is_empty() {
+        return;
+    }
+    c.manifests.sort_by(|a, b| a.rel.cmp(&b.rel));
+    let a = crate::deps::analyze(&cfg.roots, detector, &c.manifests, &cfg.deps);
+    c.notes.extend(a.notes);
+    let texts: std::collections::HashMap<&str, &str> = c
+        .manifests
+        .iter()
+        .map(|m| (m.rel.as_str(), m.text.as_str()))
+        .collect();
+    for r in a.refs {
+        let allows = match texts.get(r.path.as_str()) {
+            Some(t) if t.contains("modelgate") => {
+                let lines: Vec<&[u8]> = t.as_bytes().split(|&b| b == b'\n').collect();
+                suppress::inline_allows(&lines, r.line, &r.path, &mut c.notes)
+            }
+            _ => Vec::new(),
+        };
+        c.refs.push((r, allows));
     }
 }
 

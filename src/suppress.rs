@@ -141,10 +141,13 @@ fn allow_matches(a: &crate::config::Allow, f: &Finding) -> bool {
             return false;
         }
     }
-    if let Some(g) = &a.package
-        && !g.is_match(&f.identifier)
-    {
-        return false;
+    if let Some(g) = &a.package {
+        // The package of a package finding, or the dependency a finding is attributed to.
+        let ok = (f.kind == crate::detect::RefKind::Package && g.is_match(&f.identifier))
+            || f.dependency.as_ref().is_some_and(|d| g.is_match(&d.name));
+        if !ok {
+            return false;
+        }
     }
     true
 }

@@ -111,6 +111,7 @@ fn every_reference_kind_is_covered() {
         "hub",
         "env-var",
         "sdk-class",
+        "package",
     ] {
         assert!(
             kinds.contains(k),

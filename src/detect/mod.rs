@@ -30,6 +30,8 @@ pub enum RefKind {
     EnvVar,
     /// A framework class that names a provider.
     SdkClass,
+    /// A package in a manifest or lock file that the database maps to a provider (an SDK).
+    Package,
 }
 
 impl RefKind {
@@ -45,6 +47,7 @@ impl RefKind {
             RefKind::Hub => "hub",
             RefKind::EnvVar => "env-var",
             RefKind::SdkClass => "sdk-class",
+            RefKind::Package => "package",
         }
     }
 
@@ -114,4 +117,6 @@ pub struct Reference {
     pub text: String,
     /// The file is prose (Markdown and similar): a mention, not usage.
     pub prose: bool,
+    /// The dependency the reference is attributed to (manifest and dependency findings).
+    pub dep: Option<Box<crate::deps::DepContext>>,
 }

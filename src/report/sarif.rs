@@ -145,6 +145,9 @@ pub fn build(report: &Report) -> Sarif {
                 if f.prose {
                     p.insert("prose".into(), json!(true));
                 }
+                if let Some(d) = &f.dependency {
+                    p.insert("dependency".into(), json!(d));
+                }
                 p.insert("sources".into(), json!(f.resolved.sources));
                 let level = match f.level {
                     Level::Error => ResultLevel::Error,
@@ -161,6 +164,48 @@ pub fn build(report: &Report) -> Sarif {
                     .partial_fingerprints(fp)
                     .properties(props(p, None))
                     .build();
+                if let Some(rel) = f
+                    .dependency
+                    .as_ref()
+                    .and_then(|d| d.related.as_ref().map(|r| (d, r)))
+                {
+                    let (d, r) = rel;
+                    let version = d
+                        .version
+                        .as_deref()
+                        .map(|v| format!(" {v}"))
+                        .unwrap_or_default();
+                    result.related_locations = Some(vec![
+                        Location::builder()
+                            .id(0)
+                            .physical_location(
+                                PhysicalLocation::builder()
+                                    .artifact_location(
+                                        ArtifactLocation::builder()
+                                            .uri(uri(&r.path))
+                                            .uri_base_id(r.base)
+                                            .build(),
+                                    )
+                                    .region(
+                                        Region::builder()
+                                            .start_line(r.line as i64)
+                                            .start_column(r.column as i64)
+                                            .end_column(r.end_column as i64)
+                                            .build(),
+                                    )
+                                    .build(),
+                            )
+                            .message(
+                                Message::builder()
+                                    .text(format!(
+                                        "in the installed files of {} package {}{version}",
+                                        d.ecosystem, d.name
+                                    ))
+                                    .build(),
+                            )
+                            .build(),
+                    ]);
+                }
                 if let Some(s) = &f.suppression {
                     result.suppressions = Some(vec![
                         Suppression::builder()
@@ -228,16 +273,28 @@ pub fn build(report: &Report) -> Sarif {
         .invocations(vec![invocation])
         .automation_details(RunAutomationDetails::builder().id("modelgate/").build())
         .column_kind(json!("unicodeCodePoints"))
-        .original_uri_base_ids(BTreeMap::from([(
-            "%SRCROOT%".to_string(),
-            ArtifactLocation::builder()
-                .description(
-                    Message::builder()
-                        .text("The scanned folder; result paths are relative to it.")
-                        .build(),
-                )
-                .build(),
-        )]))
+        .original_uri_base_ids(BTreeMap::from([
+            (
+                "%SRCROOT%".to_string(),
+                ArtifactLocation::builder()
+                    .description(
+                        Message::builder()
+                            .text("The scanned folder; result paths are relative to it.")
+                            .build(),
+                    )
+                    .build(),
+            ),
+            (
+                "DEPENDENCY".to_string(),
+                ArtifactLocation::builder()
+                    .description(
+                        Message::builder()
+                            .text("The installation folder of the dependency that a related location's message names (outside the scanned folder).")
+                            .build(),
+                    )
+                    .build(),
+            ),
+        ]))
         .build();
     Sarif::builder()
         .schema(SCHEMA)

@@ -93,7 +93,10 @@ pub fn check(db: &Database) -> Vec<Problem> {
     let mut problems = super::validate(db);
     if problems.is_empty() {
         match crate::detect::text::TextDetector::new(std::sync::Arc::new(db.clone())) {
-            Ok(d) => problems.extend(d.check_examples()),
+            Ok(d) => {
+                problems.extend(d.check_examples());
+                problems.extend(crate::deps::check_default_models(&d));
+            }
             Err(e) => problems.push(Problem {
                 file: "rules".into(),
                 line: None,

@@ -207,6 +207,7 @@ pub const FILES: &[(&str, &str)] = &[
         "orgs/zhipu.toml",
         include_str!("../../rules/orgs/zhipu.toml"),
     ),
+    ("packages.toml", include_str!("../../rules/packages.toml")),
     ("platforms.toml", include_str!("../../rules/platforms.toml")),
     (
         "sources-inventory.toml",

@@ -318,6 +318,46 @@ pub struct Pattern {
     pub withdrawn: bool,
 }
 
+/// A package of a language ecosystem (`[[package]]`): an SDK of a provider, or a library that
+/// loads a listed model when its caller names none.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Package {
+    /// `crates.io`, `PyPI`, `npm` or `Go` (the OSV ecosystem names).
+    pub ecosystem: String,
+    /// The name as published (a Go module path for `Go`).
+    pub name: String,
+    /// The organisation whose service the package is for (defaults to the file's org). Empty for
+    /// a library that only matters through `default_models`.
+    #[serde(default)]
+    pub org: String,
+    #[serde(default)]
+    pub family: Option<String>,
+    /// Host id the package talks to by default.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// Model identifiers the package loads by default; each must resolve through the detector.
+    #[serde(default)]
+    pub default_models: Vec<String>,
+    #[serde(default)]
+    pub notes: String,
+    /// `match`: dependency specifications (as written in a manifest of the ecosystem) that name
+    /// this package; `no_match`: specifications that must name no package of the database.
+    #[serde(default)]
+    pub examples: Examples,
+    pub sources: Vec<String>,
+    pub as_of: String,
+    #[serde(default)]
+    pub withdrawn: bool,
+}
+
+impl Package {
+    /// The entry key used in messages and `rules`: `package:<ecosystem>/<name>`.
+    pub fn key(&self) -> String {
+        format!("package:{}/{}", self.ecosystem, self.name)
+    }
+}
+
 /// An organisation file: `rules/orgs/<id>.toml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -333,6 +373,8 @@ struct OrgFile {
     route: Vec<Route>,
     #[serde(default)]
     pattern: Vec<Pattern>,
+    #[serde(default)]
+    package: Vec<Package>,
 }
 
 /// Any other data file: hosts, routes and patterns not owned by one organisation.
@@ -353,6 +395,8 @@ struct DataFile {
     route: Vec<Route>,
     #[serde(default)]
     pattern: Vec<Pattern>,
+    #[serde(default)]
+    package: Vec<Package>,
 }
 
 /// A loaded database.
@@ -371,6 +415,7 @@ pub struct Database {
     pub namespaces: Vec<Namespace>,
     pub routes: Vec<Route>,
     pub patterns: Vec<Pattern>,
+    pub packages: Vec<Package>,
     /// Which file each entry id came from (for messages).
     pub files: HashMap<String, String>,
     /// The text of every file, by name (to point problems at a line).
@@ -498,6 +543,7 @@ impl Database {
             namespaces: vec![],
             routes: vec![],
             patterns: vec![],
+            packages: vec![],
             files: HashMap::new(),
             texts: BTreeMap::new(),
             org_index: HashMap::new(),
@@ -548,6 +594,13 @@ impl Database {
                     db.files.insert(format!("pattern:{}", p.id), name.clone());
                     db.patterns.push(p);
                 }
+                for mut p in f.package {
+                    if p.org.is_empty() {
+                        p.org = org_id.clone();
+                    }
+                    db.files.insert(p.key(), name.clone());
+                    db.packages.push(p);
+                }
             } else {
                 let f: DataFile = toml::from_str(text).map_err(|e| toml_error(name, text, e))?;
                 for s in f.source {
@@ -588,6 +641,10 @@ impl Database {
                 for p in f.pattern {
                     db.files.insert(format!("pattern:{}", p.id), name.clone());
                     db.patterns.push(p);
+                }
+                for p in f.package {
+                    db.files.insert(p.key(), name.clone());
+                    db.packages.push(p);
                 }
             }
         }
@@ -647,6 +704,7 @@ impl Database {
         let needle = match kind {
             "namespace" => format!("name = \"{}\"", id.split('@').next().unwrap_or(id)),
             "route" => format!("prefix = \"{id}\""),
+            "package" => format!("name = \"{}\"", id.split_once('/').map_or(id, |x| x.1)),
             "source" => format!("id = \"{id}\""),
             _ => format!("id = \"{id}\""),
         };

@@ -108,6 +108,9 @@ pub fn validate(db: &Database) -> Vec<Problem> {
     for l in &db.listings {
         common(&format!("listing:{}", l.id), &l.sources, &l.as_of);
     }
+    for pk in &db.packages {
+        common(&pk.key(), &pk.sources, &pk.as_of);
+    }
 
     let mut p = |key: &str, msg: String| out.push(db.problem(key, msg));
 
@@ -332,6 +335,7 @@ pub fn validate(db: &Database) -> Vec<Problem> {
             p(&key, format!("listing `{}`: no listed entity names", l.id));
         }
     }
+    validate_packages(db, &mut out);
     out.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
     out.dedup();
     out
@@ -342,4 +346,84 @@ fn out_meta(p: &mut impl FnMut(&str, String), as_of: &str) {
         "meta:meta",
         format!("meta.toml: as_of `{as_of}` is not a YYYY-MM-DD date"),
     );
+}
+
+/// `[[package]]` entries: a known ecosystem, references to orgs, families and hosts, unique names
+/// (after the ecosystem's normalisation), and examples that parse to (or away from) the entry.
+fn validate_packages(db: &Database, out: &mut Vec<Problem>) {
+    use crate::deps::Ecosystem;
+    let mut seen = HashSet::new();
+    for pk in &db.packages {
+        let key = pk.key();
+        let mut p = |msg: String| out.push(db.problem(&key, msg));
+        let Some(eco) = Ecosystem::parse(&pk.ecosystem) else {
+            p(format!(
+                "{key}: unknown ecosystem `{}` (use crates.io, PyPI, npm or Go)",
+                pk.ecosystem
+            ));
+            continue;
+        };
+        if pk.name.trim().is_empty() || eco.normalize(&pk.name) != eco.normalize(pk.name.trim()) {
+            p(format!("{key}: empty or padded name"));
+        }
+        if !seen.insert((eco, eco.normalize(&pk.name))) {
+            p(format!("{key}: duplicate package `{}`", pk.name));
+        }
+        if pk.org.is_empty() {
+            if pk.default_models.is_empty() {
+                p(format!("{key}: needs an org or default_models"));
+            }
+        } else if db.org(&pk.org).is_none() {
+            p(format!("{key}: unknown org `{}`", pk.org));
+        }
+        if let Some(f) = &pk.family
+            && db.family(f).is_none()
+        {
+            p(format!("{key}: unknown family `{f}`"));
+        }
+        if let Some(h) = &pk.host
+            && db.host(h).is_none()
+        {
+            p(format!("{key}: unknown host `{h}`"));
+        }
+        if pk.examples.must_match.is_empty() {
+            p(format!("{key}: no examples.match"));
+        }
+        for m in &pk.examples.must_match {
+            match eco.spec_name(m) {
+                Some(n) if eco.normalize(&n) == eco.normalize(&pk.name) => {}
+                Some(n) => p(format!(
+                    "{key}: example `{m}` names `{n}`, not this package"
+                )),
+                None => p(format!(
+                    "{key}: example `{m}` is not a {} dependency",
+                    eco.as_str()
+                )),
+            }
+        }
+    }
+    // A must-not-match example must name no package of the ecosystem (checked after all entries
+    // are known).
+    for pk in &db.packages {
+        let Some(eco) = Ecosystem::parse(&pk.ecosystem) else {
+            continue;
+        };
+        for m in &pk.examples.no_match {
+            let Some(n) = eco.spec_name(m) else { continue };
+            if let Some(other) = db.packages.iter().find(|o| {
+                !o.withdrawn
+                    && Ecosystem::parse(&o.ecosystem) == Some(eco)
+                    && eco.normalize(&o.name) == eco.normalize(&n)
+            }) {
+                out.push(db.problem(
+                    &pk.key(),
+                    format!(
+                        "{}: must-not-match example `{m}` names package `{}`",
+                        pk.key(),
+                        other.name
+                    ),
+                ));
+            }
+        }
+    }
 }

@@ -1,0 +1,699 @@
+//! Dependencies: manifests and lock files of Rust, Python, JavaScript and Go projects, parsed with
+//! real parsers; the packages they name are looked up in the rules database (`[[package]]`
+//! entries: provider SDKs, and libraries whose default model is a listed model). With `--deps`,
+//! the installed sources of the dependencies are scanned too and what is found there is
+//! attributed to the dependency and to the manifest line that brings it in.
+//!
+//! Manifests are recognised by file name only (see [`manifest_kind`]); nothing here runs in the
+//! text scanner's hot path. The walk hands the bytes of manifest files over, and [`analyze`] runs
+//! once after the walk.
+
+pub mod cargo;
+pub mod golang;
+mod locate;
+pub mod npm;
+pub mod python;
+pub mod sources;
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::detect::text::TextDetector;
+use crate::detect::{Confidence, Hit, RefKind, Reference};
+use crate::report::{Notification, NotificationLevel};
+use crate::rules::{Database, Package};
+
+pub use locate::Loc;
+
+/// A language ecosystem, named as OSV names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Ecosystem {
+    Cargo,
+    PyPI,
+    Npm,
+    Go,
+}
+
+impl Ecosystem {
+    pub fn parse(s: &str) -> Option<Ecosystem> {
+        match s {
+            "crates.io" => Some(Ecosystem::Cargo),
+            "PyPI" => Some(Ecosystem::PyPI),
+            "npm" => Some(Ecosystem::Npm),
+            "Go" => Some(Ecosystem::Go),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ecosystem::Cargo => "crates.io",
+            Ecosystem::PyPI => "PyPI",
+            Ecosystem::Npm => "npm",
+            Ecosystem::Go => "Go",
+        }
+    }
+
+    /// The form under which two names are the same package: PEP 503 for PyPI (case and runs of
+    /// `-_.` do not matter), `-`/`_` and case for crates.io, case for npm; Go module paths are
+    /// compared as written.
+    pub fn normalize(self, name: &str) -> String {
+        match self {
+            Ecosystem::PyPI => python::normalize(name),
+            Ecosystem::Cargo => name.to_ascii_lowercase().replace('_', "-"),
+            Ecosystem::Npm => name.to_ascii_lowercase(),
+            Ecosystem::Go => name.to_string(),
+        }
+    }
+
+    /// The package that a dependency specification names, as it would be written in a manifest
+    /// of the ecosystem: a PEP 508 requirement (`zhipuai>=2`, `volcengine-python-sdk[ark]`), an
+    /// npm `name@range`, a Cargo `name = "1"` or `name@1`, a Go `module/path v1.2.3`.
+    pub fn spec_name(self, spec: &str) -> Option<String> {
+        let spec = spec.trim();
+        match self {
+            Ecosystem::PyPI => python::parse_requirement(spec).ok().map(|r| r.name),
+            Ecosystem::Npm => npm::spec_name(spec),
+            Ecosystem::Cargo => cargo::spec_name(spec),
+            Ecosystem::Go => golang::spec_name(spec),
+        }
+    }
+}
+
+/// What kind of manifest a file is, from its name alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ManifestKind {
+    CargoToml,
+    CargoLock,
+    Requirements,
+    Pyproject,
+    PoetryLock,
+    UvLock,
+    Pipfile,
+    PipfileLock,
+    SetupCfg,
+    PackageJson,
+    PackageLock,
+    PnpmLock,
+    YarnLock,
+    GoMod,
+}
+
+impl ManifestKind {
+    pub fn ecosystem(self) -> Ecosystem {
+        use ManifestKind::*;
+        match self {
+            CargoToml | CargoLock => Ecosystem::Cargo,
+            Requirements | Pyproject | PoetryLock | UvLock | Pipfile | PipfileLock | SetupCfg => {
+                Ecosystem::PyPI
+            }
+            PackageJson | PackageLock | PnpmLock | YarnLock => Ecosystem::Npm,
+            GoMod => Ecosystem::Go,
+        }
+    }
+
+    pub fn is_lock(self) -> bool {
+        use ManifestKind::*;
+        matches!(
+            self,
+            CargoLock | PoetryLock | UvLock | PipfileLock | PackageLock | PnpmLock | YarnLock
+        )
+    }
+}
+
+/// The manifest kind of a repository-relative path, by its file name; `None` for any other file.
+pub fn manifest_kind(rel: &str) -> Option<ManifestKind> {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    use ManifestKind::*;
+    Some(match name {
+        "Cargo.toml" => CargoToml,
+        "Cargo.lock" => CargoLock,
+        "pyproject.toml" => Pyproject,
+        "poetry.lock" => PoetryLock,
+        "uv.lock" => UvLock,
+        "Pipfile" => Pipfile,
+        "Pipfile.lock" => PipfileLock,
+        "setup.cfg" => SetupCfg,
+        "package.json" => PackageJson,
+        "package-lock.json" | "npm-shrinkwrap.json" => PackageLock,
+        "pnpm-lock.yaml" => PnpmLock,
+        "yarn.lock" => YarnLock,
+        "go.mod" => GoMod,
+        n if n.starts_with("requirements") && n.ends_with(".txt") => Requirements,
+        _ => return None,
+    })
+}
+
+/// A manifest file handed over by the walk.
+#[derive(Debug, Clone)]
+pub struct ManifestFile {
+    /// Repository-relative path with `/` separators.
+    pub rel: String,
+    pub kind: ManifestKind,
+    pub text: String,
+}
+
+impl ManifestFile {
+    /// Folder of the file, relative (`""` at the top).
+    pub fn dir(&self) -> &str {
+        self.rel.rsplit_once('/').map_or("", |(d, _)| d)
+    }
+}
+
+/// Options of dependency analysis.
+#[derive(Debug, Clone, Default)]
+pub struct DepsOptions {
+    /// `--deps`: also scan the installed sources of the dependencies (and run `cargo metadata`).
+    pub scan_sources: bool,
+    /// `--python-env DIR`: the Python environment to read; default `.venv` or `venv` beside a
+    /// Python manifest.
+    pub python_env: Option<PathBuf>,
+    /// Largest dependency file scanned.
+    pub max_file_size: u64,
+}
+
+/// One dependency of a project, at the manifest line that brings it in.
+#[derive(Debug, Clone)]
+pub struct Dep {
+    pub ecosystem: Ecosystem,
+    /// The name as the manifest or lock file writes it.
+    pub name: String,
+    pub version: Option<String>,
+    pub direct: bool,
+    /// For a transitive dependency, the names from the direct dependency that brings it in down to
+    /// this package (both included).
+    pub chain: Vec<String>,
+    /// Where it is reported: the manifest line of the dependency (the direct dependency heading
+    /// `chain` for a transitive one), or its lock file entry when no manifest declares it.
+    pub loc: Loc,
+    /// A PEP 508 environment marker, when the declaration has one.
+    pub marker: Option<String>,
+    /// Where the dependency's files are installed, when known.
+    pub installed: Option<PathBuf>,
+}
+
+/// A package as a lock file (or a resolved graph) records it.
+#[derive(Debug, Clone)]
+pub struct Locked {
+    pub name: String,
+    pub version: Option<String>,
+    /// Names of the packages it depends on.
+    pub deps: Vec<String>,
+    /// Its entry in the lock file.
+    pub loc: Loc,
+    pub installed: Option<PathBuf>,
+}
+
+/// A resolved dependency graph from a lock file.
+#[derive(Debug, Clone, Default)]
+pub struct LockGraph {
+    pub packages: Vec<Locked>,
+    /// Names of the project's own packages (workspace members, importers): their dependencies are
+    /// the direct ones when no manifest says otherwise.
+    pub roots: Vec<String>,
+}
+
+/// Joins the direct dependencies that manifests declare with a lock file's graph: direct ones get
+/// their locked version; every package the graph reaches from them becomes a transitive
+/// dependency reported at the line of the direct dependency that brings it in (shortest path).
+/// Without declarations the lock file's roots stand in, and without either every locked package
+/// is reported at its lock entry.
+pub fn combine(eco: Ecosystem, declared: Vec<Dep>, lock: Option<&LockGraph>) -> Vec<Dep> {
+    let mut out = declared;
+    let Some(lock) = lock else {
+        return out;
+    };
+    let norm = |n: &str| eco.normalize(n);
+    let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, p) in lock.packages.iter().enumerate() {
+        by_name.entry(norm(&p.name)).or_default().push(i);
+    }
+    let roots: HashSet<String> = lock.roots.iter().map(|r| norm(r)).collect();
+    for d in out.iter_mut() {
+        if let Some(&i) = by_name.get(&norm(&d.name)).and_then(|v| v.first()) {
+            let p = &lock.packages[i];
+            if d.version.is_none() {
+                d.version = p.version.clone();
+            }
+            if d.installed.is_none() {
+                d.installed = p.installed.clone();
+            }
+        }
+    }
+    // Heads of the search: declared dependencies (that are not the project's own packages), else
+    // the dependencies of the lock file's roots, else nothing (every package is reported at its
+    // entry).
+    let mut heads: Vec<(String, Option<Loc>)> = Vec::new();
+    for d in out.iter().filter(|d| d.direct) {
+        heads.push((d.name.clone(), Some(d.loc.clone())));
+    }
+    if heads.is_empty() {
+        for r in &lock.roots {
+            for &i in by_name.get(&norm(r)).into_iter().flatten() {
+                for dep in &lock.packages[i].deps {
+                    heads.push((dep.clone(), None));
+                }
+            }
+        }
+    }
+    let direct: HashSet<String> = out
+        .iter()
+        .filter(|d| d.direct)
+        .map(|d| norm(&d.name))
+        .chain(roots.iter().cloned())
+        .collect();
+    if heads.is_empty() {
+        for p in &lock.packages {
+            if direct.contains(&norm(&p.name)) {
+                continue;
+            }
+            out.push(Dep {
+                ecosystem: eco,
+                name: p.name.clone(),
+                version: p.version.clone(),
+                direct: false,
+                chain: Vec::new(),
+                loc: p.loc.clone(),
+                marker: None,
+                installed: p.installed.clone(),
+            });
+        }
+        return out;
+    }
+    // Breadth-first from every head; the first path that reaches a package wins.
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut queue: VecDeque<(String, Vec<String>, Option<Loc>)> = VecDeque::new();
+    for (h, loc) in heads {
+        if seen.insert(norm(&h)) {
+            queue.push_back((h.clone(), vec![h], loc));
+        }
+    }
+    while let Some((name, chain, loc)) = queue.pop_front() {
+        let key = norm(&name);
+        let Some(idx) = by_name.get(&key) else {
+            continue;
+        };
+        let first = &lock.packages[idx[0]];
+        let head_declared = loc.is_some();
+        if chain.len() > 1 && !direct.contains(&key) {
+            out.push(Dep {
+                ecosystem: eco,
+                name: first.name.clone(),
+                version: first.version.clone(),
+                direct: false,
+                chain: chain.clone(),
+                loc: loc.clone().unwrap_or_else(|| first.loc.clone()),
+                marker: None,
+                installed: first.installed.clone(),
+            });
+        } else if chain.len() == 1 && !head_declared && !direct.contains(&key) {
+            // A direct dependency of a lock root that no manifest in the scan declares.
+            out.push(Dep {
+                ecosystem: eco,
+                name: first.name.clone(),
+                version: first.version.clone(),
+                direct: true,
+                chain: Vec::new(),
+                loc: first.loc.clone(),
+                marker: None,
+                installed: first.installed.clone(),
+            });
+        }
+        let mut next: Vec<&String> = idx
+            .iter()
+            .flat_map(|&i| lock.packages[i].deps.iter())
+            .collect();
+        next.sort();
+        next.dedup();
+        for n in next {
+            if seen.insert(norm(n)) {
+                let mut c = chain.clone();
+                c.push(n.clone());
+                queue.push_back((n.clone(), c, loc.clone()));
+            }
+        }
+    }
+    // What the lock file holds but no path from a declared dependency reaches (a lock file
+    // without edges, a stale entry): reported at its own entry.
+    let mut listed: HashSet<String> = HashSet::new();
+    for p in &lock.packages {
+        let key = norm(&p.name);
+        if seen.contains(&key) || direct.contains(&key) || !listed.insert(key) {
+            continue;
+        }
+        out.push(Dep {
+            ecosystem: eco,
+            name: p.name.clone(),
+            version: p.version.clone(),
+            direct: false,
+            chain: Vec::new(),
+            loc: p.loc.clone(),
+            marker: None,
+            installed: p.installed.clone(),
+        });
+    }
+    out
+}
+
+/// Why a finding is attributed to a dependency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Evidence {
+    /// The package itself is in the database (a provider SDK).
+    Package,
+    /// The database says the package loads this model by default.
+    DefaultModel,
+    /// The reference was found in the dependency's installed files (`--deps`).
+    Source,
+}
+
+/// A place in a file of a dependency (SARIF `relatedLocations`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Related {
+    /// Relative to the scanned folder when the file is inside it (`base` = `%SRCROOT%`), else to
+    /// the dependency's installation folder (`base` = `DEPENDENCY`).
+    pub path: String,
+    pub base: &'static str,
+    pub line: u32,
+    pub column: u32,
+    pub end_column: u32,
+}
+
+/// The dependency a finding is attributed to.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DepContext {
+    pub ecosystem: &'static str,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    pub direct: bool,
+    /// The dependency path from the direct dependency that brings a transitive one in.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub path: Vec<String>,
+    pub evidence: Evidence,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related: Option<Related>,
+}
+
+impl DepContext {
+    pub fn of(d: &Dep, evidence: Evidence) -> DepContext {
+        DepContext {
+            ecosystem: d.ecosystem.as_str(),
+            name: d.name.clone(),
+            version: d.version.clone(),
+            direct: d.direct,
+            path: d.chain.clone(),
+            evidence,
+            marker: d.marker.clone(),
+            related: None,
+        }
+    }
+
+    /// `a direct dependency` / `a transitive dependency brought in by a → b → c`, with the
+    /// version and marker.
+    fn relation(&self) -> String {
+        let mut s = if self.direct {
+            "a direct dependency".to_string()
+        } else if self.path.len() > 1 {
+            format!(
+                "a transitive dependency brought in by {}",
+                self.path
+                    .iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(" → ")
+            )
+        } else if self.ecosystem == "Go" {
+            "an indirect dependency (`// indirect` in go.mod)".to_string()
+        } else {
+            "a locked dependency".to_string()
+        };
+        if let Some(m) = &self.marker {
+            s.push_str(&format!(" (only where `{m}`)"));
+        }
+        s
+    }
+
+    fn version_suffix(&self) -> String {
+        self.version
+            .as_ref()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default()
+    }
+
+    /// The part of a finding's message that names the dependency.
+    pub fn describe(&self) -> String {
+        match self.evidence {
+            Evidence::Package => format!(
+                ", {}{}",
+                self.relation(),
+                self.version
+                    .as_ref()
+                    .map(|v| format!(", version {v}"))
+                    .unwrap_or_default()
+            ),
+            Evidence::DefaultModel => format!(
+                "; loaded by default by {} package `{}`{}, {}",
+                self.ecosystem,
+                self.name,
+                self.version_suffix(),
+                self.relation()
+            ),
+            Evidence::Source => {
+                let at = self
+                    .related
+                    .as_ref()
+                    .map(|r| format!(" ({}:{})", r.path, r.line))
+                    .unwrap_or_default();
+                format!(
+                    "; found in the installed files of {} package `{}`{}{at}, {}",
+                    self.ecosystem,
+                    self.name,
+                    self.version_suffix(),
+                    self.relation()
+                )
+            }
+        }
+    }
+}
+
+/// The database's package entries, indexed by (ecosystem, normalised name).
+pub struct PackageIndex<'a> {
+    map: HashMap<(Ecosystem, String), Vec<&'a Package>>,
+}
+
+impl<'a> PackageIndex<'a> {
+    pub fn new(db: &'a Database) -> PackageIndex<'a> {
+        let mut map: HashMap<(Ecosystem, String), Vec<&Package>> = HashMap::new();
+        for p in db.packages.iter().filter(|p| !p.withdrawn) {
+            if let Some(e) = Ecosystem::parse(&p.ecosystem) {
+                map.entry((e, e.normalize(&p.name))).or_default().push(p);
+            }
+        }
+        PackageIndex { map }
+    }
+
+    pub fn get(&self, eco: Ecosystem, name: &str) -> &[&'a Package] {
+        self.map
+            .get(&(eco, eco.normalize(name)))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+fn reference(hit: Hit, d: &Dep, ctx: DepContext) -> Reference {
+    Reference {
+        hit,
+        path: d.loc.path.clone(),
+        line: d.loc.line,
+        column: d.loc.column,
+        end_column: d.loc.end_column,
+        text: d.loc.text.clone(),
+        prose: false,
+        dep: Some(Box::new(ctx)),
+    }
+}
+
+/// The references the database gives for one dependency: the package itself (a provider SDK) and
+/// the models it loads by default.
+pub fn database_refs(det: &TextDetector, index: &PackageIndex<'_>, d: &Dep) -> Vec<Reference> {
+    let mut out = Vec::new();
+    for p in index.get(d.ecosystem, &d.name) {
+        if !p.org.is_empty() {
+            let hit = Hit {
+                kind: RefKind::Package,
+                identifier: p.name.clone(),
+                org: Some(p.org.clone()),
+                family: p.family.clone(),
+                host: p.host.clone(),
+                via: None,
+                confidence: Confidence::High,
+                rules: vec![p.key()],
+            };
+            out.push(reference(hit, d, DepContext::of(d, Evidence::Package)));
+        }
+        for m in &p.default_models {
+            if let Some(mut hit) = det.resolve_token(m, "") {
+                hit.rules.push(p.key());
+                out.push(reference(hit, d, DepContext::of(d, Evidence::DefaultModel)));
+            }
+        }
+    }
+    out
+}
+
+/// Problems of `[[package]]` entries that need the detector: a default model that does not
+/// resolve.
+pub fn check_default_models(det: &TextDetector) -> Vec<crate::rules::Problem> {
+    let db = det.db();
+    let mut out = Vec::new();
+    for p in db.packages.iter().filter(|p| !p.withdrawn) {
+        for m in &p.default_models {
+            if det.resolve_token(m, "").is_none() {
+                out.push(db.problem(
+                    &p.key(),
+                    format!(
+                        "{}: default model `{m}` does not resolve to a model",
+                        p.key()
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// What the analysis of a scan's manifests produced.
+#[derive(Default)]
+pub struct Analysis {
+    pub refs: Vec<Reference>,
+    pub notes: Vec<Notification>,
+}
+
+pub(crate) fn note(level: NotificationLevel, path: &str, message: String) -> Notification {
+    Notification {
+        level,
+        path: Some(path.to_string()),
+        message,
+    }
+}
+
+/// A parse error of a manifest as a notification pointing at `file:line`.
+pub(crate) fn malformed(path: &str, line: Option<usize>, what: &str, msg: &str) -> Notification {
+    let at = match line {
+        Some(l) => format!("{path}:{l}"),
+        None => path.to_string(),
+    };
+    let consequence = if what == "requirement" {
+        "this line is not checked"
+    } else {
+        "its dependencies are not checked"
+    };
+    note(
+        NotificationLevel::Warning,
+        path,
+        format!(
+            "malformed {what} at {at}: {}; {consequence}",
+            msg.lines().next().unwrap_or("").trim()
+        ),
+    )
+}
+
+/// Finds the folder on disk of a scanned path (`rel` is relative to the single root, or carries
+/// the root's given path when several roots are scanned).
+pub fn disk_path(roots: &[PathBuf], rel: &str) -> Option<PathBuf> {
+    if roots.len() == 1 {
+        let root = &roots[0];
+        if root.is_dir() {
+            return Some(root.join(rel));
+        }
+        return Some(root.clone());
+    }
+    let p = PathBuf::from(rel);
+    p.exists().then_some(p)
+}
+
+/// Analyses every manifest the walk handed over: per ecosystem and project folder, the declared
+/// and locked dependencies; the database's package entries; and with `--deps` the installed
+/// sources.
+pub fn analyze(
+    roots: &[PathBuf],
+    det: &TextDetector,
+    manifests: &[ManifestFile],
+    opts: &DepsOptions,
+) -> Analysis {
+    let mut a = Analysis::default();
+    let mut by_eco: BTreeMap<Ecosystem, Vec<&ManifestFile>> = BTreeMap::new();
+    for m in manifests {
+        by_eco.entry(m.kind.ecosystem()).or_default().push(m);
+    }
+    let mut deps: Vec<Dep> = Vec::new();
+    for (eco, files) in by_eco {
+        let mut files = files;
+        files.sort_by(|x, y| x.rel.cmp(&y.rel));
+        match eco {
+            Ecosystem::Cargo => cargo::analyze(roots, &files, opts, &mut deps, &mut a.notes),
+            Ecosystem::PyPI => python::analyze(roots, &files, opts, &mut deps, &mut a.notes),
+            Ecosystem::Npm => npm::analyze(roots, &files, opts, &mut deps, &mut a.notes),
+            Ecosystem::Go => golang::analyze(&files, &mut deps, &mut a.notes),
+        }
+    }
+    let index = PackageIndex::new(det.db());
+    let mut db_keys: HashSet<(String, u32, String, String)> = HashSet::new();
+    for d in &deps {
+        for r in database_refs(det, &index, d) {
+            db_keys.insert((
+                r.path.clone(),
+                r.line,
+                d.ecosystem.normalize(&d.name),
+                r.hit.identifier.to_ascii_lowercase(),
+            ));
+            a.refs.push(r);
+        }
+    }
+    if opts.scan_sources {
+        let found = sources::scan(roots, det, &deps, opts, &mut a.notes);
+        for r in found {
+            let dep = r
+                .dep
+                .as_ref()
+                .expect("source references carry their dependency");
+            let key = (
+                r.path.clone(),
+                r.line,
+                Ecosystem::parse(dep.ecosystem)
+                    .map_or(dep.name.clone(), |e| e.normalize(&dep.name)),
+                r.hit.identifier.to_ascii_lowercase(),
+            );
+            if db_keys.contains(&key) {
+                // The database already says so; keep the place in the sources as evidence.
+                if let Some(existing) = a.refs.iter_mut().find(|x| {
+                    x.path == key.0
+                        && x.line == key.1
+                        && x.hit.identifier.eq_ignore_ascii_case(&key.3)
+                        && x.dep.as_ref().is_some_and(|c| c.related.is_none())
+                }) && let (Some(c), Some(rel)) = (existing.dep.as_mut(), dep.related.clone())
+                {
+                    c.related = Some(rel);
+                }
+                continue;
+            }
+            a.refs.push(r);
+        }
+    }
+    a
+}
+
+/// Whether `p` lies inside one of the scanned roots (the walk covers it already).
+pub(crate) fn inside_roots(roots: &[PathBuf], p: &Path) -> bool {
+    let Ok(cp) = p.canonicalize() else {
+        return false;
+    };
+    roots
+        .iter()
+        .filter_map(|r| r.canonicalize().ok())
+        .any(|r| cp.starts_with(r))
+}
