@@ -464,7 +464,7 @@ fn cmd_rules(c: &RulesCommand) -> Result<u8, Failure> {
             if problems.is_empty() {
                 writeln!(
                     out,
-                    "{}: ok ({} organisations, {} families, {} namespaces, {} hosts, {} routes, {} patterns, {} lists, {} listings, {} sources; as of {})",
+                    "{}: ok ({} organisations, {} families, {} namespaces, {} hosts, {} routes, {} patterns, {} lists, {} listings, {} architectures, {} digests, {} sources; as of {})",
                     db.origin,
                     db.orgs.len(),
                     db.families.len(),
@@ -474,6 +474,8 @@ fn cmd_rules(c: &RulesCommand) -> Result<u8, Failure> {
                     db.patterns.len(),
                     db.lists.len(),
                     db.listings.len(),
+                    db.archs.len(),
+                    db.digests.len(),
                     db.sources.len(),
                     db.meta.as_of
                 )?;

@@ -332,6 +332,7 @@ pub fn validate(db: &Database) -> Vec<Problem> {
             p(&key, format!("listing `{}`: no listed entity names", l.id));
         }
     }
+    super::weights::validate(db, &mut out);
     out.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
     out.dedup();
     out
