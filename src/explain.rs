@@ -254,6 +254,7 @@ fn identifier_dossier(db: &Database, det: &TextDetector, q: &str) -> Option<Stri
         end_column: 0,
         text: q.to_string(),
         prose: false,
+        weight: None,
     };
     let res = resolve::resolve(db, &r);
     let f = policy::evaluate(&Policy::default(), &r, res.clone())?;

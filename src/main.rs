@@ -184,6 +184,18 @@ struct ScanArgs {
     /// Scan the staged content of staged files (what a pre-commit hook checks)
     #[arg(long)]
     staged: bool,
+    /// Do not hash weight files (identify them by header and surroundings only)
+    #[arg(long)]
+    no_hash: bool,
+    /// Largest weight file to hash, e.g. 20GiB (default: no limit)
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    hash_max_size: Option<u64>,
+    /// Folder of the digest cache (default: $XDG_CACHE_HOME/modelgate or ~/.cache/modelgate)
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    cache_dir: Option<PathBuf>,
+    /// Neither read nor write the digest cache
+    #[arg(long)]
+    no_cache: bool,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -347,6 +359,15 @@ fn cmd_scan(a: &ScanArgs) -> Result<u8, Failure> {
         },
         config,
         baseline,
+        weights: modelgate::detect::weights::WeightOptions {
+            hash: !a.no_hash,
+            hash_max_size: a.hash_max_size.unwrap_or(u64::MAX),
+        },
+        cache_dir: if a.no_cache {
+            None
+        } else {
+            a.cache_dir.clone().or_else(modelgate::digest::default_dir)
+        },
     };
     let report = if let Some(base) = &a.diff_base {
         modelgate::diff::diff_scan(&cfg, &detector, base).map_err(Failure::Error)?

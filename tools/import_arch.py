@@ -81,7 +81,22 @@ def main():
         out = ["", "# Architectures: transformers model_type / architectures classes and GGUF",
                "# general.architecture values (imported by tools/import_arch.py from the fact sheet)."]
         seen = set()
+        expanded = []
         for e in es:
+            if "gguf" in e:
+                expanded.append(e)
+                continue
+            # Split shared values (e.g. DeepseekV3ForCausalLM, also used by Kimi K2) from the
+            # developer's own, so that the shared ones do not hide the others.
+            sh_m = [m for m in e["model_types"] if shared("model_type", m)]
+            sh_c = [c for c in e["classes"] if shared("class", c)]
+            own = dict(e, model_types=[m for m in e["model_types"] if m not in sh_m],
+                       classes=[c for c in e["classes"] if c not in sh_c], shared=False)
+            if own["model_types"] or own["classes"]:
+                expanded.append(own)
+            if sh_m or sh_c:
+                expanded.append(dict(e, model_types=sh_m, classes=sh_c, shared=True))
+        for e in expanded:
             if "gguf" in e:
                 v = e["gguf"]
                 ident = f"{org}-gguf-{v}"
@@ -90,8 +105,7 @@ def main():
             else:
                 ident = f"{org}-hf-" + (e["model_types"][0] if e["model_types"] else e["classes"][0])
                 values = e["model_types"] + e["classes"]
-                sh = any(shared("model_type", m) for m in e["model_types"]) or any(
-                    shared("class", c) for c in e["classes"])
+                sh = e["shared"]
             ident = re.sub(r"[^a-z0-9]+", "-", ident.lower()).strip("-")
             if ident in seen:
                 continue

@@ -1,7 +1,12 @@
 //! Detection: turn one classified file into raw references. No policy here: a reference says what
 //! was seen, where, which database entries it matched and how sure the match is.
 
+pub mod gguf;
+pub mod modelmeta;
+pub mod safetensors;
+pub mod source;
 pub mod text;
+pub mod weights;
 
 use serde::Serialize;
 
@@ -30,6 +35,12 @@ pub enum RefKind {
     EnvVar,
     /// A framework class that names a provider.
     SdkClass,
+    /// A weight file (GGUF, safetensors, pickle, ONNX, or a Git LFS pointer to one).
+    WeightFile,
+    /// A model config (`config.json`) whose architecture names a family.
+    ModelConfig,
+    /// Code or configuration that makes a loader execute a model repository's code.
+    RemoteCode,
 }
 
 impl RefKind {
@@ -45,6 +56,9 @@ impl RefKind {
             RefKind::Hub => "hub",
             RefKind::EnvVar => "env-var",
             RefKind::SdkClass => "sdk-class",
+            RefKind::WeightFile => "weight-file",
+            RefKind::ModelConfig => "model-config",
+            RefKind::RemoteCode => "remote-code",
         }
     }
 
@@ -58,6 +72,8 @@ impl RefKind {
                 | RefKind::ApiModel
                 | RefKind::CloudModel
                 | RefKind::OllamaTag
+                | RefKind::WeightFile
+                | RefKind::ModelConfig
         )
     }
 }
@@ -114,4 +130,31 @@ pub struct Reference {
     pub text: String,
     /// The file is prose (Markdown and similar): a mention, not usage.
     pub prose: bool,
+    /// Evidence of weight files, configs and remote code (see [`crate::lineage`]).
+    pub weight: Option<Box<WeightEvidence>>,
+}
+
+/// What a weight file, model config or remote-code reference rests on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WeightEvidence {
+    /// What the file is and every clue behind it, for the message.
+    #[serde(skip)]
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<&'static str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub lfs_pointer: bool,
+    /// Header summary (GGUF version and counts, safetensors header size and dtypes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    /// The catalogued release the digest belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
+    /// GGUF `general.*` metadata or safetensors `__metadata__`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }

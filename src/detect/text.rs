@@ -206,6 +206,7 @@ impl TextDetector {
                 end_column: column + (e - s) as u32,
                 text: token.to_string(),
                 prose,
+                weight: None,
             });
         }
     }

@@ -2,90 +2,303 @@
 //! every `*.toml` file under `rules/` (regenerate with `MODELGATE_BLESS=1 cargo test --test rules_db`).
 
 pub const FILES: &[(&str, &str)] = &[
-    ("digests/01ai.toml", include_str!("../../rules/digests/01ai.toml")),
-    ("digests/alibaba.toml", include_str!("../../rules/digests/alibaba.toml")),
-    ("digests/antgroup.toml", include_str!("../../rules/digests/antgroup.toml")),
-    ("digests/baai.toml", include_str!("../../rules/digests/baai.toml")),
-    ("digests/baidu.toml", include_str!("../../rules/digests/baidu.toml")),
-    ("digests/deepseek.toml", include_str!("../../rules/digests/deepseek.toml")),
-    ("digests/fudan_openmoss.toml", include_str!("../../rules/digests/fudan_openmoss.toml")),
-    ("digests/google.toml", include_str!("../../rules/digests/google.toml")),
-    ("digests/kuaishou.toml", include_str!("../../rules/digests/kuaishou.toml")),
-    ("digests/kunlun.toml", include_str!("../../rules/digests/kunlun.toml")),
-    ("digests/meta.toml", include_str!("../../rules/digests/meta.toml")),
-    ("digests/microsoft.toml", include_str!("../../rules/digests/microsoft.toml")),
-    ("digests/minimax.toml", include_str!("../../rules/digests/minimax.toml")),
-    ("digests/mistral.toml", include_str!("../../rules/digests/mistral.toml")),
-    ("digests/modelbest.toml", include_str!("../../rules/digests/modelbest.toml")),
-    ("digests/moonshot.toml", include_str!("../../rules/digests/moonshot.toml")),
-    ("digests/qihoo360.toml", include_str!("../../rules/digests/qihoo360.toml")),
-    ("digests/shlab.toml", include_str!("../../rules/digests/shlab.toml")),
-    ("digests/stepfun.toml", include_str!("../../rules/digests/stepfun.toml")),
-    ("digests/tencent.toml", include_str!("../../rules/digests/tencent.toml")),
-    ("digests/xiaomi.toml", include_str!("../../rules/digests/xiaomi.toml")),
-    ("digests/zhipu.toml", include_str!("../../rules/digests/zhipu.toml")),
+    (
+        "digests/01ai.toml",
+        include_str!("../../rules/digests/01ai.toml"),
+    ),
+    (
+        "digests/alibaba.toml",
+        include_str!("../../rules/digests/alibaba.toml"),
+    ),
+    (
+        "digests/antgroup.toml",
+        include_str!("../../rules/digests/antgroup.toml"),
+    ),
+    (
+        "digests/baai.toml",
+        include_str!("../../rules/digests/baai.toml"),
+    ),
+    (
+        "digests/baidu.toml",
+        include_str!("../../rules/digests/baidu.toml"),
+    ),
+    (
+        "digests/deepseek.toml",
+        include_str!("../../rules/digests/deepseek.toml"),
+    ),
+    (
+        "digests/fudan_openmoss.toml",
+        include_str!("../../rules/digests/fudan_openmoss.toml"),
+    ),
+    (
+        "digests/google.toml",
+        include_str!("../../rules/digests/google.toml"),
+    ),
+    (
+        "digests/kuaishou.toml",
+        include_str!("../../rules/digests/kuaishou.toml"),
+    ),
+    (
+        "digests/kunlun.toml",
+        include_str!("../../rules/digests/kunlun.toml"),
+    ),
+    (
+        "digests/meta.toml",
+        include_str!("../../rules/digests/meta.toml"),
+    ),
+    (
+        "digests/microsoft.toml",
+        include_str!("../../rules/digests/microsoft.toml"),
+    ),
+    (
+        "digests/minimax.toml",
+        include_str!("../../rules/digests/minimax.toml"),
+    ),
+    (
+        "digests/mistral.toml",
+        include_str!("../../rules/digests/mistral.toml"),
+    ),
+    (
+        "digests/modelbest.toml",
+        include_str!("../../rules/digests/modelbest.toml"),
+    ),
+    (
+        "digests/moonshot.toml",
+        include_str!("../../rules/digests/moonshot.toml"),
+    ),
+    (
+        "digests/qihoo360.toml",
+        include_str!("../../rules/digests/qihoo360.toml"),
+    ),
+    (
+        "digests/shlab.toml",
+        include_str!("../../rules/digests/shlab.toml"),
+    ),
+    (
+        "digests/stepfun.toml",
+        include_str!("../../rules/digests/stepfun.toml"),
+    ),
+    (
+        "digests/tencent.toml",
+        include_str!("../../rules/digests/tencent.toml"),
+    ),
+    (
+        "digests/xiaomi.toml",
+        include_str!("../../rules/digests/xiaomi.toml"),
+    ),
+    (
+        "digests/zhipu.toml",
+        include_str!("../../rules/digests/zhipu.toml"),
+    ),
     ("hosts.toml", include_str!("../../rules/hosts.toml")),
     ("lists.toml", include_str!("../../rules/lists.toml")),
     ("meta.toml", include_str!("../../rules/meta.toml")),
     ("orgs/01ai.toml", include_str!("../../rules/orgs/01ai.toml")),
     ("orgs/ai21.toml", include_str!("../../rules/orgs/ai21.toml")),
-    ("orgs/alibaba.toml", include_str!("../../rules/orgs/alibaba.toml")),
-    ("orgs/antgroup.toml", include_str!("../../rules/orgs/antgroup.toml")),
-    ("orgs/anthropic.toml", include_str!("../../rules/orgs/anthropic.toml")),
+    (
+        "orgs/alibaba.toml",
+        include_str!("../../rules/orgs/alibaba.toml"),
+    ),
+    (
+        "orgs/antgroup.toml",
+        include_str!("../../rules/orgs/antgroup.toml"),
+    ),
+    (
+        "orgs/anthropic.toml",
+        include_str!("../../rules/orgs/anthropic.toml"),
+    ),
     ("orgs/baai.toml", include_str!("../../rules/orgs/baai.toml")),
-    ("orgs/baichuan.toml", include_str!("../../rules/orgs/baichuan.toml")),
-    ("orgs/baidu.toml", include_str!("../../rules/orgs/baidu.toml")),
-    ("orgs/bytedance.toml", include_str!("../../rules/orgs/bytedance.toml")),
-    ("orgs/chinatelecom.toml", include_str!("../../rules/orgs/chinatelecom.toml")),
-    ("orgs/cohere.toml", include_str!("../../rules/orgs/cohere.toml")),
-    ("orgs/deepseek.toml", include_str!("../../rules/orgs/deepseek.toml")),
-    ("orgs/flagalpha.toml", include_str!("../../rules/orgs/flagalpha.toml")),
-    ("orgs/fudan_openmoss.toml", include_str!("../../rules/orgs/fudan_openmoss.toml")),
-    ("orgs/ganymedenil.toml", include_str!("../../rules/orgs/ganymedenil.toml")),
-    ("orgs/google.toml", include_str!("../../rules/orgs/google.toml")),
+    (
+        "orgs/baichuan.toml",
+        include_str!("../../rules/orgs/baichuan.toml"),
+    ),
+    (
+        "orgs/baidu.toml",
+        include_str!("../../rules/orgs/baidu.toml"),
+    ),
+    (
+        "orgs/bytedance.toml",
+        include_str!("../../rules/orgs/bytedance.toml"),
+    ),
+    (
+        "orgs/chinatelecom.toml",
+        include_str!("../../rules/orgs/chinatelecom.toml"),
+    ),
+    (
+        "orgs/cohere.toml",
+        include_str!("../../rules/orgs/cohere.toml"),
+    ),
+    (
+        "orgs/deepseek.toml",
+        include_str!("../../rules/orgs/deepseek.toml"),
+    ),
+    (
+        "orgs/flagalpha.toml",
+        include_str!("../../rules/orgs/flagalpha.toml"),
+    ),
+    (
+        "orgs/fudan_openmoss.toml",
+        include_str!("../../rules/orgs/fudan_openmoss.toml"),
+    ),
+    (
+        "orgs/ganymedenil.toml",
+        include_str!("../../rules/orgs/ganymedenil.toml"),
+    ),
+    (
+        "orgs/google.toml",
+        include_str!("../../rules/orgs/google.toml"),
+    ),
     ("orgs/hfl.toml", include_str!("../../rules/orgs/hfl.toml")),
-    ("orgs/hidream.toml", include_str!("../../rules/orgs/hidream.toml")),
-    ("orgs/huawei.toml", include_str!("../../rules/orgs/huawei.toml")),
+    (
+        "orgs/hidream.toml",
+        include_str!("../../rules/orgs/hidream.toml"),
+    ),
+    (
+        "orgs/huawei.toml",
+        include_str!("../../rules/orgs/huawei.toml"),
+    ),
     ("orgs/ibm.toml", include_str!("../../rules/orgs/ibm.toml")),
-    ("orgs/idea_ccnl.toml", include_str!("../../rules/orgs/idea_ccnl.toml")),
-    ("orgs/iflytek.toml", include_str!("../../rules/orgs/iflytek.toml")),
-    ("orgs/infinigence.toml", include_str!("../../rules/orgs/infinigence.toml")),
-    ("orgs/inspur.toml", include_str!("../../rules/orgs/inspur.toml")),
+    (
+        "orgs/idea_ccnl.toml",
+        include_str!("../../rules/orgs/idea_ccnl.toml"),
+    ),
+    (
+        "orgs/iflytek.toml",
+        include_str!("../../rules/orgs/iflytek.toml"),
+    ),
+    (
+        "orgs/infinigence.toml",
+        include_str!("../../rules/orgs/infinigence.toml"),
+    ),
+    (
+        "orgs/inspur.toml",
+        include_str!("../../rules/orgs/inspur.toml"),
+    ),
     ("orgs/jd.toml", include_str!("../../rules/orgs/jd.toml")),
-    ("orgs/kuaishou.toml", include_str!("../../rules/orgs/kuaishou.toml")),
-    ("orgs/kunlun.toml", include_str!("../../rules/orgs/kunlun.toml")),
-    ("orgs/megvii.toml", include_str!("../../rules/orgs/megvii.toml")),
-    ("orgs/meituan.toml", include_str!("../../rules/orgs/meituan.toml")),
+    (
+        "orgs/kuaishou.toml",
+        include_str!("../../rules/orgs/kuaishou.toml"),
+    ),
+    (
+        "orgs/kunlun.toml",
+        include_str!("../../rules/orgs/kunlun.toml"),
+    ),
+    (
+        "orgs/megvii.toml",
+        include_str!("../../rules/orgs/megvii.toml"),
+    ),
+    (
+        "orgs/meituan.toml",
+        include_str!("../../rules/orgs/meituan.toml"),
+    ),
     ("orgs/meta.toml", include_str!("../../rules/orgs/meta.toml")),
-    ("orgs/microsoft.toml", include_str!("../../rules/orgs/microsoft.toml")),
-    ("orgs/minimax.toml", include_str!("../../rules/orgs/minimax.toml")),
-    ("orgs/mistral.toml", include_str!("../../rules/orgs/mistral.toml")),
-    ("orgs/modelbest.toml", include_str!("../../rules/orgs/modelbest.toml")),
-    ("orgs/moka_ai.toml", include_str!("../../rules/orgs/moka_ai.toml")),
-    ("orgs/moonshot.toml", include_str!("../../rules/orgs/moonshot.toml")),
-    ("orgs/netease_youdao.toml", include_str!("../../rules/orgs/netease_youdao.toml")),
-    ("orgs/nvidia.toml", include_str!("../../rules/orgs/nvidia.toml")),
-    ("orgs/openai.toml", include_str!("../../rules/orgs/openai.toml")),
-    ("orgs/orionstar.toml", include_str!("../../rules/orgs/orionstar.toml")),
-    ("orgs/qihoo360.toml", include_str!("../../rules/orgs/qihoo360.toml")),
-    ("orgs/rednote.toml", include_str!("../../rules/orgs/rednote.toml")),
-    ("orgs/sensetime.toml", include_str!("../../rules/orgs/sensetime.toml")),
-    ("orgs/shibing624.toml", include_str!("../../rules/orgs/shibing624.toml")),
-    ("orgs/shlab.toml", include_str!("../../rules/orgs/shlab.toml")),
-    ("orgs/siliconflow.toml", include_str!("../../rules/orgs/siliconflow.toml")),
-    ("orgs/sophgo.toml", include_str!("../../rules/orgs/sophgo.toml")),
-    ("orgs/stability.toml", include_str!("../../rules/orgs/stability.toml")),
-    ("orgs/stepfun.toml", include_str!("../../rules/orgs/stepfun.toml")),
-    ("orgs/tencent.toml", include_str!("../../rules/orgs/tencent.toml")),
+    (
+        "orgs/microsoft.toml",
+        include_str!("../../rules/orgs/microsoft.toml"),
+    ),
+    (
+        "orgs/minimax.toml",
+        include_str!("../../rules/orgs/minimax.toml"),
+    ),
+    (
+        "orgs/mistral.toml",
+        include_str!("../../rules/orgs/mistral.toml"),
+    ),
+    (
+        "orgs/modelbest.toml",
+        include_str!("../../rules/orgs/modelbest.toml"),
+    ),
+    (
+        "orgs/moka_ai.toml",
+        include_str!("../../rules/orgs/moka_ai.toml"),
+    ),
+    (
+        "orgs/moonshot.toml",
+        include_str!("../../rules/orgs/moonshot.toml"),
+    ),
+    (
+        "orgs/netease_youdao.toml",
+        include_str!("../../rules/orgs/netease_youdao.toml"),
+    ),
+    (
+        "orgs/nvidia.toml",
+        include_str!("../../rules/orgs/nvidia.toml"),
+    ),
+    (
+        "orgs/openai.toml",
+        include_str!("../../rules/orgs/openai.toml"),
+    ),
+    (
+        "orgs/orionstar.toml",
+        include_str!("../../rules/orgs/orionstar.toml"),
+    ),
+    (
+        "orgs/qihoo360.toml",
+        include_str!("../../rules/orgs/qihoo360.toml"),
+    ),
+    (
+        "orgs/rednote.toml",
+        include_str!("../../rules/orgs/rednote.toml"),
+    ),
+    (
+        "orgs/sensetime.toml",
+        include_str!("../../rules/orgs/sensetime.toml"),
+    ),
+    (
+        "orgs/shibing624.toml",
+        include_str!("../../rules/orgs/shibing624.toml"),
+    ),
+    (
+        "orgs/shlab.toml",
+        include_str!("../../rules/orgs/shlab.toml"),
+    ),
+    (
+        "orgs/siliconflow.toml",
+        include_str!("../../rules/orgs/siliconflow.toml"),
+    ),
+    (
+        "orgs/sophgo.toml",
+        include_str!("../../rules/orgs/sophgo.toml"),
+    ),
+    (
+        "orgs/stability.toml",
+        include_str!("../../rules/orgs/stability.toml"),
+    ),
+    (
+        "orgs/stepfun.toml",
+        include_str!("../../rules/orgs/stepfun.toml"),
+    ),
+    (
+        "orgs/tencent.toml",
+        include_str!("../../rules/orgs/tencent.toml"),
+    ),
     ("orgs/tii.toml", include_str!("../../rules/orgs/tii.toml")),
-    ("orgs/weibo.toml", include_str!("../../rules/orgs/weibo.toml")),
-    ("orgs/wisdomshell.toml", include_str!("../../rules/orgs/wisdomshell.toml")),
+    (
+        "orgs/weibo.toml",
+        include_str!("../../rules/orgs/weibo.toml"),
+    ),
+    (
+        "orgs/wisdomshell.toml",
+        include_str!("../../rules/orgs/wisdomshell.toml"),
+    ),
     ("orgs/xai.toml", include_str!("../../rules/orgs/xai.toml")),
-    ("orgs/xiaomi.toml", include_str!("../../rules/orgs/xiaomi.toml")),
-    ("orgs/xverse.toml", include_str!("../../rules/orgs/xverse.toml")),
+    (
+        "orgs/xiaomi.toml",
+        include_str!("../../rules/orgs/xiaomi.toml"),
+    ),
+    (
+        "orgs/xverse.toml",
+        include_str!("../../rules/orgs/xverse.toml"),
+    ),
     ("orgs/yitu.toml", include_str!("../../rules/orgs/yitu.toml")),
-    ("orgs/zhipu.toml", include_str!("../../rules/orgs/zhipu.toml")),
+    (
+        "orgs/zhipu.toml",
+        include_str!("../../rules/orgs/zhipu.toml"),
+    ),
     ("platforms.toml", include_str!("../../rules/platforms.toml")),
-    ("sources-inventory.toml", include_str!("../../rules/sources-inventory.toml")),
+    (
+        "sources-inventory.toml",
+        include_str!("../../rules/sources-inventory.toml"),
+    ),
     ("sources.toml", include_str!("../../rules/sources.toml")),
 ];

@@ -171,7 +171,9 @@ impl Database {
 }
 
 fn is_hex(s: &str, len: usize) -> bool {
-    s.len() == len && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == len
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Parses an architecture example such as `gguf:qwen3`.
@@ -220,14 +222,14 @@ pub fn validate(db: &Database, out: &mut Vec<Problem>) {
             .gguf
             .iter()
             .map(|g| (ArchKey::Gguf, g.as_str()))
-            .chain(a.model_types.iter().map(|m| (ArchKey::ModelType, m.as_str())))
+            .chain(
+                a.model_types
+                    .iter()
+                    .map(|m| (ArchKey::ModelType, m.as_str())),
+            )
             .chain(a.classes.iter().map(|c| (ArchKey::Class, c.as_str())));
         for (k, v) in values {
-            let owners: HashSet<&str> = db
-                .archs_for(k, v)
-                .iter()
-                .map(|x| x.org.as_str())
-                .collect();
+            let owners: HashSet<&str> = db.archs_for(k, v).iter().map(|x| x.org.as_str()).collect();
             if owners.len() > 1 && !a.shared {
                 p(
                     &key,
@@ -253,7 +255,10 @@ pub fn validate(db: &Database, out: &mut Vec<Problem>) {
                 Some((k, v)) if db.archs_for(k, v).is_empty() => {}
                 _ => p(
                     &key,
-                    format!("arch `{}`: no_match example `{ex}` resolves to an entry", a.id),
+                    format!(
+                        "arch `{}`: no_match example `{ex}` resolves to an entry",
+                        a.id
+                    ),
                 ),
             }
         }
