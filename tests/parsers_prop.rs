@@ -69,7 +69,7 @@ fn mutated_fixtures_never_panic() {
                 let i = (rng.next() as usize) % b.len();
                 b[i] = rng.next() as u8;
             }
-            if rng.next() % 4 == 0 {
+            if rng.next().is_multiple_of(4) {
                 let n = (rng.next() as usize) % b.len();
                 b.truncate(n);
             }
