@@ -109,7 +109,7 @@ pub const CHECKS: &[Check] = &[
         doc: include_str!("../docs/checks/MG104.md"),
         security_severity: "2.0",
         precision: "medium",
-        tags: &["supply-chain", "ai-model", "provenance", "inventory"],
+        tags: &["security", "supply-chain", "ai-model", "provenance"],
     },
     Check {
         code: Code::MG105,
