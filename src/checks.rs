@@ -31,6 +31,8 @@ pub enum Code {
     MG101,
     MG102,
     MG103,
+    MG104,
+    MG105,
 }
 
 pub struct Check {
@@ -98,6 +100,28 @@ pub const CHECKS: &[Check] = &[
         precision: "high",
         tags: &["security", "supply-chain", "ai-model", "provenance"],
     },
+    Check {
+        code: Code::MG104,
+        name: "unidentified-weights",
+        default_level: Level::Note,
+        short: "Model weights of unknown origin",
+        full: "A weight file (GGUF, safetensors, pickle, ONNX, or a Git LFS pointer to one) that neither its digest nor its header, config, model card or location ties to any model family or release in the rules database.",
+        doc: include_str!("../docs/checks/MG104.md"),
+        security_severity: "2.0",
+        precision: "medium",
+        tags: &["security", "supply-chain", "ai-model", "provenance"],
+    },
+    Check {
+        code: Code::MG105,
+        name: "remote-code",
+        default_level: Level::Warning,
+        short: "Loader executes code from a model repository",
+        full: "`trust_remote_code=True` in code, or an `auto_map` in a model's config.json, makes the loader download and execute Python code from a model repository. Raised to error when the repository belongs to an entity on an enforced restriction list.",
+        doc: include_str!("../docs/checks/MG105.md"),
+        security_severity: "6.5",
+        precision: "high",
+        tags: &["security", "supply-chain", "ai-model", "code-execution"],
+    },
 ];
 
 impl Code {
@@ -107,6 +131,8 @@ impl Code {
             Code::MG101 => "MG101",
             Code::MG102 => "MG102",
             Code::MG103 => "MG103",
+            Code::MG104 => "MG104",
+            Code::MG105 => "MG105",
         }
     }
 

@@ -48,7 +48,11 @@ pub fn classify(path: &Path, head: &[u8]) -> Class {
     let ext = extension(path);
     let sniff = &head[..head.len().min(SNIFF_LEN)];
     if memchr::memchr(0, sniff).is_some() {
-        if WEIGHT_EXTENSIONS.contains(&ext.as_str()) {
+        // By content first: GGUF and safetensors files are weights whatever their name (Ollama
+        // and Hugging Face cache blobs have none).
+        if crate::detect::weights::sniff_format(head, u64::MAX, "").is_some()
+            || WEIGHT_EXTENSIONS.contains(&ext.as_str())
+        {
             return Class::Weights;
         }
         return Class::OtherBinary;
@@ -83,6 +87,14 @@ mod tests {
         assert_eq!(
             classify(Path::new("logo.png"), b"\x89PNG\r\n\x1a\n\0\0"),
             Class::OtherBinary
+        );
+        assert_eq!(
+            classify(Path::new("blobs/sha256-0a1b"), b"GGUF\x03\0\0\0"),
+            Class::Weights
+        );
+        assert_eq!(
+            classify(Path::new("blob"), b"\x10\0\0\0\0\0\0\0{\"a\":{}}"),
+            Class::Weights
         );
         assert_eq!(
             classify(Path::new("requirements.txt"), b"torch\n"),

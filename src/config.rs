@@ -76,6 +76,8 @@ struct RawChecks {
     MG101: Option<Spanned<LevelSetting>>,
     MG102: Option<Spanned<LevelSetting>>,
     MG103: Option<Spanned<LevelSetting>>,
+    MG104: Option<Spanned<LevelSetting>>,
+    MG105: Option<Spanned<LevelSetting>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -224,6 +226,8 @@ impl Config {
             (Code::MG101, raw.checks.MG101),
             (Code::MG102, raw.checks.MG102),
             (Code::MG103, raw.checks.MG103),
+            (Code::MG104, raw.checks.MG104),
+            (Code::MG105, raw.checks.MG105),
         ] {
             if let Some(s) = setting {
                 levels.insert(

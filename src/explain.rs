@@ -255,6 +255,7 @@ fn identifier_dossier(db: &Database, det: &TextDetector, q: &str) -> Option<Stri
         text: q.to_string(),
         prose: false,
         dep: None,
+        weight: None,
     };
     let res = resolve::resolve(db, &r);
     let f = policy::evaluate(&Policy::default(), &r, res.clone())?;

@@ -32,7 +32,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Scan files and folders for model references
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Write a commented default policy file (modelgate.toml)
     Init {
         /// Where to write it
@@ -194,6 +194,18 @@ struct ScanArgs {
     /// folder beside each Python manifest)
     #[arg(long, value_name = "DIR", requires = "deps")]
     python_env: Option<PathBuf>,
+    /// Do not hash weight files (identify them by header and surroundings only)
+    #[arg(long)]
+    no_hash: bool,
+    /// Largest weight file to hash, e.g. 20GiB (default: no limit)
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    hash_max_size: Option<u64>,
+    /// Folder of the digest cache (default: $XDG_CACHE_HOME/modelgate or ~/.cache/modelgate)
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    cache_dir: Option<PathBuf>,
+    /// Neither read nor write the digest cache
+    #[arg(long)]
+    no_cache: bool,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -362,6 +374,15 @@ fn cmd_scan(a: &ScanArgs) -> Result<u8, Failure> {
             python_env: a.python_env.clone(),
             max_file_size: a.max_file_size,
         },
+        weights: modelgate::detect::weights::WeightOptions {
+            hash: !a.no_hash,
+            hash_max_size: a.hash_max_size.unwrap_or(u64::MAX),
+        },
+        cache_dir: if a.no_cache {
+            None
+        } else {
+            a.cache_dir.clone().or_else(modelgate::digest::default_dir)
+        },
     };
     let report = if let Some(base) = &a.diff_base {
         modelgate::diff::diff_scan(&cfg, &detector, base).map_err(Failure::Error)?
@@ -479,7 +500,7 @@ fn cmd_rules(c: &RulesCommand) -> Result<u8, Failure> {
             if problems.is_empty() {
                 writeln!(
                     out,
-                    "{}: ok ({} organisations, {} families, {} namespaces, {} hosts, {} routes, {} patterns, {} packages, {} lists, {} listings, {} sources; as of {})",
+                    "{}: ok ({} organisations, {} families, {} namespaces, {} hosts, {} routes, {} patterns, {} packages, {} lists, {} listings, {} architectures, {} digests, {} sources; as of {})",
                     db.origin,
                     db.orgs.len(),
                     db.families.len(),
@@ -490,6 +511,8 @@ fn cmd_rules(c: &RulesCommand) -> Result<u8, Failure> {
                     db.packages.len(),
                     db.lists.len(),
                     db.listings.len(),
+                    db.archs.len(),
+                    db.digests.len(),
                     db.sources.len(),
                     db.meta.as_of
                 )?;

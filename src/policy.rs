@@ -69,6 +69,10 @@ pub struct Finding {
     pub rules: Vec<String>,
     pub fingerprint: String,
     pub suppression: Option<Suppression>,
+    /// sha256, size, format and header of a weight file (and the evidence of configs and
+    /// remote code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<crate::detect::WeightEvidence>,
 }
 
 impl Finding {
@@ -134,18 +138,26 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
             .and_then(|h| h.operator.as_ref())
             .is_some_and(|o| flagged(policy, &o.country));
 
-    let code = if !restricted.is_empty() {
+    let unidentified =
+        hit.kind == RefKind::WeightFile && res.developer.is_none() && res.family.is_none();
+    let code = if hit.kind == RefKind::RemoteCode {
+        Code::MG105
+    } else if !restricted.is_empty() {
         Code::MG101
     } else if host_flagged {
         Code::MG102
     } else if origin_flagged {
         Code::MG103
+    } else if unidentified {
+        Code::MG104
     } else {
         Code::MG100
     };
     let mut level = match policy.levels.get(&code) {
         Some(Some(l)) => *l,
         Some(None) => return None,
+        // Remote code from a restricted entity's repository is an error by default.
+        None if code == Code::MG105 && !restricted.is_empty() => Level::Error,
         None => code.check().default_level,
     };
     if r.prose && level > Level::Note {
@@ -159,7 +171,21 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
         .as_ref()
         .map(|d| with_country(&d.name, &d.country));
     let fam = res.family.as_ref().map(|f| f.name.as_str());
+    let described = r.weight.as_ref().map(|w| w.description.as_str());
     let mut msg = match (hit.kind, dev.as_deref()) {
+        (RefKind::WeightFile | RefKind::ModelConfig | RefKind::RemoteCode, d) => {
+            let mut m = described.unwrap_or(id.as_str()).to_string();
+            match (fam, d) {
+                (Some(f), Some(d)) => m.push_str(&format!("; {f}, developed by {d}")),
+                (None, Some(d)) => m.push_str(&format!("; developed by {d}")),
+                (Some(f), None) => m.push_str(&format!("; {f}")),
+                (None, None) if hit.kind == RefKind::WeightFile => m.push_str(
+                    "; no digest, header, config, card or location ties it to a known model",
+                ),
+                (None, None) => {}
+            }
+            m
+        }
         (RefKind::Derivative, Some(d)) => format!(
             "`{id}` is a third-party repository whose name derives from {}, developed by {d}",
             fam.unwrap_or("a model family")
@@ -278,6 +304,7 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
         rules: hit.rules.clone(),
         fingerprint: String::new(),
         suppression: None,
+        weight: r.weight.as_deref().cloned(),
     })
 }
 

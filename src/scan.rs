@@ -8,6 +8,8 @@ use crate::classify::Class;
 use crate::config::Config;
 use crate::detect::Reference;
 use crate::detect::text::TextDetector;
+use crate::detect::weights::{self, ModelClues, WeightOptions};
+use crate::digest::DigestCache;
 use crate::policy;
 use crate::report::{Notification, Report, RulesInfo};
 use crate::resolve;
@@ -21,6 +23,10 @@ pub struct ScanConfig {
     pub baseline: Option<Baseline>,
     /// Dependency analysis of manifests and lock files (and `--deps`).
     pub deps: crate::deps::DepsOptions,
+    /// Hashing of weight files.
+    pub weights: WeightOptions,
+    /// Folder of the digest cache; `None` disables it.
+    pub cache_dir: Option<PathBuf>,
 }
 
 type Found = (Reference, Vec<InlineAllow>);
@@ -32,6 +38,8 @@ pub struct Collected {
     pub notes: Vec<Notification>,
     /// Manifests and lock files (by file name), analysed once after the walk.
     pub manifests: Vec<crate::deps::ManifestFile>,
+    /// Weight files and model metadata, resolved after the walk by [`crate::lineage`].
+    pub models: ModelClues,
 }
 
 /// Detects references in one text file and reads the inline directives that apply to them.
@@ -73,12 +81,32 @@ struct Worker<'a> {
     detector: &'a TextDetector,
     local: Collected,
     shared: &'a Mutex<Collected>,
+    weights: &'a WeightOptions,
+    cache: &'a DigestCache,
 }
 
 impl Visitor for Worker<'_> {
     fn visit(&mut self, file: &FileData<'_>) {
-        if let Class::Text { prose } = file.class {
-            detect_file(self.detector, file.rel, file.bytes, prose, &mut self.local);
+        match file.class {
+            Class::Text { prose } => {
+                detect_file(self.detector, file.rel, file.bytes, prose, &mut self.local);
+                weights::text_file(file.rel, file.bytes, &mut self.local.models);
+            }
+            Class::Weights => {
+                if let Some(f) = file.file
+                    && let Some(w) = weights::binary_file(
+                        self.weights,
+                        self.cache,
+                        file.rel,
+                        f,
+                        file.len,
+                        file.head,
+                    )
+                {
+                    self.local.models.weights.push(w);
+                }
+            }
+            Class::OtherBinary => {}
         }
     }
 }
@@ -89,6 +117,7 @@ impl Drop for Worker<'_> {
             s.refs.append(&mut self.local.refs);
             s.notes.append(&mut self.local.notes);
             s.manifests.append(&mut self.local.manifests);
+            s.models.append(&mut self.local.models);
         }
     }
 }
@@ -104,6 +133,17 @@ pub fn build_report(
     let db = detector.db();
     let mut collected = collected;
     dependency_refs(cfg, detector, &mut collected);
+    if !collected.models.weights.is_empty()
+        || !collected.models.metas.is_empty()
+        || !collected.models.remote_code.is_empty()
+    {
+        let text_refs: Vec<&Reference> = collected.refs.iter().map(|(r, _)| r).collect();
+        let (refs, notes) = crate::lineage::references(detector, &collected.models, &text_refs);
+        collected.notes.extend(notes);
+        collected
+            .refs
+            .extend(refs.into_iter().map(|r| (r, Vec::new())));
+    }
     let mut findings: Vec<_> = collected
         .refs
         .iter()
@@ -162,12 +202,25 @@ pub fn dependency_refs(cfg: &ScanConfig, detector: &TextDetector, c: &mut Collec
 /// Scans the roots with an already built detector (it carries the database).
 pub fn run(cfg: &ScanConfig, detector: &TextDetector) -> Report {
     let shared = Mutex::new(Collected::default());
+    let cache = match &cfg.cache_dir {
+        Some(d) if cfg.weights.hash => DigestCache::open(d),
+        _ => DigestCache::disabled(),
+    };
     let make = || Worker {
         detector,
         local: Collected::default(),
         shared: &shared,
+        weights: &cfg.weights,
+        cache: &cache,
     };
-    let (notifications, stats) = walk::walk(&cfg.roots, &cfg.walk, &make);
+    let (mut notifications, stats) = walk::walk(&cfg.roots, &cfg.walk, &make);
+    if let Err(e) = cache.save() {
+        notifications.push(Notification {
+            level: crate::report::NotificationLevel::Note,
+            path: None,
+            message: format!("digest cache not saved: {e}"),
+        });
+    }
     let collected = shared.into_inner().unwrap_or_default();
     build_report(cfg, detector, collected, notifications, stats)
 }

@@ -31,6 +31,12 @@ pub struct FileData<'a> {
     pub class: Class,
     /// The whole content for text files; empty for binaries.
     pub bytes: &'a [u8],
+    /// For binaries: the bytes read from the start of the file (at least the first 8 KiB).
+    pub head: &'a [u8],
+    /// The open file (binaries only), for header parsers and hashing.
+    pub file: Option<&'a File>,
+    /// The file's size.
+    pub len: u64,
 }
 
 /// Counters of the walk.
@@ -301,6 +307,9 @@ fn read_and_visit<V: Visitor>(
                 rel,
                 class,
                 bytes: &[],
+                head: buf,
+                file: Some(&f),
+                len,
             });
         }
         Class::Text { .. } => {
@@ -318,6 +327,9 @@ fn read_and_visit<V: Visitor>(
                 rel,
                 class,
                 bytes: buf,
+                head: &[],
+                file: None,
+                len,
             });
         }
     }

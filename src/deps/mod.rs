@@ -514,6 +514,7 @@ fn reference(hit: Hit, d: &Dep, ctx: DepContext) -> Reference {
         text: d.loc.text.clone(),
         prose: false,
         dep: Some(Box::new(ctx)),
+        weight: None,
     }
 }
 

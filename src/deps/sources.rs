@@ -237,6 +237,7 @@ pub fn scan(
                     text: d.loc.text.clone(),
                     prose: false,
                     dep: Some(Box::new(ctx)),
+                    weight: None,
                 });
             }
         }

@@ -1,7 +1,12 @@
 //! Detection: turn one classified file into raw references. No policy here: a reference says what
 //! was seen, where, which database entries it matched and how sure the match is.
 
+pub mod gguf;
+pub mod modelmeta;
+pub mod safetensors;
+pub mod source;
 pub mod text;
+pub mod weights;
 
 use serde::Serialize;
 
@@ -32,6 +37,12 @@ pub enum RefKind {
     SdkClass,
     /// A package in a manifest or lock file that the database maps to a provider (an SDK).
     Package,
+    /// A weight file (GGUF, safetensors, pickle, ONNX, or a Git LFS pointer to one).
+    WeightFile,
+    /// A model config (`config.json`) whose architecture names a family.
+    ModelConfig,
+    /// Code or configuration that makes a loader execute a model repository's code.
+    RemoteCode,
 }
 
 impl RefKind {
@@ -48,6 +59,9 @@ impl RefKind {
             RefKind::EnvVar => "env-var",
             RefKind::SdkClass => "sdk-class",
             RefKind::Package => "package",
+            RefKind::WeightFile => "weight-file",
+            RefKind::ModelConfig => "model-config",
+            RefKind::RemoteCode => "remote-code",
         }
     }
 
@@ -61,6 +75,8 @@ impl RefKind {
                 | RefKind::ApiModel
                 | RefKind::CloudModel
                 | RefKind::OllamaTag
+                | RefKind::WeightFile
+                | RefKind::ModelConfig
         )
     }
 }
@@ -119,4 +135,31 @@ pub struct Reference {
     pub prose: bool,
     /// The dependency the reference is attributed to (manifest and dependency findings).
     pub dep: Option<Box<crate::deps::DepContext>>,
+    /// Evidence of weight files, configs and remote code (see [`crate::lineage`]).
+    pub weight: Option<Box<WeightEvidence>>,
+}
+
+/// What a weight file, model config or remote-code reference rests on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WeightEvidence {
+    /// What the file is and every clue behind it, for the message.
+    #[serde(skip)]
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<&'static str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub lfs_pointer: bool,
+    /// Header summary (GGUF version and counts, safetensors header size and dtypes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    /// The catalogued release the digest belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
+    /// GGUF `general.*` metadata or safetensors `__metadata__`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }

@@ -207,6 +207,7 @@ impl TextDetector {
                 text: token.to_string(),
                 prose,
                 dep: None,
+                weight: None,
             });
         }
     }

@@ -92,11 +92,16 @@ pub fn build(report: &Report) -> Sarif {
         report
             .visible()
             .map(|f| {
-                let region = Region::builder()
-                    .start_line(f.line as i64)
-                    .start_column(f.column as i64)
-                    .end_column(f.end_column as i64)
-                    .build();
+                // A weight file has no lines: its results point at line 1.
+                let region = if f.kind == crate::detect::RefKind::WeightFile {
+                    Region::builder().start_line(1).build()
+                } else {
+                    Region::builder()
+                        .start_line(f.line as i64)
+                        .start_column(f.column as i64)
+                        .end_column(f.end_column as i64)
+                        .build()
+                };
                 let loc = Location::builder()
                     .physical_location(
                         PhysicalLocation::builder()
@@ -147,6 +152,23 @@ pub fn build(report: &Report) -> Sarif {
                 }
                 if let Some(d) = &f.dependency {
                     p.insert("dependency".into(), json!(d));
+                }
+                if let Some(w) = &f.weight {
+                    if let Some(h) = &w.sha256 {
+                        p.insert("sha256".into(), json!(h));
+                    }
+                    if let Some(n) = w.size {
+                        p.insert("size".into(), json!(n));
+                    }
+                    if let Some(x) = w.format {
+                        p.insert("format".into(), json!(x));
+                    }
+                    if let Some(x) = &w.header {
+                        p.insert("header".into(), json!(x));
+                    }
+                    if let Some(x) = &w.release {
+                        p.insert("release".into(), json!(x));
+                    }
                 }
                 p.insert("sources".into(), json!(f.resolved.sources));
                 let level = match f.level {

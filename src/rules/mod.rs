@@ -6,6 +6,7 @@ pub mod bundle;
 pub mod embedded;
 pub mod update;
 mod validate;
+pub mod weights;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -15,6 +16,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 pub use validate::{Problem, is_date, validate};
+pub use weights::{Arch, ArchKey, DigestEntry};
 
 /// Version of the on-disk format described in `rules/README.md`.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -375,6 +377,8 @@ struct OrgFile {
     pattern: Vec<Pattern>,
     #[serde(default)]
     package: Vec<Package>,
+    #[serde(default)]
+    arch: Vec<Arch>,
 }
 
 /// Any other data file: hosts, routes and patterns not owned by one organisation.
@@ -397,6 +401,8 @@ struct DataFile {
     pattern: Vec<Pattern>,
     #[serde(default)]
     package: Vec<Package>,
+    #[serde(default)]
+    digest: Vec<DigestEntry>,
 }
 
 /// A loaded database.
@@ -416,6 +422,10 @@ pub struct Database {
     pub routes: Vec<Route>,
     pub patterns: Vec<Pattern>,
     pub packages: Vec<Package>,
+    /// Architecture identifiers (transformers `model_type`/classes, GGUF architectures).
+    pub archs: Vec<Arch>,
+    /// Known weight-file digests.
+    pub digests: Vec<DigestEntry>,
     /// Which file each entry id came from (for messages).
     pub files: HashMap<String, String>,
     /// The text of every file, by name (to point problems at a line).
@@ -424,6 +434,7 @@ pub struct Database {
     family_index: HashMap<String, usize>,
     host_index: HashMap<String, usize>,
     list_index: HashMap<String, usize>,
+    weight_index: weights::WeightIndex,
 }
 
 /// A database problem that stops loading.
@@ -544,12 +555,15 @@ impl Database {
             routes: vec![],
             patterns: vec![],
             packages: vec![],
+            archs: vec![],
+            digests: vec![],
             files: HashMap::new(),
             texts: BTreeMap::new(),
             org_index: HashMap::new(),
             family_index: HashMap::new(),
             host_index: HashMap::new(),
             list_index: HashMap::new(),
+            weight_index: weights::WeightIndex::default(),
         };
         for (name, text) in &files {
             if name == "meta.toml" {
@@ -601,6 +615,13 @@ impl Database {
                     db.files.insert(p.key(), name.clone());
                     db.packages.push(p);
                 }
+                for mut a in f.arch {
+                    if a.org.is_empty() {
+                        a.org = org_id.clone();
+                    }
+                    db.files.insert(format!("arch:{}", a.id), name.clone());
+                    db.archs.push(a);
+                }
             } else {
                 let f: DataFile = toml::from_str(text).map_err(|e| toml_error(name, text, e))?;
                 for s in f.source {
@@ -646,6 +667,11 @@ impl Database {
                     db.files.insert(p.key(), name.clone());
                     db.packages.push(p);
                 }
+                for d in f.digest {
+                    let id = d.sha256.as_deref().or(d.md5.as_deref()).unwrap_or("");
+                    db.files.insert(format!("digest:{id}"), name.clone());
+                    db.digests.push(d);
+                }
             }
         }
         db.meta = meta.ok_or_else(|| LoadError {
@@ -666,6 +692,7 @@ impl Database {
         db.family_index = index(db.families.iter().map(|o| o.id.as_str()));
         db.host_index = index(db.hosts.iter().map(|o| o.id.as_str()));
         db.list_index = index(db.lists.iter().map(|o| o.id.as_str()));
+        db.weight_index = weights::WeightIndex::build(&db.archs, &db.digests);
         db.texts = files.into_iter().collect();
         Ok(db)
     }
@@ -706,11 +733,14 @@ impl Database {
             "route" => format!("prefix = \"{id}\""),
             "package" => format!("name = \"{}\"", id.split_once('/').map_or(id, |x| x.1)),
             "source" => format!("id = \"{id}\""),
+            "digest" => format!("= \"{id}\""),
             _ => format!("id = \"{id}\""),
         };
         let line = self.texts.get(&file).and_then(|t| {
             t.lines()
-                .position(|l| l.trim_start().starts_with(&needle))
+                .position(|l| {
+                    l.trim_start().starts_with(&needle) || (kind == "digest" && l.contains(&needle))
+                })
                 .map(|i| i + 1)
         });
         Problem {

@@ -336,6 +336,7 @@ pub fn validate(db: &Database) -> Vec<Problem> {
         }
     }
     validate_packages(db, &mut out);
+    super::weights::validate(db, &mut out);
     out.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
     out.dedup();
     out

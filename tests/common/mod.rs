@@ -13,6 +13,8 @@ pub fn bin() -> assert_cmd::Command {
         "MODELGATE_DATA_DIR",
         root().join("target/test-no-installed-rules"),
     );
+    // Never touch the user's digest cache.
+    c.env("XDG_CACHE_HOME", root().join("target/test-xdg-cache"));
     c
 }
 

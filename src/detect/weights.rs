@@ -1,0 +1,272 @@
+//! Weight files and model metadata, per file (run by the walk's worker threads): identify the
+//! format by its magic bytes, read GGUF and safetensors headers, hash the file (streaming, with
+//! the digest cache), and collect the clues of text files (LFS pointers, configs, model cards,
+//! Ollama manifests, `trust_remote_code`). What the clues mean together is decided after the
+//! walk, in [`crate::lineage`]. Nothing is unpickled or executed: pickle and ONNX files are
+//! identified by digest only.
+
+use std::fs::File;
+use std::io::{Seek, SeekFrom};
+
+use serde::Serialize;
+
+use super::gguf::{self, GgufInfo};
+use super::modelmeta::{self, CardInfo, ConfigInfo, LfsPointer, OllamaManifest};
+use super::safetensors::{self, SafetensorsInfo};
+use super::source::FileSource;
+use crate::digest::{self, DigestCache};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    Gguf,
+    Safetensors,
+    /// A PyTorch zip checkpoint (`.pt`, `.pth`, `.bin`, `.ckpt`): identified by digest only.
+    TorchZip,
+    /// A raw pickle: identified by digest only, never unpickled.
+    Pickle,
+    Onnx,
+    /// Any other file with a weights extension.
+    Other,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Gguf => "GGUF",
+            Format::Safetensors => "safetensors",
+            Format::TorchZip => "PyTorch zip checkpoint",
+            Format::Pickle => "pickle",
+            Format::Onnx => "ONNX",
+            Format::Other => "weight",
+        }
+    }
+}
+
+/// Identifies a weight format from a file's first bytes (and, for formats without a magic
+/// number, its extension).
+pub fn sniff_format(head: &[u8], len: u64, ext: &str) -> Option<Format> {
+    if head.starts_with(gguf::MAGIC) {
+        return Some(Format::Gguf);
+    }
+    if safetensors::sniff(head, len) {
+        return Some(Format::Safetensors);
+    }
+    let torch_ext = matches!(ext, "pt" | "pth" | "bin" | "ckpt" | "pkl" | "pickle");
+    if head.starts_with(b"PK\x03\x04") && torch_ext {
+        return Some(Format::TorchZip);
+    }
+    if head.len() >= 2 && head[0] == 0x80 && (2..=5).contains(&head[1]) && torch_ext {
+        return Some(Format::Pickle);
+    }
+    if ext == "onnx" {
+        return Some(Format::Onnx);
+    }
+    None
+}
+
+#[derive(Debug, Clone)]
+pub struct WeightOptions {
+    pub hash: bool,
+    /// Files larger than this are not hashed.
+    pub hash_max_size: u64,
+}
+
+impl Default for WeightOptions {
+    fn default() -> Self {
+        WeightOptions {
+            hash: true,
+            hash_max_size: u64::MAX,
+        }
+    }
+}
+
+/// One weight file as seen by a worker.
+#[derive(Debug, Clone)]
+pub struct WeightObs {
+    pub rel: String,
+    pub size: u64,
+    pub format: Format,
+    pub sha256: Option<String>,
+    /// Why there is no sha256 (hashing off, too large, read error).
+    pub hash_note: Option<String>,
+    pub gguf: Option<GgufInfo>,
+    pub safetensors: Option<SafetensorsInfo>,
+    /// A Git LFS pointer stands in for the file: `sha256` is its oid and `size` its size.
+    pub lfs_pointer: bool,
+    /// The digest the file's name claims (Ollama and Hugging Face cache blobs).
+    pub name_digest: Option<String>,
+    /// Header problem (for a notification).
+    pub problem: Option<String>,
+}
+
+/// Clues of text files.
+#[derive(Debug, Clone)]
+pub enum MetaObs {
+    Config {
+        rel: String,
+        info: ConfigInfo,
+    },
+    Card {
+        rel: String,
+        info: CardInfo,
+    },
+    Ollama {
+        rel: String,
+        manifest: OllamaManifest,
+    },
+}
+
+/// Everything a worker saw about models.
+#[derive(Debug, Default)]
+pub struct ModelClues {
+    pub weights: Vec<WeightObs>,
+    pub metas: Vec<MetaObs>,
+    /// `trust_remote_code` turned on: (path, line).
+    pub remote_code: Vec<(String, u32)>,
+}
+
+impl ModelClues {
+    pub fn append(&mut self, other: &mut ModelClues) {
+        self.weights.append(&mut other.weights);
+        self.metas.append(&mut other.metas);
+        self.remote_code.append(&mut other.remote_code);
+    }
+}
+
+fn ext_of(rel: &str) -> String {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name.rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Examines a binary file the classifier called weights.
+pub fn binary_file(
+    opts: &WeightOptions,
+    cache: &DigestCache,
+    rel: &str,
+    file: &File,
+    len: u64,
+    head: &[u8],
+) -> Option<WeightObs> {
+    let ext = ext_of(rel);
+    let format = sniff_format(head, len, &ext).unwrap_or(Format::Other);
+    let mut obs = WeightObs {
+        rel: rel.to_string(),
+        size: len,
+        format,
+        sha256: None,
+        hash_note: None,
+        gguf: None,
+        safetensors: None,
+        lfs_pointer: false,
+        name_digest: modelmeta::blob_name_digest(rel),
+        problem: None,
+    };
+    let src = FileSource { file, len };
+    match format {
+        Format::Gguf => match gguf::parse(&src) {
+            Ok(i) => obs.gguf = Some(i),
+            Err(e) => obs.problem = Some(format!("GGUF header: {e}")),
+        },
+        Format::Safetensors => match safetensors::parse(&src) {
+            Ok(i) => obs.safetensors = Some(i),
+            Err(e) => obs.problem = Some(e),
+        },
+        // Named safetensors but not one: say why.
+        Format::Other if ext == "safetensors" => {
+            obs.problem = safetensors::parse(&src).err();
+        }
+        _ => {}
+    }
+    if !opts.hash {
+        obs.hash_note = Some("not hashed (--no-hash)".into());
+    } else if len > opts.hash_max_size {
+        obs.hash_note = Some(format!(
+            "not hashed: {len} bytes is larger than --hash-max-size ({} bytes)",
+            opts.hash_max_size
+        ));
+    } else {
+        let key = file.metadata().ok().as_ref().and_then(digest::key_of);
+        if let Some(h) = key.as_ref().and_then(|k| cache.get(k)) {
+            obs.sha256 = Some(h.to_string());
+        } else {
+            let mut f = file;
+            let r = f
+                .seek(SeekFrom::Start(0))
+                .and_then(|_| digest::sha256_file(file));
+            match r {
+                Ok((h, n)) if n == len => {
+                    if let Some(k) = key {
+                        cache.put(k, h.clone());
+                    }
+                    obs.sha256 = Some(h);
+                }
+                Ok((h, n)) => {
+                    // The file changed while it was read: report the digest, do not cache it.
+                    obs.size = n;
+                    obs.sha256 = Some(h);
+                }
+                Err(e) => obs.hash_note = Some(format!("not hashed: {e}")),
+            }
+        }
+    }
+    Some(obs)
+}
+
+/// Collects the model clues of a text file.
+pub fn text_file(rel: &str, bytes: &[u8], out: &mut ModelClues) {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if bytes.starts_with(b"version https://git-lfs.github.com/spec/v1") {
+        if let Some(LfsPointer { oid_sha256, size }) = modelmeta::lfs_pointer(bytes) {
+            let ext = ext_of(rel);
+            out.weights.push(WeightObs {
+                rel: rel.to_string(),
+                size,
+                format: sniff_format(b"", size, &ext).unwrap_or(match ext.as_str() {
+                    "gguf" => Format::Gguf,
+                    "safetensors" => Format::Safetensors,
+                    _ => Format::Other,
+                }),
+                sha256: Some(oid_sha256),
+                hash_note: None,
+                gguf: None,
+                safetensors: None,
+                lfs_pointer: true,
+                name_digest: None,
+                problem: None,
+            });
+        }
+        return;
+    }
+    let in_hf_blobs = rel.contains("/blobs/") && modelmeta::hf_cache_repo(rel).is_some();
+    if modelmeta::is_config_name(name) || (in_hf_blobs && bytes.first() == Some(&b'{')) {
+        if let Some(info) = modelmeta::config(bytes) {
+            out.metas.push(MetaObs::Config {
+                rel: rel.to_string(),
+                info,
+            });
+        }
+    } else if name.eq_ignore_ascii_case("README.md") {
+        if let Some(info) = modelmeta::card(bytes) {
+            out.metas.push(MetaObs::Card {
+                rel: rel.to_string(),
+                info,
+            });
+        }
+    } else if rel.contains("manifests/")
+        && bytes.first() == Some(&b'{')
+        && let Some(manifest) = modelmeta::ollama_manifest(rel, bytes)
+    {
+        out.metas.push(MetaObs::Ollama {
+            rel: rel.to_string(),
+            manifest,
+        });
+    }
+    if memchr::memmem::find(bytes, b"trust_remote_code").is_some() {
+        for l in modelmeta::trust_remote_code_lines(bytes) {
+            out.remote_code.push((rel.to_string(), l));
+        }
+    }
+}
