@@ -35,6 +35,9 @@ const WEIGHT_EXTENSIONS: &[&str] = &[
     "pickle",
 ];
 
+/// Extensions used only for model files: binary content with one of them is weights.
+const MODEL_EXTENSIONS: &[&str] = &["gguf", "ggml", "safetensors", "onnx", "tflite", "mlmodel"];
+
 const PROSE_EXTENSIONS: &[&str] = &["md", "markdown", "mdx", "rst", "adoc", "asciidoc"];
 
 fn extension(path: &Path) -> String {
@@ -50,8 +53,10 @@ pub fn classify(path: &Path, head: &[u8]) -> Class {
     if memchr::memchr(0, sniff).is_some() {
         // By content first: GGUF and safetensors files are weights whatever their name (Ollama
         // and Hugging Face cache blobs have none).
-        if crate::detect::weights::sniff_format(head, u64::MAX, "").is_some()
-            || WEIGHT_EXTENSIONS.contains(&ext.as_str())
+        // Generic extensions (`.bin`, `.pt`, ...) hold all sorts of binaries: they count as
+        // weights only when the content is a PyTorch zip or a pickle.
+        if crate::detect::weights::sniff_format(head, u64::MAX, &ext).is_some()
+            || MODEL_EXTENSIONS.contains(&ext.as_str())
         {
             return Class::Weights;
         }
@@ -94,6 +99,15 @@ mod tests {
         );
         assert_eq!(
             classify(Path::new("blob"), b"\x10\0\0\0\0\0\0\0{\"a\":{}}"),
+            Class::Weights
+        );
+        assert_eq!(
+            classify(Path::new("buffer.bin"), b"\x13\x07\0\x01random"),
+            Class::OtherBinary,
+            "a .bin that is neither a zip nor a pickle is not weights"
+        );
+        assert_eq!(
+            classify(Path::new("model.pt"), b"PK\x03\x04\0\0archive/data.pkl"),
             Class::Weights
         );
         assert_eq!(
