@@ -13,6 +13,7 @@ pub mod diff;
 pub mod digest;
 pub mod explain;
 pub mod lineage;
+pub mod online;
 pub mod policy;
 pub mod report;
 pub mod resolve;

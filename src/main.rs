@@ -206,6 +206,20 @@ struct ScanArgs {
     /// Neither read nor write the digest cache
     #[arg(long)]
     no_cache: bool,
+    /// Ask the hub's API about repositories the rules database does not know (network)
+    #[arg(long)]
+    online: bool,
+    /// Hub endpoint for --online (an enterprise mirror, for example)
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://huggingface.co",
+        requires = "online"
+    )]
+    hub_endpoint: String,
+    /// Network timeout in seconds for --online
+    #[arg(long, value_name = "SECS", default_value_t = 10, requires = "online")]
+    online_timeout: u64,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -382,6 +396,20 @@ fn cmd_scan(a: &ScanArgs) -> Result<u8, Failure> {
             None
         } else {
             a.cache_dir.clone().or_else(modelgate::digest::default_dir)
+        },
+        online: if a.online {
+            modelgate::rules::update::check_url(&a.hub_endpoint).map_err(Failure::Error)?;
+            Some(modelgate::online::OnlineOptions {
+                endpoint: a.hub_endpoint.clone(),
+                timeout: std::time::Duration::from_secs(a.online_timeout.max(1)),
+                cache_dir: if a.no_cache {
+                    None
+                } else {
+                    a.cache_dir.clone().or_else(modelgate::digest::default_dir)
+                },
+            })
+        } else {
+            None
         },
     };
     let report = if let Some(base) = &a.diff_base {

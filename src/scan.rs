@@ -27,6 +27,8 @@ pub struct ScanConfig {
     pub weights: WeightOptions,
     /// Folder of the digest cache; `None` disables it.
     pub cache_dir: Option<PathBuf>,
+    /// `--online`: look up unknown hub repositories through the hub's API.
+    pub online: Option<crate::online::OnlineOptions>,
 }
 
 type Found = (Reference, Vec<InlineAllow>);
@@ -133,6 +135,9 @@ pub fn build_report(
     let db = detector.db();
     let mut collected = collected;
     dependency_refs(cfg, detector, &mut collected);
+    if let Some(o) = &cfg.online {
+        crate::online::enrich(&mut collected.refs, detector, o, &mut collected.notes);
+    }
     if !collected.models.weights.is_empty()
         || !collected.models.metas.is_empty()
         || !collected.models.remote_code.is_empty()

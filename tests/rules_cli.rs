@@ -1,10 +1,11 @@
 //! `rules check`, `rules list`, `rules export`, `rules update` and `explain` through the binary.
 //! Update tests talk to a small HTTP server on 127.0.0.1 started by the test; never the internet.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+mod common;
+use common::serve;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -169,68 +170,6 @@ fn explain_gives_cited_dossiers() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
-}
-
-/// A one-thread HTTP/1.1 server on 127.0.0.1 with canned routes.
-fn serve(routes: Vec<(&'static str, Vec<u8>)>) -> String {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = l.local_addr().unwrap();
-    let routes = std::sync::Arc::new(routes);
-    std::thread::spawn(move || {
-        for stream in l.incoming().take(64) {
-            let Ok(mut s) = stream else { continue };
-            let routes = routes.clone();
-            std::thread::spawn(move || {
-                let mut line = String::new();
-                let mut r = BufReader::new(s.try_clone().unwrap());
-                if r.read_line(&mut line).is_err() {
-                    return;
-                }
-                loop {
-                    let mut h = String::new();
-                    if r.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
-                        break;
-                    }
-                }
-                let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
-                let body = routes
-                    .iter()
-                    .find(|(p, _)| *p == path)
-                    .map(|(_, b)| b.clone());
-                match (path.as_str(), body) {
-                    ("/error.json", _) => {
-                        let _ = s.write_all(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-                    }
-                    ("/slow.json", _) => {
-                        std::thread::sleep(Duration::from_secs(4));
-                        let _ = s.write_all(
-                            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
-                        );
-                    }
-                    ("/truncated.json", Some(b)) => {
-                        let _ = write!(
-                            s,
-                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                            b.len()
-                        );
-                        let _ = s.write_all(&b[..b.len() / 2]);
-                    }
-                    (_, Some(b)) => {
-                        let _ = write!(
-                            s,
-                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                            b.len()
-                        );
-                        let _ = s.write_all(&b);
-                    }
-                    (_, None) => {
-                        let _ = s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-                    }
-                }
-            });
-        }
-    });
-    format!("http://{addr}")
 }
 
 fn bundle_with(as_of: &str, break_it: bool) -> Vec<u8> {

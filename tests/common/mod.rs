@@ -1,6 +1,9 @@
 #![allow(dead_code)]
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::time::Duration;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -60,4 +63,78 @@ pub fn render(v: &serde_json::Value) -> String {
         ));
     }
     s
+}
+
+/// An HTTP/1.1 server on 127.0.0.1 with canned routes (a thread per connection, 64 at most).
+/// `/error.json` answers 500, `/slow.json` answers after 4 s, `/truncated.json` sends half its
+/// body; unknown paths answer 404.
+pub fn serve(routes: Vec<(&'static str, Vec<u8>)>) -> String {
+    serve_counting(routes).0
+}
+
+/// [`serve`], also returning the number of requests answered so far.
+pub fn serve_counting(
+    routes: Vec<(&'static str, Vec<u8>)>,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = count.clone();
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let routes = std::sync::Arc::new(routes);
+    std::thread::spawn(move || {
+        for stream in l.incoming().take(64) {
+            let Ok(mut s) = stream else { continue };
+            let routes = routes.clone();
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            std::thread::spawn(move || {
+                let mut line = String::new();
+                let mut r = BufReader::new(s.try_clone().unwrap());
+                if r.read_line(&mut line).is_err() {
+                    return;
+                }
+                loop {
+                    let mut h = String::new();
+                    if r.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
+                        break;
+                    }
+                }
+                let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+                let body = routes
+                    .iter()
+                    .find(|(p, _)| *p == path)
+                    .map(|(_, b)| b.clone());
+                match (path.as_str(), body) {
+                    ("/error.json", _) => {
+                        let _ = s.write_all(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                    }
+                    ("/slow.json", _) => {
+                        std::thread::sleep(Duration::from_secs(4));
+                        let _ = s.write_all(
+                            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+                        );
+                    }
+                    ("/truncated.json", Some(b)) => {
+                        let _ = write!(
+                            s,
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            b.len()
+                        );
+                        let _ = s.write_all(&b[..b.len() / 2]);
+                    }
+                    (_, Some(b)) => {
+                        let _ = write!(
+                            s,
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            b.len()
+                        );
+                        let _ = s.write_all(&b);
+                    }
+                    (_, None) => {
+                        let _ = s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                    }
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), count)
 }
