@@ -319,6 +319,43 @@ fn identifier_dossier(db: &Database, det: &TextDetector, q: &str) -> Option<Stri
     Some(s)
 }
 
+fn package_dossier(db: &Database, q: &str) -> Option<String> {
+    let q = q.trim();
+    let pkgs: Vec<_> = db
+        .packages
+        .iter()
+        .filter(|p| !p.withdrawn && p.name.eq_ignore_ascii_case(q))
+        .collect();
+    if pkgs.is_empty() {
+        return None;
+    }
+    let mut s = String::new();
+    let mut sources = Vec::new();
+    for p in pkgs {
+        let _ = writeln!(s, "{} ({} package)", p.name, p.ecosystem);
+        if let Some(o) = db.org(&p.org) {
+            let _ = writeln!(s, "Provider: {} ({}), country {}", o.name, o.id, o.country);
+            listings_section(db, &o.id, &mut s, &mut sources);
+        }
+        if let Some(f) = p.family.as_deref().and_then(|f| db.family(f)) {
+            let _ = writeln!(s, "Family: {}", f.name);
+        }
+        if !p.default_models.is_empty() {
+            let _ = writeln!(s, "Loads by default: {}", p.default_models.join(", "));
+        }
+        if !p.notes.is_empty() {
+            let _ = writeln!(s, "Note: {}", p.notes);
+        }
+        cite(db, &p.sources, &mut sources);
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(s, "Sources:");
+    for c in sources {
+        let _ = writeln!(s, "  {c}");
+    }
+    Some(s)
+}
+
 /// The text `explain` prints for `query`, or `None` when nothing matches.
 pub fn explain(db: &Database, det: &TextDetector, query: &str) -> Option<String> {
     if let Some(c) = checks::find(query.trim()) {
@@ -329,6 +366,9 @@ pub fn explain(db: &Database, det: &TextDetector, query: &str) -> Option<String>
     }
     if let Some(h) = find_host(db, query) {
         return Some(host_dossier(db, h));
+    }
+    if let Some(p) = package_dossier(db, query) {
+        return Some(p);
     }
     identifier_dossier(db, det, query)
 }

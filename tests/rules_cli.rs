@@ -165,6 +165,13 @@ fn explain_gives_cited_dossiers() {
     let m = run("zai-org/GLM-4.5-Air");
     assert!(m.contains("Default policy: MG101"), "{m}");
     assert!(run("MG101").starts_with("# MG101"));
+    let p = run("zhipuai");
+    assert!(
+        p.contains("PyPI package") && p.contains("Zhipu AI") && p.contains("US Entity List"),
+        "{p}"
+    );
+    let f = run("fastembed");
+    assert!(f.contains("BAAI/bge-small-en-v1.5"), "{f}");
     let o = cmd(t.path())
         .args(["explain", "no-such-thing-anywhere"])
         .output()
