@@ -61,24 +61,7 @@ fn render_deps(v: &serde_json::Value) -> String {
 
 fn check(name: &str, dir: &str, extra: &[&str]) -> serde_json::Value {
     let v = json(&root().join(dir), extra);
-    let got = render_deps(&v);
-    let snap = root().join("tests/snapshots").join(format!("{name}.txt"));
-    if std::env::var_os("MODELGATE_BLESS").is_some() {
-        std::fs::write(&snap, &got).unwrap();
-        return v;
-    }
-    let want = std::fs::read_to_string(&snap).unwrap_or_else(|_| {
-        panic!(
-            "missing snapshot {}; run with MODELGATE_BLESS=1",
-            snap.display()
-        )
-    });
-    assert_eq!(
-        got,
-        want,
-        "findings of {dir} differ from {}",
-        snap.display()
-    );
+    assert_snapshot(name, dir, &render_deps(&v));
     v
 }
 

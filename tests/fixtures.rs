@@ -8,24 +8,7 @@ use common::*;
 
 fn check(name: &str, dir: &str) {
     let v = json(&root().join(dir), &[]);
-    let got = render(&v);
-    let snap = root().join("tests/snapshots").join(format!("{name}.txt"));
-    if std::env::var_os("MODELGATE_BLESS").is_some() {
-        std::fs::write(&snap, &got).unwrap();
-        return;
-    }
-    let want = std::fs::read_to_string(&snap).unwrap_or_else(|_| {
-        panic!(
-            "missing snapshot {}; run with MODELGATE_BLESS=1",
-            snap.display()
-        )
-    });
-    assert_eq!(
-        got,
-        want,
-        "findings of {dir} differ from {}",
-        snap.display()
-    );
+    assert_snapshot(name, dir, &render(&v));
 }
 
 #[test]

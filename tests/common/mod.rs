@@ -138,3 +138,48 @@ pub fn serve_counting(
     });
     (format!("http://{addr}"), count)
 }
+
+/// Compares `got` with the pinned snapshot `tests/snapshots/NAME.txt`; with MODELGATE_BLESS set,
+/// rewrites it instead (review the diff).
+pub fn assert_snapshot(name: &str, what: &str, got: &str) {
+    let snap = root().join("tests/snapshots").join(format!("{name}.txt"));
+    if std::env::var_os("MODELGATE_BLESS").is_some() {
+        std::fs::write(&snap, got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&snap).unwrap_or_else(|_| {
+        panic!(
+            "missing snapshot {}; run with MODELGATE_BLESS=1",
+            snap.display()
+        )
+    });
+    assert_eq!(
+        got,
+        want,
+        "findings of {what} differ from {}",
+        snap.display()
+    );
+}
+
+/// Runs git in `dir` with a throw-away identity; panics on failure; returns stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let o = std::process::Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
