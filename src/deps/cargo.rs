@@ -279,11 +279,7 @@ mod tests {
     use super::*;
 
     fn mf(rel: &str, kind: ManifestKind, text: &str) -> ManifestFile {
-        ManifestFile {
-            rel: rel.into(),
-            kind,
-            text: text.into(),
-        }
+        ManifestFile::new(rel, kind, text)
     }
 
     #[test]

@@ -160,6 +160,27 @@ impl ManifestFile {
     pub fn dir(&self) -> &str {
         self.rel.rsplit_once('/').map_or("", |(d, _)| d)
     }
+
+    #[cfg(test)]
+    pub fn new(rel: &str, kind: ManifestKind, text: &str) -> ManifestFile {
+        ManifestFile {
+            rel: rel.into(),
+            kind,
+            text: text.into(),
+        }
+    }
+}
+
+/// Manifests grouped by their folder (one project per folder), in folder order.
+pub fn by_dir<'a>(
+    files: &[&'a ManifestFile],
+) -> std::collections::BTreeMap<&'a str, Vec<&'a ManifestFile>> {
+    let mut m: std::collections::BTreeMap<&str, Vec<&ManifestFile>> =
+        std::collections::BTreeMap::new();
+    for f in files {
+        m.entry(f.dir()).or_default().push(f);
+    }
+    m
 }
 
 /// Options of dependency analysis.
@@ -204,6 +225,22 @@ pub struct Locked {
     /// Its entry in the lock file.
     pub loc: Loc,
     pub installed: Option<PathBuf>,
+}
+
+impl Locked {
+    /// A transitive dependency that no declared one reaches: reported at its lock entry.
+    fn unreached(&self, eco: Ecosystem) -> Dep {
+        Dep {
+            ecosystem: eco,
+            name: self.name.clone(),
+            version: self.version.clone(),
+            direct: false,
+            chain: Vec::new(),
+            loc: self.loc.clone(),
+            marker: None,
+            installed: self.installed.clone(),
+        }
+    }
 }
 
 /// A resolved dependency graph from a lock file.
@@ -269,16 +306,7 @@ pub fn combine(eco: Ecosystem, declared: Vec<Dep>, lock: Option<&LockGraph>) -> 
             if direct.contains(&norm(&p.name)) {
                 continue;
             }
-            out.push(Dep {
-                ecosystem: eco,
-                name: p.name.clone(),
-                version: p.version.clone(),
-                direct: false,
-                chain: Vec::new(),
-                loc: p.loc.clone(),
-                marker: None,
-                installed: p.installed.clone(),
-            });
+            out.push(p.unreached(eco));
         }
         return out;
     }
@@ -343,16 +371,7 @@ pub fn combine(eco: Ecosystem, declared: Vec<Dep>, lock: Option<&LockGraph>) -> 
         if seen.contains(&key) || direct.contains(&key) || !listed.insert(key) {
             continue;
         }
-        out.push(Dep {
-            ecosystem: eco,
-            name: p.name.clone(),
-            version: p.version.clone(),
-            direct: false,
-            chain: Vec::new(),
-            loc: p.loc.clone(),
-            marker: None,
-            installed: p.installed.clone(),
-        });
+        out.push(p.unreached(eco));
     }
     out
 }

@@ -3,7 +3,7 @@
 //! `yarn.lock` (its own line format) through a small parser of that format. With `--deps`, each
 //! package is looked up in `node_modules`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use yaml_rust2::{Yaml, YamlLoader};
@@ -474,10 +474,7 @@ pub fn analyze(
     out: &mut Vec<Dep>,
     notes: &mut Vec<Notification>,
 ) {
-    let mut by_dir: BTreeMap<&str, Vec<&ManifestFile>> = BTreeMap::new();
-    for m in files {
-        by_dir.entry(m.dir()).or_default().push(m);
-    }
+    let by_dir = super::by_dir(files);
     for (dir, ms) in by_dir {
         let disk = opts
             .scan_sources
@@ -553,11 +550,7 @@ mod tests {
     use super::*;
 
     fn mf(rel: &str, kind: ManifestKind, text: &str) -> ManifestFile {
-        ManifestFile {
-            rel: rel.into(),
-            kind,
-            text: text.into(),
-        }
+        ManifestFile::new(rel, kind, text)
     }
 
     #[test]

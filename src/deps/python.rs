@@ -5,7 +5,7 @@
 //! `.venv`/`venv` beside a manifest) gives the installed files of each distribution (its
 //! `*.dist-info/RECORD`) and, from `Requires-Dist`, the graph when no lock file is scanned.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::locate::{self, Loc};
@@ -575,10 +575,7 @@ pub fn analyze(
     out: &mut Vec<Dep>,
     notes: &mut Vec<Notification>,
 ) {
-    let mut by_dir: BTreeMap<&str, Vec<&ManifestFile>> = BTreeMap::new();
-    for m in files {
-        by_dir.entry(m.dir()).or_default().push(m);
-    }
+    let by_dir = super::by_dir(files);
     let known: HashSet<&str> = files.iter().map(|m| m.rel.as_str()).collect();
     for (dir, ms) in by_dir {
         let mut declared = Vec::new();
