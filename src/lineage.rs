@@ -257,29 +257,17 @@ pub fn references(
                 }
                 if let Some((what, id, (org, family, rule, false))) = best {
                     let desc = format!("`{rel}` configures a model of {what}");
-                    out.push(Reference {
-                        hit: Hit {
-                            kind: RefKind::ModelConfig,
-                            identifier: id.clone(),
-                            org,
-                            family,
-                            host: None,
-                            via: None,
-                            confidence: Confidence::Medium,
-                            rules: vec![rule],
-                        },
-                        path: rel.to_string(),
-                        line: c.line,
-                        column: 1,
-                        end_column: 1,
-                        text: id,
-                        prose: false,
-                        dep: None,
-                        weight: Some(Box::new(WeightEvidence {
-                            description: desc,
-                            ..Default::default()
-                        })),
-                    });
+                    let hit = Hit {
+                        kind: RefKind::ModelConfig,
+                        identifier: id,
+                        org,
+                        family,
+                        host: None,
+                        via: None,
+                        confidence: Confidence::Medium,
+                        rules: vec![rule],
+                    };
+                    out.push(evidence_ref(hit, rel, c.line, desc));
                 }
             }
             if c.has_auto_map {
@@ -343,22 +331,28 @@ fn remote_code_ref(
         Some(h) => (h.org, h.family, h.rules, h.confidence),
         None => (None, None, vec![], Confidence::High),
     };
+    let hit = Hit {
+        kind: RefKind::RemoteCode,
+        identifier: ident,
+        org,
+        family,
+        host: None,
+        via: None,
+        confidence,
+        rules,
+    };
+    evidence_ref(hit, rel, line, desc)
+}
+
+/// A config or remote-code reference at `line` of `rel`, with its description as evidence.
+fn evidence_ref(hit: Hit, rel: &str, line: u32, desc: String) -> Reference {
     Reference {
-        hit: Hit {
-            kind: RefKind::RemoteCode,
-            identifier: ident.clone(),
-            org,
-            family,
-            host: None,
-            via: None,
-            confidence,
-            rules,
-        },
+        text: hit.identifier.clone(),
+        hit,
         path: rel.to_string(),
         line,
         column: 1,
         end_column: 1,
-        text: ident,
         prose: false,
         dep: None,
         weight: Some(Box::new(WeightEvidence {

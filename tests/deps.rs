@@ -11,17 +11,7 @@ use common::*;
 fn render_deps(v: &serde_json::Value) -> String {
     let mut s = String::new();
     for f in v["findings"].as_array().unwrap() {
-        s.push_str(&format!(
-            "{}:{}:{} {} {} {} {} — {}\n",
-            f["path"].as_str().unwrap(),
-            f["line"],
-            f["column"],
-            f["code"].as_str().unwrap(),
-            f["level"].as_str().unwrap(),
-            f["kind"].as_str().unwrap(),
-            f["identifier"].as_str().unwrap(),
-            f["message"].as_str().unwrap()
-        ));
+        s.push_str(&finding_line(f, true));
         let d = &f["dependency"];
         if d.is_object() {
             s.push_str(&format!(

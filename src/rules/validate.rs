@@ -30,6 +30,30 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Every entry's `sources` (present, known) and `as_of` (a date).
+pub(super) fn check_common(
+    db: &Database,
+    key: &str,
+    sources: &[String],
+    as_of: &str,
+    p: &mut impl FnMut(&str, String),
+) {
+    if sources.is_empty() {
+        p(key, format!("{key}: no sources"));
+    }
+    for s in sources {
+        if !db.sources.contains_key(s) {
+            p(key, format!("{key}: unknown source `{s}`"));
+        }
+    }
+    if !is_date(as_of) {
+        p(
+            key,
+            format!("{key}: as_of `{as_of}` is not a YYYY-MM-DD date"),
+        );
+    }
+}
+
 /// True for `YYYY-MM-DD` with a plausible month and day.
 pub fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
@@ -64,22 +88,8 @@ pub fn validate(db: &Database) -> Vec<Problem> {
         out_meta(&mut p, &db.meta.as_of);
     }
 
-    let mut common = |key: &str, sources: &[String], as_of: &str| {
-        if sources.is_empty() {
-            p(key, format!("{key}: no sources"));
-        }
-        for s in sources {
-            if !db.sources.contains_key(s) {
-                p(key, format!("{key}: unknown source `{s}`"));
-            }
-        }
-        if !is_date(as_of) {
-            p(
-                key,
-                format!("{key}: as_of `{as_of}` is not a YYYY-MM-DD date"),
-            );
-        }
-    };
+    let mut common =
+        |key: &str, sources: &[String], as_of: &str| check_common(db, key, sources, as_of, &mut p);
     for o in &db.orgs {
         common(&format!("org:{}", o.id), &o.sources, &o.as_of);
     }

@@ -5,7 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
-use super::{Database, Problem, is_date};
+use super::validate::check_common;
+use super::{Database, Problem};
 
 /// An architecture identifier of a developer's models: a transformers `model_type` and its
 /// `architectures` class names, or a GGUF `general.architecture` value.
@@ -294,28 +295,5 @@ pub fn validate(db: &Database, out: &mut Vec<Problem>) {
                 ),
             );
         }
-    }
-}
-
-fn check_common(
-    db: &Database,
-    key: &str,
-    sources: &[String],
-    as_of: &str,
-    p: &mut impl FnMut(&str, String),
-) {
-    if sources.is_empty() {
-        p(key, format!("{key}: no sources"));
-    }
-    for s in sources {
-        if !db.sources.contains_key(s) {
-            p(key, format!("{key}: unknown source `{s}`"));
-        }
-    }
-    if !is_date(as_of) {
-        p(
-            key,
-            format!("{key}: as_of `{as_of}` is not a YYYY-MM-DD date"),
-        );
     }
 }

@@ -39,20 +39,30 @@ pub fn json(path: &Path, extra: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// `path:line:col CODE level identifier — message` (with `kind` when asked) for one finding.
+pub fn finding_line(f: &serde_json::Value, with_kind: bool) -> String {
+    let kind = if with_kind {
+        format!("{} ", f["kind"].as_str().unwrap())
+    } else {
+        String::new()
+    };
+    format!(
+        "{}:{}:{} {} {} {kind}{} — {}\n",
+        f["path"].as_str().unwrap(),
+        f["line"],
+        f["column"],
+        f["code"].as_str().unwrap(),
+        f["level"].as_str().unwrap(),
+        f["identifier"].as_str().unwrap(),
+        f["message"].as_str().unwrap()
+    )
+}
+
 /// One line per finding: `path:line:col CODE level identifier — message`.
 pub fn render(v: &serde_json::Value) -> String {
     let mut s = String::new();
     for f in v["findings"].as_array().unwrap() {
-        s.push_str(&format!(
-            "{}:{}:{} {} {} {} — {}\n",
-            f["path"].as_str().unwrap(),
-            f["line"],
-            f["column"],
-            f["code"].as_str().unwrap(),
-            f["level"].as_str().unwrap(),
-            f["identifier"].as_str().unwrap(),
-            f["message"].as_str().unwrap()
-        ));
+        s.push_str(&finding_line(f, false));
     }
     for n in v["notifications"].as_array().unwrap() {
         s.push_str(&format!(
