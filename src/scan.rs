@@ -168,6 +168,11 @@ pub fn build_report(
     );
     notifications.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     notifications.dedup();
+    // Exact bytes of the non-UTF-8 paths the report names (for SARIF URIs).
+    let raw_paths = crate::escape::raw_paths(|p| {
+        findings.iter().any(|f| f.path == p)
+            || notifications.iter().any(|n| n.path.as_deref() == Some(p))
+    });
     Report {
         tool_version: env!("CARGO_PKG_VERSION"),
         rules: RulesInfo::of(db),
@@ -175,6 +180,7 @@ pub fn build_report(
         findings,
         notifications,
         stats,
+        raw_paths,
     }
 }
 

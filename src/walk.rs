@@ -56,21 +56,31 @@ pub trait Visitor: Send {
 /// Path of `p` relative to `root`, with `/` separators; `prefix` is prepended when several roots
 /// are scanned.
 fn relative(root: &Path, p: &Path, prefix: &str) -> String {
-    let rel = p.strip_prefix(root).unwrap_or(p);
-    let mut s = String::from(prefix);
-    for c in rel.components() {
-        if !s.is_empty() && !s.ends_with('/') {
-            s.push('/');
+    // Non-UTF-8 names are shown with `\xNN` escapes; their exact bytes are remembered for SARIF.
+    let bytes = |o: &std::ffi::OsStr| -> Vec<u8> {
+        #[cfg(unix)]
+        {
+            std::os::unix::ffi::OsStrExt::as_bytes(o).to_vec()
         }
-        s.push_str(&c.as_os_str().to_string_lossy());
+        #[cfg(not(unix))]
+        {
+            o.to_string_lossy().into_owned().into_bytes()
+        }
+    };
+    let rel = p.strip_prefix(root).unwrap_or(p);
+    let mut raw = prefix.as_bytes().to_vec();
+    for c in rel.components() {
+        if !raw.is_empty() && !raw.ends_with(b"/") {
+            raw.push(b'/');
+        }
+        raw.extend(bytes(c.as_os_str()));
     }
-    if s.is_empty() {
+    if raw.is_empty() {
         // The root itself is a file.
-        s = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        raw = p.file_name().map(bytes).unwrap_or_default();
     }
+    let s = crate::escape::path_bytes(&raw).into_owned();
+    crate::escape::note_raw_path(&s, &raw);
     s
 }
 
