@@ -235,3 +235,158 @@ fn online_timeout_bounds_a_trickling_hub() {
     assert!(render(&v).contains("timed out"), "{}", render(&v));
     assert!(took < Duration::from_secs(8), "took {took:?}");
 }
+
+/// A little-endian GGUF v3 header with string values (as `src/detect/gguf.rs` tests build it).
+fn gguf(kvs: &[(&str, &str)]) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(b"GGUF");
+    b.extend_from_slice(&3u32.to_le_bytes());
+    b.extend_from_slice(&0u64.to_le_bytes());
+    b.extend_from_slice(&(kvs.len() as u64).to_le_bytes());
+    let s = |b: &mut Vec<u8>, x: &str| {
+        b.extend_from_slice(&(x.len() as u64).to_le_bytes());
+        b.extend_from_slice(x.as_bytes());
+    };
+    for (k, v) in kvs {
+        s(&mut b, k);
+        b.extend_from_slice(&8u32.to_le_bytes());
+        s(&mut b, v);
+    }
+    b
+}
+
+/// A file name with ESC, BEL, CR and a newline followed by a forged workflow command.
+const EVIL_NAME: &str = "evil\x1b[2J\x07\r\n::error file=x::forged name.py";
+
+/// A repository whose file names and content carry terminal and workflow-command controls.
+fn hostile_repo(d: &Path) {
+    std::fs::write(d.join(EVIL_NAME), "M = \"zai-org/GLM-4.5-Air\"\n").unwrap();
+    std::fs::write(
+        d.join("model.gguf"),
+        gguf(&[
+            ("general.architecture", "glm4"),
+            (
+                "general.name",
+                "GLM\x1b]0;pwned\x07\x1b[31m\r\n::error::forged by general.name",
+            ),
+        ]),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("requirements.txt"),
+        "zhipuai\nbad\x1b[2J\x07 \r::warning::forged by a manifest line ~~ x\n",
+    )
+    .unwrap();
+}
+
+fn output(d: &Path, format: &str) -> String {
+    let o = bin()
+        .args(["scan", "--fail-on", "never", "--format", format])
+        .arg(d)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn hostile_names_and_content_cannot_control_the_terminal_or_forge_annotations() {
+    let t = tempfile::tempdir().unwrap();
+    hostile_repo(t.path());
+    // The content did reach the report (JSON keeps it as it is, escaped by serde).
+    let v = json(t.path(), &[]);
+    let r = render(&v);
+    assert!(r.contains(EVIL_NAME), "{r}");
+    assert!(r.contains("\x1b]0;pwned"), "{r}");
+    assert!(r.contains("bad\x1b[2J"), "{r}");
+    for format in ["text", "markdown", "github"] {
+        let out = output(t.path(), format);
+        for (i, c) in out.chars().enumerate() {
+            assert!(
+                c == '\n' || !(c.is_control() || c == '\u{202e}'),
+                "{format}: raw control {c:?} at {i}:\n{out}"
+            );
+        }
+        for l in out.lines() {
+            let l = l.trim_start();
+            let forged = [
+                "::error::forged",
+                "::warning::forged",
+                "::error file=x::forged",
+            ]
+            .iter()
+            .any(|p| l.starts_with(p))
+                || (format != "github" && l.starts_with("::"));
+            assert!(!forged, "{format}: forged line {l:?}\n{out}");
+        }
+        // The escaped forms are shown.
+        assert!(out.contains("\\x1b"), "{format}:\n{out}");
+        if format == "github" {
+            for l in out.lines() {
+                assert!(
+                    [
+                        "::error file=",
+                        "::warning file=",
+                        "::notice file=",
+                        "::warning title=",
+                        "::notice title=",
+                        "modelgate: "
+                    ]
+                    .iter()
+                    .any(|p| l.starts_with(p)),
+                    "unexpected github line {l:?}"
+                );
+            }
+            // The file name is one property: its `:` and `,` are encoded.
+            assert!(
+                out.contains(
+                    "file=evil\\x1b[2J\\x07\\r\\n%3A%3Aerror file=x%3A%3Aforged name.py,line=1,"
+                ),
+                "{out}"
+            );
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn sarif_uris_are_the_exact_bytes_of_non_utf8_names() {
+    use std::os::unix::ffi::OsStrExt;
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    std::fs::create_dir(d.join("dir 1")).unwrap();
+    let raw: &[u8] = b"dir 1/caf\xe9 100%.py";
+    std::fs::write(
+        d.join(std::ffi::OsStr::from_bytes(raw)),
+        "M = \"zai-org/GLM-4.5-Air\"\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("dir 1/ok:é.py"), "M = \"zai-org/GLM-4.5-Air\"\n").unwrap();
+    let v = json(d, &[]);
+    let paths: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["dir 1/caf\\xe9 100%.py", "dir 1/ok:é.py"]);
+    let sarif: serde_json::Value = serde_json::from_str(&output(d, "sarif")).unwrap();
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        uris,
+        ["dir%201/caf%E9%20100%25.py", "dir%201/ok%3A%C3%A9.py"]
+    );
+    // Text output shows the name with the escape.
+    assert!(output(d, "text").contains("dir 1/caf\\xe9 100%.py"));
+}
