@@ -447,12 +447,24 @@ pub fn diff_scan(cfg: &ScanConfig, det: &TextDetector, base_ref: &str) -> Result
     let mut report = scan::run(cfg, det);
     let mut base_prints: BTreeMap<String, HashSet<String>> = BTreeMap::new();
     let mut blobs = Blobs::start(&git)?;
+    let mut missing = Vec::new();
     for (rel, src) in &changed {
         if let Some(oid) = src {
             let prints = match blobs.read(oid, cfg.walk.max_file_size)? {
                 Blob::Whole(bytes) => fingerprints_of(cfg, det, rel, &bytes),
-                // Not scanned now either (too large), or gone.
-                Blob::TooLarge { .. } | Blob::Missing => HashSet::new(),
+                // Not scanned now either.
+                Blob::TooLarge { .. } => HashSet::new(),
+                // Never fetched (a partial clone does not fetch here): every finding is new.
+                Blob::Missing => {
+                    missing.push(Notification {
+                        level: NotificationLevel::Warning,
+                        path: Some(rel.clone()),
+                        message: format!(
+                            "the content at the merge base (object {oid}) is not in the repository; every finding of this file is reported as new"
+                        ),
+                    });
+                    HashSet::new()
+                }
             };
             base_prints.insert(rel.clone(), prints);
         }
@@ -465,6 +477,7 @@ pub fn diff_scan(cfg: &ScanConfig, det: &TextDetector, base_ref: &str) -> Result
             .get(&f.path)
             .is_some_and(|s| s.contains(&f.fingerprint)),
     });
+    report.notifications.extend(missing);
     report.notifications.push(Notification {
         level: NotificationLevel::Note,
         path: None,

@@ -298,3 +298,59 @@ fn non_utf8_names_match_between_the_walk_and_git() {
     assert_eq!(code, 1, "{err}");
     assert_eq!(ids(&v), ["caf\\xe9 model.py zai-org/GLM-4.5-Air"]);
 }
+
+#[test]
+fn a_partial_clone_never_fetches_a_missing_blob() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("repo");
+    let m = t.path().join("markers");
+    fs::create_dir_all(&d).unwrap();
+    fs::create_dir_all(&m).unwrap();
+    git(&d, &["init", "-q", "-b", "main"]);
+    fs::write(d.join("a.py"), "A = \"zai-org/GLM-4.5-Air\"\n").unwrap();
+    git(&d, &["add", "."]);
+    git(&d, &["commit", "-q", "-m", "one"]);
+    // The base blob is gone and the repository says a promisor remote has it; fetching it
+    // would run the remote's upload-pack command.
+    let blob = git(&d, &["rev-parse", "HEAD:a.py"]);
+    fs::remove_file(d.join(".git/objects").join(&blob[..2]).join(&blob[2..])).unwrap();
+    let url = d.to_string_lossy().into_owned();
+    let pack = format!("touch '{}/upload-pack'; git-upload-pack", m.display());
+    for (k, v) in [
+        ("core.repositoryformatversion", "1"),
+        ("extensions.partialClone", "origin"),
+        ("remote.origin.promisor", "true"),
+        ("remote.origin.url", url.as_str()),
+        ("remote.origin.uploadpack", pack.as_str()),
+    ] {
+        git(&d, &["config", k, v]);
+    }
+    fs::write(
+        d.join("a.py"),
+        "A = \"zai-org/GLM-4.5-Air\"\nN = \"BAAI/bge-m3\"\n",
+    )
+    .unwrap();
+    let (code, v, err) = scan(&d, &["--diff-base", "HEAD"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(markers(&m), Vec::<String>::new(), "a lazy fetch ran");
+    // Without the base content, every finding of the file is new, and the report says why.
+    assert_eq!(
+        ids(&v),
+        ["a.py zai-org/GLM-4.5-Air", "a.py BAAI/bge-m3"],
+        "{}",
+        render(&v)
+    );
+    assert!(
+        render(&v).contains(&format!(
+            "notification warning a.py: the content at the merge base (object {blob}) is not in the repository"
+        )),
+        "{}",
+        render(&v)
+    );
+    // The trap is live: plain git fetches, running the command.
+    let _ = std::process::Command::new("git")
+        .current_dir(&d)
+        .args(["cat-file", "-p", &blob])
+        .output();
+    assert_eq!(markers(&m), ["upload-pack"]);
+}
