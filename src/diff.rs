@@ -183,7 +183,7 @@ impl Git {
             return Err(format!(
                 "git {}: {} ({})",
                 shown(),
-                String::from_utf8_lossy(&out.stderr).trim(),
+                escape::display(String::from_utf8_lossy(&out.stderr).trim()),
                 out.status
             ));
         }

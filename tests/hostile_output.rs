@@ -163,6 +163,9 @@ fn rules_update_refuses_unsafe_redirects_and_oversized_answers() {
         // The published digest: far more than a digest, no Content-Length.
         "/huge-sum.json" => Some(Answer::Body(g2.clone())),
         "/huge-sum.json.sha256" => Some(Answer::Unsized(1 << 20)),
+        // A digest file that tries to rewrite the terminal.
+        "/esc.json" => Some(Answer::Body(g2.clone())),
+        "/esc.json.sha256" => Some(Answer::Body(b"\x1b]0;pwned\x07\x1b[2J\n".to_vec())),
         _ => None,
     });
     let data = tempfile::tempdir().unwrap();
@@ -189,6 +192,15 @@ fn rules_update_refuses_unsafe_redirects_and_oversized_answers() {
     let (code, text, _) = update(data.path(), &["--from", &format!("{base}/huge-sum.json")]);
     assert_eq!(code, Some(2), "{text}");
     assert!(text.contains("more than the 4096-byte limit"), "{text}");
+    assert!(!installed.exists());
+
+    let (code, text, _) = update(data.path(), &["--from", &format!("{base}/esc.json")]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("`\\x1b]0;pwned\\x07\\x1b[2j` is not a sha256 digest"),
+        "{text}"
+    );
+    assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
     assert!(!installed.exists());
 
     let (code, text, _) = update(

@@ -214,8 +214,11 @@ pub fn update(o: &UpdateOptions<'_>) -> Result<Updated, String> {
         }
     };
     if expected.len() != 64 || !expected.bytes().all(|b| b.is_ascii_hexdigit()) {
+        // The server's text, shown inert.
+        let shown: String = expected.chars().take(100).collect();
         return Err(format!(
-            "`{expected}` is not a sha256 digest (64 hex digits)"
+            "`{}` is not a sha256 digest (64 hex digits)",
+            crate::escape::display(&shown)
         ));
     }
     if actual != expected {
@@ -224,9 +227,13 @@ pub fn update(o: &UpdateOptions<'_>) -> Result<Updated, String> {
         ));
     }
     let db = bundle::load(&body, Origin::Dir(o.data_dir.join(bundle::FILE_NAME))).map_err(|p| {
+        // Problems quote the downloaded content: shown inert.
         format!(
             "the bundle is invalid; nothing installed:\n{}",
-            p.join("\n")
+            p.iter()
+                .map(|l| crate::escape::display(l).into_owned())
+                .collect::<Vec<_>>()
+                .join("\n")
         )
     })?;
     if db.meta.as_of.as_str() < o.current_as_of && !o.force {
