@@ -38,13 +38,13 @@ const FIXED_CONFIG: &[(&str, &str)] = &[
 ];
 
 #[cfg(unix)]
-fn os(b: &[u8]) -> &OsStr {
-    std::os::unix::ffi::OsStrExt::from_bytes(b)
+fn os(b: &[u8]) -> std::borrow::Cow<'_, OsStr> {
+    std::borrow::Cow::Borrowed(std::os::unix::ffi::OsStrExt::from_bytes(b))
 }
 
 #[cfg(not(unix))]
-fn os(b: &[u8]) -> OsString {
-    OsString::from(String::from_utf8_lossy(b).into_owned())
+fn os(b: &[u8]) -> std::borrow::Cow<'_, OsStr> {
+    std::borrow::Cow::Owned(OsString::from(String::from_utf8_lossy(b).into_owned()))
 }
 
 /// Git, run on an untrusted repository with its configuration and hooks neutralised.
@@ -130,7 +130,8 @@ impl Git {
                 key.extend_from_slice(&name);
                 key.push(b'.');
                 key.extend_from_slice(var.as_bytes());
-                self.config.push((os(&key).into(), OsString::from(value)));
+                self.config
+                    .push((os(&key).into_owned(), OsString::from(value)));
             }
         }
         Ok(())
@@ -316,7 +317,7 @@ fn locate(root: &Path) -> Result<Repo, String> {
     let top = g.run_line(&["rev-parse", "--show-toplevel"])?;
     let prefix = g.run_line(&["rev-parse", "--show-prefix"])?;
     let mut git = g;
-    git.dir = PathBuf::from(os(&top));
+    git.dir = PathBuf::from(os(&top).into_owned());
     Ok(Repo { git, prefix })
 }
 
@@ -531,7 +532,7 @@ pub fn staged_scan(cfg: &ScanConfig, det: &TextDetector) -> Result<Report, Strin
             continue;
         };
         let raw_rel = &c.path[prefix.len()..];
-        if excludes.is_match(Path::new(os(raw_rel))) {
+        if excludes.is_match(Path::new(&*os(raw_rel))) {
             continue;
         }
         let warn = |message: String| Notification {
