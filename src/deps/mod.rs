@@ -707,6 +707,48 @@ pub fn analyze(
     a
 }
 
+/// The scanned root that holds repository-relative `rel` (the single root, or the root whose
+/// given path `rel` starts with).
+pub(crate) fn tree_of<'r>(roots: &'r [PathBuf], rel: &str) -> Option<&'r Path> {
+    if roots.len() == 1 {
+        let r = &roots[0];
+        return r.is_dir().then_some(r.as_path());
+    }
+    roots
+        .iter()
+        .find(|r| Path::new(rel).starts_with(r))
+        .map(PathBuf::as_path)
+}
+
+/// A path outside the walk, as a notification shows it: relative to the scanned root when it is
+/// inside one, else relative to `base` (the dependency's folder), never an absolute path of the
+/// machine.
+pub(crate) fn shown(roots: &[PathBuf], base: &Path, p: &Path) -> String {
+    if let Some(r) = sources::root_relative(roots, p) {
+        return r;
+    }
+    let rel = p.strip_prefix(base).unwrap_or(p);
+    let name = base
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let rel = rel.to_string_lossy();
+    if rel.is_empty() {
+        name
+    } else {
+        format!("{name}/{rel}")
+    }
+}
+
+/// A file outside the walk that was not read, as a notification: its path and why.
+pub(crate) fn refused(path: &str, what: &str, e: &crate::safeio::ReadError) -> Notification {
+    note(
+        NotificationLevel::Warning,
+        path,
+        format!("{what} {}: {e}", crate::escape::display(path)),
+    )
+}
+
 /// Whether `p` lies inside one of the scanned roots (the walk covers it already).
 pub(crate) fn inside_roots(roots: &[PathBuf], p: &Path) -> bool {
     let Ok(cp) = p.canonicalize() else {

@@ -11,6 +11,7 @@ use yaml_rust2::{Yaml, YamlLoader};
 use super::locate::{Loc, Locator};
 use super::{Dep, DepsOptions, Ecosystem, LockGraph, Locked, ManifestFile, ManifestKind};
 use crate::report::{Notification, NotificationLevel};
+use crate::safeio;
 
 /// Most entries read from one manifest or lock file (a real lock file has a few thousand).
 const MAX_ENTRIES: usize = 200_000;
@@ -604,8 +605,14 @@ pub fn yarn_lock(m: &ManifestFile, notes: &mut Vec<Notification>) -> Option<Lock
 
 /// The packages installed in a `node_modules` folder (with their declared dependencies), for a
 /// project without a lock file.
-fn node_modules(nm: &Path, rel: &ManifestFile) -> Vec<Locked> {
+fn node_modules(
+    nm: &Path,
+    (tree, rel_dir): (&Path, &str),
+    rel: &ManifestFile,
+    notes: &mut Vec<Notification>,
+) -> Vec<Locked> {
     let mut out = Vec::new();
+    let at = Locator::new(&rel.rel, &rel.text, []).line_of(1);
     let mut dirs: Vec<PathBuf> = Vec::new();
     let Ok(rd) = std::fs::read_dir(nm) else {
         return out;
@@ -624,9 +631,21 @@ fn node_modules(nm: &Path, rel: &ManifestFile) -> Vec<Locked> {
             dirs.push(e.path());
         }
     }
-    for d in dirs {
-        let Ok(text) = std::fs::read_to_string(d.join("package.json")) else {
-            continue;
+    for d in dirs.into_iter().take(MAX_ENTRIES) {
+        // Through safeio: a FIFO, a link to `/dev/zero` or a folder linked out of the tree is a
+        // notification, never a blocked or unbounded read.
+        let pj = d.join("package.json");
+        let text = match safeio::read_text(&pj, Some(tree), safeio::limits::METADATA_FILE) {
+            Ok(t) => t,
+            Err(e) if e.is_not_found() => continue,
+            Err(e) => {
+                notes.push(super::refused(
+                    &rel_path(rel_dir, tree, &pj),
+                    "installed package manifest",
+                    &e,
+                ));
+                continue;
+            }
         };
         let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
             continue;
@@ -646,11 +665,21 @@ fn node_modules(nm: &Path, rel: &ManifestFile) -> Vec<Locked> {
                 .and_then(|x| x.as_str())
                 .map(str::to_string),
             deps,
-            loc: Loc::line_of(&rel.rel, &rel.text, 1),
+            loc: at.clone(),
             installed: Some(d),
         });
     }
     out
+}
+
+/// `p` (below the project folder `tree`, at repository-relative `rel_dir`) as a repository path.
+fn rel_path(rel_dir: &str, tree: &Path, p: &Path) -> String {
+    let r = p.strip_prefix(tree).unwrap_or(p).to_string_lossy();
+    if rel_dir.is_empty() {
+        r.into_owned()
+    } else {
+        format!("{rel_dir}/{r}")
+    }
 }
 
 /// Every JavaScript project folder in the scan.
@@ -696,27 +725,45 @@ pub fn analyze(
                 lock = g;
             }
         }
-        if let Some(nm) = disk
+        let nm = disk
             .as_ref()
-            .map(|d| d.join("node_modules"))
-            .filter(|p| p.is_dir())
-        {
-            match &mut lock {
-                Some(g) => {
-                    for p in &mut g.packages {
-                        if p.installed.is_none() && !p.name.starts_with('<') {
-                            let d = nm.join(&p.name);
-                            p.installed = d.is_dir().then_some(d);
+            .map(|d| (d.clone(), d.join("node_modules")))
+            .filter(|(_, p)| p.is_dir());
+        if let Some((tree, nm)) = nm {
+            // `node_modules` and each package folder must resolve inside the project: a link
+            // to a folder elsewhere is a notification, never read.
+            let inside = |p: &Path| safeio::check_inside(&p.join("package.json"), &tree);
+            if let Err(e) = inside(&nm) {
+                let shown = rel_path(dir, &tree, &nm);
+                notes.push(super::refused(&shown, "node_modules folder", &e));
+            } else {
+                match &mut lock {
+                    Some(g) => {
+                        for p in &mut g.packages {
+                            if p.installed.is_none()
+                                && !p.name.starts_with('<')
+                                && valid_name(&p.name)
+                            {
+                                let d = nm.join(&p.name);
+                                p.installed = d.is_dir().then_some(d);
+                            }
+                            if let Some(d) = &p.installed
+                                && let Err(e) = inside(d)
+                            {
+                                let shown = rel_path(dir, &tree, d);
+                                notes.push(super::refused(&shown, "installed package", &e));
+                                p.installed = None;
+                            }
                         }
                     }
+                    None if !declared.is_empty() => {
+                        lock = Some(LockGraph {
+                            packages: node_modules(&nm, (&tree, dir), ms[0], notes),
+                            roots: own.clone(),
+                        });
+                    }
+                    None => {}
                 }
-                None if !declared.is_empty() => {
-                    lock = Some(LockGraph {
-                        packages: node_modules(&nm, ms[0]),
-                        roots: own.clone(),
-                    });
-                }
-                None => {}
             }
         }
         if let Some(g) = &mut lock {

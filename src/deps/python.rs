@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use super::locate::{self, Loc, Locator};
 use super::{Dep, DepsOptions, Ecosystem, LockGraph, Locked, ManifestFile, ManifestKind};
-use crate::report::Notification;
+use crate::report::{Notification, NotificationLevel};
+use crate::safeio;
 
 /// PEP 503 normalisation: lower case, every run of `-`, `_` and `.` becomes `-`.
 pub fn normalize(name: &str) -> String {
@@ -592,8 +593,9 @@ pub struct Dist {
     pub dist_info: PathBuf,
 }
 
-/// The distributions installed in `site-packages` (from each `*.dist-info/METADATA`).
-pub fn installed(site: &Path) -> Vec<Dist> {
+/// The distributions installed in `site-packages` (from each `*.dist-info/METADATA`, read
+/// through [`crate::safeio`]: a FIFO, a link or an oversized file is a notification).
+pub fn installed(roots: &[PathBuf], site: &Path, notes: &mut Vec<Notification>) -> Vec<Dist> {
     let mut out = Vec::new();
     let Ok(rd) = std::fs::read_dir(site) else {
         return out;
@@ -606,7 +608,16 @@ pub fn installed(site: &Path) -> Vec<Dist> {
         let Some(stem) = fname.strip_suffix(".dist-info") else {
             continue;
         };
-        let meta = std::fs::read_to_string(p.join("METADATA")).unwrap_or_default();
+        let meta_path = p.join("METADATA");
+        let meta = match safeio::read_text(&meta_path, Some(site), safeio::limits::METADATA_FILE) {
+            Ok(t) => t,
+            Err(e) if e.is_not_found() => String::new(),
+            Err(e) => {
+                let shown = super::shown(roots, site, &meta_path);
+                notes.push(super::refused(&shown, "installed package metadata", &e));
+                continue;
+            }
+        };
         let mut name = None;
         let mut version = None;
         let mut requires = Vec::new();
@@ -636,15 +647,39 @@ pub fn installed(site: &Path) -> Vec<Dist> {
     out
 }
 
-/// The environment of a project folder: `--python-env`, else `.venv` or `venv` beside it.
-fn env_for(dir: &Path, opts: &DepsOptions) -> Option<PathBuf> {
+/// The environment of a project folder: `--python-env`, else `.venv` or `venv` beside it (which
+/// must resolve inside the scanned tree: a link to a folder elsewhere is a notification).
+fn env_for(
+    roots: &[PathBuf],
+    dir: &Path,
+    rel_dir: &str,
+    opts: &DepsOptions,
+    notes: &mut Vec<Notification>,
+) -> Option<PathBuf> {
     if let Some(e) = &opts.python_env {
         return Some(e.clone());
     }
-    [".venv", "venv"]
-        .iter()
-        .map(|n| dir.join(n))
-        .find(|p| p.join("pyvenv.cfg").is_file() || site_packages(p).is_some())
+    for n in [".venv", "venv"] {
+        let p = dir.join(n);
+        if !(p.join("pyvenv.cfg").is_file() || site_packages(&p).is_some()) {
+            continue;
+        }
+        if !super::inside_roots(roots, &p) {
+            let rel = if rel_dir.is_empty() {
+                n.to_string()
+            } else {
+                format!("{rel_dir}/{n}")
+            };
+            notes.push(super::refused(
+                &rel,
+                "Python environment",
+                &safeio::ReadError::OutsideTree(PathBuf::new()),
+            ));
+            return None;
+        }
+        return Some(p);
+    }
+    None
 }
 
 /// Every Python project folder in the scan: declared dependencies of its manifests, joined with
@@ -709,14 +744,32 @@ pub fn analyze(
             if !done.insert(rel.clone()) || known.contains(rel.as_str()) {
                 continue;
             }
-            let Some(text) = rel
-                .split('/')
-                .all(|c| c != "..")
-                .then(|| super::disk_path(roots, &rel))
-                .flatten()
-                .and_then(|p| std::fs::read_to_string(p).ok())
+            if rel.split('/').any(|c| c == "..") {
+                notes.push(super::note(
+                    NotificationLevel::Warning,
+                    &rel,
+                    format!(
+                        "requirements include {} leads out of the scanned tree; not read",
+                        crate::escape::display(&rel)
+                    ),
+                ));
+                continue;
+            }
+            let (Some(p), Some(tree)) =
+                (super::disk_path(roots, &rel), super::tree_of(roots, &rel))
             else {
                 continue;
+            };
+            // Through safeio: a FIFO must not block the scan, a link (to `/dev/zero`, to a file
+            // elsewhere) is not followed, a folder linked out of the tree is refused, and the
+            // size is capped. The content of a refused file is never read, so never shown.
+            let text = match safeio::read_text(&p, Some(tree), safeio::limits::METADATA_FILE) {
+                Ok(t) => t,
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => {
+                    notes.push(super::refused(&rel, "requirements include", &e));
+                    continue;
+                }
             };
             let (d, inc) = requirements(&rel, &text, notes);
             declared.extend(d);
@@ -729,8 +782,11 @@ pub fn analyze(
         }
         if opts.scan_sources {
             let disk_dir = super::disk_path(roots, dir).unwrap_or_else(|| PathBuf::from(dir));
-            if let Some(site) = env_for(&disk_dir, opts).as_deref().and_then(site_packages) {
-                let dists = installed(&site);
+            if let Some(site) = env_for(roots, &disk_dir, dir, opts, notes)
+                .as_deref()
+                .and_then(site_packages)
+            {
+                let dists = installed(roots, &site, notes);
                 let by_name: HashMap<String, &Dist> =
                     dists.iter().map(|d| (normalize(&d.name), d)).collect();
                 match &mut lock {
