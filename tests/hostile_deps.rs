@@ -409,3 +409,49 @@ fn nul_bytes_do_not_hide_a_requirements_file() {
     );
     assert!(v.to_string().contains("app.py"), "{v}");
 }
+
+#[test]
+fn long_dependency_chains_stay_linear() {
+    // A chain pkg-0 → pkg-1 → ... → pkg-1999 → @ai-sdk/deepseek: each transitive dependency used
+    // to carry a copy of its whole path (quadratic memory: 15 GB for 60k entries).
+    let t = tempfile::tempdir().unwrap();
+    let mut y = String::from("# yarn lockfile v1\n\n");
+    for i in 0..2000 {
+        let next = if i == 1999 {
+            "\"@ai-sdk/deepseek\"".to_string()
+        } else {
+            format!("pkg-{:05}", i + 1)
+        };
+        y.push_str(&format!(
+            "pkg-{i:05}@^1.0.0:\n  version \"1.0.0\"\n  dependencies:\n    {next} \"^1.0.0\"\n\n"
+        ));
+    }
+    y.push_str("\"@ai-sdk/deepseek@^1.0.0\":\n  version \"1.0.5\"\n");
+    write(&t.path().join("yarn.lock"), &y);
+    write(
+        &t.path().join("package.json"),
+        "{\"name\": \"w\",\n \"dependencies\": {\"pkg-00000\": \"^1.0.0\"}}\n",
+    );
+    let v = scan(t.path(), &[]);
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["identifier"] == "@ai-sdk/deepseek")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(
+        (f["path"].as_str(), f["line"].as_u64()),
+        (Some("package.json"), Some(2))
+    );
+    let path: Vec<&str> = f["dependency"]["path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(path.len(), 33, "{path:?}");
+    assert_eq!(path[0], "pkg-00000");
+    assert_eq!(path[16], "…");
+    assert_eq!(path[32], "@ai-sdk/deepseek");
+    assert_eq!(path[31], "pkg-01999");
+}
