@@ -455,3 +455,31 @@ fn long_dependency_chains_stay_linear() {
     assert_eq!(path[32], "@ai-sdk/deepseek");
     assert_eq!(path[31], "pkg-01999");
 }
+
+#[test]
+fn python_environment_linked_out_of_the_tree_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let site = outside.path().join("python3.12/site-packages");
+    write(
+        &site.join("acme-1.0.dist-info/METADATA"),
+        "Name: acme\nVersion: 1.0\n",
+    );
+    write(&site.join("acme-1.0.dist-info/RECORD"), "acme/m.py,,\n");
+    write(
+        &site.join("acme/m.py"),
+        "M = \"deepseek-ai/DeepSeek-V3\" # SECRET-OUTSIDE\n",
+    );
+    let d = t.path();
+    write(&d.join("requirements.txt"), "acme\n");
+    write(&d.join(".venv/pyvenv.cfg"), "home = /usr/bin\n");
+    symlink(outside.path(), d.join(".venv/lib")).unwrap();
+    let v = scan(d, &["--deps"]);
+    assert!(
+        has_note(&v, ".venv", "outside the scanned tree"),
+        "{:#?}",
+        notes(&v)
+    );
+    assert!(!v.to_string().contains("SECRET-OUTSIDE"), "{v}");
+    assert!(!v.to_string().contains("DeepSeek-V3"), "{v}");
+}

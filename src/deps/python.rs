@@ -664,7 +664,10 @@ fn env_for(
         if !(p.join("pyvenv.cfg").is_file() || site_packages(&p).is_some()) {
             continue;
         }
-        if !super::inside_roots(roots, &p) {
+        // The environment and its site-packages (a `.venv/lib` linked to `/usr/lib`).
+        let inside = super::inside_roots(roots, &p)
+            && site_packages(&p).is_none_or(|s| super::inside_roots(roots, &s));
+        if !inside {
             let rel = if rel_dir.is_empty() {
                 n.to_string()
             } else {
