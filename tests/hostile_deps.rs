@@ -333,7 +333,19 @@ fn yaml_alias_bombs_are_refused() {
             &y[y.find('\n').unwrap() + 1..]
         ),
     );
+    // The bomb in a second document (the loader reads every document).
+    write(
+        &t.path().join("multi/pnpm-lock.yaml"),
+        &format!("lockfileVersion: '9.0'\n---\n{y}"),
+    );
     let v = scan(t.path(), &[]);
+    assert!(
+        notes(&v)
+            .iter()
+            .any(|(p, m)| p == "multi/pnpm-lock.yaml" && m.contains("too many alias expansions")),
+        "{:#?}",
+        notes(&v)
+    );
     assert!(
         notes(&v)
             .iter()

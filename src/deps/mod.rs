@@ -186,7 +186,8 @@ pub fn by_dir<'a>(
 /// Options of dependency analysis.
 #[derive(Debug, Clone, Default)]
 pub struct DepsOptions {
-    /// `--deps`: also scan the installed sources of the dependencies (and run `cargo metadata`).
+    /// `--deps`: also scan the installed sources of the dependencies (never running a package
+    /// manager: cargo, pip or npm would honour the scanned repository's configuration).
     pub scan_sources: bool,
     /// `--python-env DIR`: the Python environment to read; default `.venv` or `venv` beside a
     /// Python manifest.

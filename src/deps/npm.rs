@@ -257,7 +257,6 @@ struct AliasBudget {
     /// Expanded size of each anchored node.
     anchors: HashMap<usize, u64>,
     total: u64,
-    aliases: u64,
 }
 
 impl AliasBudget {
@@ -287,7 +286,6 @@ impl yaml_rust2::parser::EventReceiver for AliasBudget {
                 self.add(1);
             }
             Event::Alias(id) => {
-                self.aliases += 1;
                 let n = self.anchors.get(&id).copied().unwrap_or(1);
                 self.add(n);
             }
@@ -319,10 +317,10 @@ fn yaml(m: &ManifestFile, what: &str, notes: &mut Vec<Notification>) -> Option<Y
             e.info(),
         ));
     };
-    // First the events alone, counting what aliases would expand to; the loader runs only when
-    // the document stays within the budget.
+    // First the events alone (of every document: the loader reads them all), counting what
+    // aliases would expand to; the loader runs only when the file stays within the budget.
     let mut budget = AliasBudget::default();
-    if let Err(e) = yaml_rust2::parser::Parser::new_from_str(&m.text).load(&mut budget, false) {
+    if let Err(e) = yaml_rust2::parser::Parser::new_from_str(&m.text).load(&mut budget, true) {
         malformed(e, notes);
         return None;
     }
@@ -331,8 +329,7 @@ fn yaml(m: &ManifestFile, what: &str, notes: &mut Vec<Notification>) -> Option<Y
             NotificationLevel::Warning,
             &m.rel,
             format!(
-                "too many alias expansions: its {} YAML aliases would expand to more than {MAX_YAML_NODES} nodes; not parsed, its dependencies are not checked",
-                budget.aliases
+                "too many alias expansions: its YAML aliases would expand to more than {MAX_YAML_NODES} nodes; not parsed, its dependencies are not checked"
             ),
         ));
         return None;

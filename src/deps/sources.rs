@@ -3,9 +3,11 @@
 //! inside the dependency becomes a related location.
 //!
 //! Python distributions are read through their `RECORD` (the files the installer wrote); other
-//! packages through their folder (without nested `node_modules`, `target` or `.git`). Symbolic
-//! links are not followed, binaries and documentation are skipped, and files larger than
-//! `--max-file-size` are left out.
+//! packages through their folder (without nested `node_modules`, `target` or `.git`). Every file
+//! is read through [`crate::safeio`]: symbolic links are not followed, FIFOs and devices are not
+//! opened, a folder linked out of the package is refused, and files larger than
+//! `--max-file-size` are left out, each with a notification. Binaries and documentation are
+//! skipped.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
