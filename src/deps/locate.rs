@@ -209,16 +209,17 @@ impl<'a> Locator<'a> {
 
     /// The first whole-name occurrence of `name` at or after the start of 0-based line `start`.
     pub fn find_after(&self, start: usize, name: &str) -> Option<Loc> {
-        self.find_from(self.line_start(start), name)
+        self.find_from(self.line_start(start), self.text.len(), name)
             .map(|s| self.loc_at(s, name.len()))
     }
 
-    /// The occurrence of `name` on 0-based line `line` itself.
+    /// The occurrence of `name` on 0-based line `line` itself (searching that line only).
     pub fn find_in_line(&self, line: usize, name: &str) -> Option<Loc> {
+        if line >= self.lines() {
+            return None;
+        }
         let r = self.idx.line_range(self.text.as_bytes(), line);
-        let end = r.end;
-        self.find_from(r.start, name)
-            .filter(|&s| s + name.len() <= end)
+        self.find_from(r.start, r.end, name)
             .map(|s| self.loc_at(s, name.len()))
     }
 
@@ -229,21 +230,23 @@ impl<'a> Locator<'a> {
         self.idx.line_range(self.text.as_bytes(), line).start
     }
 
-    /// Offset of the first whole-name occurrence of `name` at or after byte `from`.
-    fn find_from(&self, from: usize, name: &str) -> Option<usize> {
+    /// Offset of the first whole-name occurrence of `name` within bytes `from..end`.
+    fn find_from(&self, from: usize, end: usize, name: &str) -> Option<usize> {
         if name.is_empty() {
             return None;
         }
         let needle = name.as_bytes().to_ascii_lowercase();
         if let Some(v) = self.occ.get(&needle) {
             let i = v.partition_point(|&o| o < from);
-            return v.get(i).copied();
+            return v.get(i).copied().filter(|&s| s + needle.len() <= end);
         }
         // Not indexed: a byte search within the budget.
-        let hay = &self.lower[from.min(self.lower.len())..];
+        let end = end.min(self.lower.len());
+        let hay = &self.lower[from.min(end)..end];
         let mut left = self.budget.get();
         let finder = memchr::memmem::Finder::new(&needle);
         let mut pos: usize = 0;
+        let mut last_line = (usize::MAX, false);
         let found = loop {
             if left == 0 {
                 break None;
@@ -255,7 +258,15 @@ impl<'a> Locator<'a> {
                 Some(i) => {
                     let s = from + pos + i;
                     left = left.saturating_sub(i + 1);
-                    let bracket = self.bracket_line(s);
+                    // Only a `.` before the name needs the line's first character; found once
+                    // per line.
+                    let bracket = s > 0 && self.lower[s - 1] == b'.' && {
+                        let ls = self.idx.line_start(s);
+                        if last_line.0 != ls {
+                            last_line = (ls, self.bracket_line(s));
+                        }
+                        last_line.1
+                    };
                     if whole_name(&self.lower, s, s + needle.len(), &needle, bracket) {
                         break Some(s);
                     }

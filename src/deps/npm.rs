@@ -440,6 +440,7 @@ pub fn pnpm_lock(m: &ManifestFile, notes: &mut Vec<Notification>) -> Option<Lock
     } else {
         importers.push((".".into(), dep_names(&y)));
     }
+    let first_line = Loc::line_of(&m.rel, &m.text, 1);
     for (path, deps) in importers {
         let n = format!("<importer:{path}>");
         g.roots.push(n.clone());
@@ -447,7 +448,7 @@ pub fn pnpm_lock(m: &ManifestFile, notes: &mut Vec<Notification>) -> Option<Lock
             name: n,
             version: None,
             deps,
-            loc: Loc::line_of(&m.rel, &m.text[..m.text.len().min(4096)], 1),
+            loc: first_line.clone(),
             installed: None,
         });
     }
@@ -837,6 +838,23 @@ mod tests {
         let deps = super::super::combine(Ecosystem::Npm, Vec::new(), Some(&g));
         let ds = deps.iter().find(|d| d.name == "@ai-sdk/deepseek").unwrap();
         assert_eq!(ds.chain, vec!["ai-glue", "@ai-sdk/deepseek"]);
+    }
+
+    #[test]
+    fn long_multibyte_lock_files_do_not_panic() {
+        for pad in 0..4 {
+            let t = format!(
+                "lockfileVersion: '9.0'\n#{}{}\nimporters:\n  .:\n    dependencies:\n      é: 1.0.0\n",
+                "x".repeat(pad),
+                "é".repeat(3000)
+            );
+            let g = pnpm_lock(
+                &mf("pnpm-lock.yaml", ManifestKind::PnpmLock, &t),
+                &mut Vec::new(),
+            )
+            .unwrap();
+            assert_eq!(g.packages[0].loc.line, 1);
+        }
     }
 
     #[test]
