@@ -495,3 +495,19 @@ fn python_environment_linked_out_of_the_tree_is_refused() {
     assert!(!v.to_string().contains("SECRET-OUTSIDE"), "{v}");
     assert!(!v.to_string().contains("DeepSeek-V3"), "{v}");
 }
+
+#[test]
+fn findings_per_manifest_are_capped() {
+    let t = tempfile::tempdir().unwrap();
+    let req: String = (0..1200).map(|i| format!("zhipuai==2.{i}\n")).collect();
+    write(&t.path().join("requirements.txt"), &req);
+    let v = scan(t.path(), &[]);
+    assert_eq!(finding_at(&v, "zhipuai").len(), 1000);
+    assert!(
+        notes(&v)
+            .iter()
+            .any(|(p, m)| p == "requirements.txt" && m.contains("more than 1000")),
+        "{:#?}",
+        notes(&v)
+    );
+}

@@ -694,7 +694,7 @@ pub fn disk_path(roots: &[PathBuf], rel: &str) -> Option<PathBuf> {
 }
 
 /// Most findings from the dependencies of one manifest.
-const MAX_REFS_PER_MANIFEST: usize = 10_000;
+const MAX_REFS_PER_MANIFEST: usize = 1_000;
 
 /// Analyses every manifest the walk handed over: per ecosystem and project folder, the declared
 /// and locked dependencies; the database's package entries; and with `--deps` the installed
@@ -728,12 +728,12 @@ pub fn analyze(
     let mut per_file: HashMap<String, usize> = HashMap::new();
     for d in &deps {
         let n = per_file.entry(d.loc.path.clone()).or_default();
-        if *n >= MAX_REFS_PER_MANIFEST {
+        if *n > MAX_REFS_PER_MANIFEST {
             continue;
         }
         for r in database_refs(det, &index, d) {
-            *n += 1;
             if *n == MAX_REFS_PER_MANIFEST {
+                *n += 1;
                 a.notes.push(note(
                     NotificationLevel::Warning,
                     &d.loc.path,
@@ -741,7 +741,9 @@ pub fn analyze(
                         "more than {MAX_REFS_PER_MANIFEST} dependency findings; the rest of this file's dependencies are not reported"
                     ),
                 ));
+                break;
             }
+            *n += 1;
             db_keys.insert((
                 r.path.clone(),
                 r.line,
