@@ -118,7 +118,7 @@ pub const MAX_EXCLUDE_BYTES: usize = 64 << 10;
 
 /// The walk's notifications, bounded: at most [`MAX_WALK_NOTES`] are kept, the rest counted.
 #[derive(Default)]
-struct Notes {
+pub(crate) struct Notes {
     kept: Mutex<Vec<Notification>>,
     dropped: std::sync::atomic::AtomicUsize,
 }
@@ -137,6 +137,15 @@ impl Notes {
 
     fn push(&self, n: Notification) {
         self.push_all(&mut vec![n]);
+    }
+
+    /// Moves `other`'s notifications and count of dropped ones into `self`.
+    fn absorb(&self, other: &Notes) {
+        let mut v = std::mem::take(&mut *other.kept.lock().unwrap_or_else(|e| e.into_inner()));
+        self.push_all(&mut v);
+        let d = other.dropped.swap(0, std::sync::atomic::Ordering::Relaxed);
+        self.dropped
+            .fetch_add(d, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn into_vec(self) -> Vec<Notification> {
@@ -367,7 +376,7 @@ pub fn walk<V: Visitor>(
             })
         });
     }
-    notes.push_all(&mut ign.take_notes());
+    notes.absorb(&ign.notes);
     let mut notes = notes.into_vec();
     notes.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     (notes, stats.into_inner().unwrap())
@@ -499,6 +508,7 @@ fn error_text(err: &ignore::Error) -> String {
 /// not at all outside a repository.
 pub mod ignores {
     use std::collections::HashMap;
+    use std::hash::BuildHasher;
     use std::path::{Path, PathBuf};
     use std::sync::{Arc, Mutex, RwLock};
 
@@ -538,9 +548,14 @@ pub mod ignores {
 
     /// The shared state of one walk: matchers cached per folder (the walk is parallel).
     pub struct Ignores {
-        cache: RwLock<HashMap<PathBuf, Arc<DirIgnores>>>,
+        /// Keyed by a keyed (randomly seeded) hash of the folder's path: 16 bytes a folder, so a
+        /// tree of a million folders costs tens of MiB, not hundreds. Folders without ignore files
+        /// share one empty entry.
+        cache: RwLock<HashMap<u64, Arc<DirIgnores>>>,
+        hasher: std::collections::hash_map::RandomState,
+        empty: Arc<DirIgnores>,
         budget: Mutex<Budget>,
-        notes: Mutex<Vec<Notification>>,
+        pub(crate) notes: super::Notes,
     }
 
     /// One scanned root: how to name its files in notifications, and the matchers of the
@@ -556,30 +571,29 @@ pub mod ignores {
         fn default() -> Self {
             Ignores {
                 cache: RwLock::new(HashMap::new()),
+                hasher: std::collections::hash_map::RandomState::new(),
+                empty: Arc::new(DirIgnores::default()),
                 budget: Mutex::new(Budget {
                     patterns: MAX_PATTERNS,
                     bytes: MAX_PATTERN_BYTES,
                     warned: false,
                 }),
-                notes: Mutex::new(Vec::new()),
+                notes: super::Notes::default(),
             }
         }
     }
 
     impl Ignores {
-        pub fn take_notes(&self) -> Vec<Notification> {
-            std::mem::take(&mut *self.notes.lock().unwrap_or_else(|e| e.into_inner()))
+        fn warn(&self, path: String, message: String) {
+            self.notes.push(Notification {
+                level: NotificationLevel::Warning,
+                path: Some(path),
+                message,
+            });
         }
 
-        fn warn(&self, path: String, message: String) {
-            self.notes
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(Notification {
-                    level: NotificationLevel::Warning,
-                    path: Some(path),
-                    message,
-                });
+        fn key(&self, dir: &Path) -> u64 {
+            self.hasher.hash_one(dir)
         }
 
         /// The matchers of `dir` (read once, then cached). `shown` names `dir` in notifications
@@ -590,21 +604,27 @@ pub mod ignores {
             shown: impl FnOnce() -> String,
             tree: &Path,
         ) -> Arc<DirIgnores> {
+            let key = self.key(dir);
             if let Some(d) = self
                 .cache
                 .read()
                 .unwrap_or_else(|e| e.into_inner())
-                .get(dir)
+                .get(&key)
             {
                 return d.clone();
             }
             // Loaded under the write lock: each file is read (and warned about) once.
             let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
-            if let Some(d) = cache.get(dir) {
+            if let Some(d) = cache.get(&key) {
                 return d.clone();
             }
-            let d = Arc::new(self.load(dir, &shown(), tree));
-            cache.insert(dir.to_path_buf(), d.clone());
+            let loaded = self.load(dir, &shown(), tree);
+            let d = if loaded.has_git || loaded.kinds.iter().any(Option::is_some) {
+                Arc::new(loaded)
+            } else {
+                self.empty.clone()
+            };
+            cache.insert(key, d.clone());
             d
         }
 
