@@ -119,7 +119,7 @@ pub struct Allow {
     pub host: Option<NameGlob>,
     pub package: Option<NameGlob>,
     pub checks: Vec<Code>,
-    pub paths: Option<GlobSet>,
+    pub paths: Option<Box<GlobSet>>,
     pub reason: String,
     pub expires: Option<String>,
     /// The expiry date has passed: the entry no longer suppresses anything.
@@ -166,7 +166,7 @@ pub const MAX_GLOBS: usize = 5_000;
 #[derive(Debug, Clone)]
 pub enum NameGlob {
     Literal(String),
-    Glob(GlobMatcher),
+    Glob(Box<GlobMatcher>),
 }
 
 impl NameGlob {
@@ -191,7 +191,7 @@ fn glob(pat: &str) -> Result<NameGlob, String> {
         .case_insensitive(true)
         .literal_separator(false)
         .build()
-        .map(|g| NameGlob::Glob(g.compile_matcher()))
+        .map(|g| NameGlob::Glob(Box::new(g.compile_matcher())))
         .map_err(|e| e.kind().to_string())
 }
 
@@ -402,7 +402,7 @@ impl Config {
                             err(p.span().start, format!("invalid glob: {}", e.kind()))
                         })?);
                     }
-                    Some(b.build().map_err(|e| err(start, e.to_string()))?)
+                    Some(Box::new(b.build().map_err(|e| err(start, e.to_string()))?))
                 }
             };
             let (expires, expired) = match &a.expires {

@@ -352,12 +352,12 @@ fn oversized_policy_file_is_refused() {
     let t = tempfile::tempdir().unwrap();
     fs::write(t.path().join("a.py"), HIT).unwrap();
     let mut body = String::from("# big\n");
-    body.push_str(&"#".repeat(17 << 20));
+    body.push_str(&"#".repeat(5 << 20));
     fs::write(t.path().join("modelgate.toml"), body).unwrap();
     let (code, _, err) = scan(t.path(), &[]);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("larger than the limit of 16777216 bytes; not read"),
+        err.contains("larger than the limit of 4194304 bytes; not read"),
         "{err}"
     );
 }
@@ -455,4 +455,12 @@ fn hostile_baselines_are_refused_quickly() {
         assert_eq!(code, 2, "{err}");
         assert!(err.contains("baseline not a regular file"), "{err}");
     }
+    let big = t.path().join("big.json");
+    fs::write(&big, " ".repeat(17 << 20)).unwrap();
+    let (code, _, err) = scan(t.path(), &["--baseline", big.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("larger than the limit of 16777216 bytes"),
+        "{err}"
+    );
 }
