@@ -166,8 +166,9 @@ impl Notes {
 }
 
 /// The excludes that are compiled: at most [`MAX_EXCLUDES`] globs and [`MAX_EXCLUDE_BYTES`]
-/// bytes, the rest dropped with an error (dropping one scans more, never less).
-fn capped_excludes<'a>(excludes: &'a [String], notes: &Notes) -> &'a [String] {
+/// bytes, the rest dropped with an error notification (dropping one scans more, never less).
+/// Every user of `[paths] exclude` (the walk, `--staged`) goes through it.
+pub fn capped_excludes(excludes: &[String]) -> (&[String], Option<Notification>) {
     let mut bytes = 0usize;
     let mut n = 0usize;
     for e in excludes.iter().take(MAX_EXCLUDES) {
@@ -177,20 +178,18 @@ fn capped_excludes<'a>(excludes: &'a [String], notes: &Notes) -> &'a [String] {
         bytes += e.len();
         n += 1;
     }
-    if n < excludes.len() {
-        notes.push(Notification {
-            level: NotificationLevel::Error,
-            path: None,
-            message: format!(
-                "{} exclude globs ({} bytes) are more than the limit of {MAX_EXCLUDES} globs and \
-                 {MAX_EXCLUDE_BYTES} bytes: only the first {n} are applied, the paths the others \
-                 name are scanned",
-                excludes.len(),
-                excludes.iter().map(String::len).sum::<usize>()
-            ),
-        });
-    }
-    &excludes[..n]
+    let note = (n < excludes.len()).then(|| Notification {
+        level: NotificationLevel::Error,
+        path: None,
+        message: format!(
+            "{} exclude globs ({} bytes) are more than the limit of {MAX_EXCLUDES} globs and \
+             {MAX_EXCLUDE_BYTES} bytes: only the first {n} are applied, the paths the others \
+             name are scanned",
+            excludes.len(),
+            excludes.iter().map(String::len).sum::<usize>()
+        ),
+    });
+    (&excludes[..n], note)
 }
 
 /// Walks every root. `make_visitor` is called once per worker thread.
@@ -202,7 +201,10 @@ pub fn walk<V: Visitor>(
     let notes = Notes::default();
     let stats = Mutex::new(WalkStats::default());
     let ign = Arc::new(ignores::Ignores::default());
-    let excludes = capped_excludes(&opts.excludes, &notes);
+    let (excludes, note) = capped_excludes(&opts.excludes);
+    if let Some(n) = note {
+        notes.push(n);
+    }
     for root in roots {
         let prefix = if roots.len() > 1 {
             match given_path(root).as_str() {
