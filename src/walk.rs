@@ -240,12 +240,12 @@ pub fn walk<V: Visitor>(
         let rctx = if opts.no_ignore {
             None
         } else {
-            Some(Arc::new(ignores::RootIgnores {
-                root: root.clone(),
-                parents: ign.parents(&canon_root),
-                canon_root: canon_root.clone(),
-                prefix: prefix.clone(),
-            }))
+            Some(Arc::new(ignores::RootIgnores::new(
+                &ign,
+                root.clone(),
+                canon_root.clone(),
+                prefix.clone(),
+            )))
         };
         let ign_f = ign.clone();
         b.filter_entry(move |e| {
@@ -255,30 +255,12 @@ pub fn walk<V: Visitor>(
             if !keep || e.depth() == 0 {
                 return keep;
             }
-            let Some(r) = rctx.as_deref() else {
+            let (Some(r), Some(dir)) = (rctx.as_deref(), e.path().parent()) else {
                 return true;
             };
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            let mut dirs = Vec::with_capacity(e.depth());
-            let mut cur = e.path().parent();
-            while let Some(d) = cur {
-                if !d.starts_with(&r.root) {
-                    break;
-                }
-                let shown = || {
-                    if d == r.root {
-                        r.prefix.trim_end_matches('/').to_string()
-                    } else {
-                        relative(&r.root, d, &r.prefix)
-                    }
-                };
-                dirs.push(ign_f.dir(d, shown, &r.canon_root));
-                if d == r.root {
-                    break;
-                }
-                cur = d.parent();
-            }
-            !ignores::is_ignored(r, &dirs, e.path(), is_dir)
+            let chain = r.chain(&ign_f, dir);
+            !ignores::is_ignored(r, chain.as_deref(), e.path(), is_dir)
         });
         if !excludes.is_empty() {
             let mut o = ignore::overrides::OverrideBuilder::new(root);
@@ -542,39 +524,43 @@ pub mod ignores {
         has_git: bool,
     }
 
+    /// The folders that matter for the paths of one folder, deepest first: a persistent list
+    /// shared by every folder below (a folder with no ignore file and no `.git` adds no node), so
+    /// each path costs one lookup whatever its depth.
+    pub struct Node {
+        dir: Arc<DirIgnores>,
+        /// A folder above the scanned root: matched against the absolute path.
+        abs: bool,
+        up: Option<Arc<Node>>,
+    }
+
     struct Budget {
         patterns: usize,
         bytes: usize,
         warned: bool,
     }
 
-    /// The shared state of one walk: matchers cached per folder (the walk is parallel).
+    /// What every root of one walk shares: the pattern budget and the warnings.
     pub struct Ignores {
-        /// Keyed by a keyed (randomly seeded) hash of the folder's path: 16 bytes a folder, so a
-        /// tree of a million folders costs tens of MiB, not hundreds. Folders without ignore files
-        /// share one empty entry.
-        cache: RwLock<HashMap<u64, Arc<DirIgnores>>>,
-        hasher: std::collections::hash_map::RandomState,
-        empty: Arc<DirIgnores>,
         budget: Mutex<Budget>,
         pub(crate) notes: super::Notes,
     }
 
-    /// One scanned root: how to name its files in notifications, and the matchers of the
-    /// folders above it (deepest first), with the root's absolute path to match them against.
+    /// One scanned root: how to name its files in notifications, the folders above it, and the
+    /// chain of every folder of it seen so far (the walk is parallel). Keyed by a seeded hash of
+    /// the folder's path: a tree of a million folders costs tens of MiB, not hundreds.
     pub struct RootIgnores {
-        pub root: PathBuf,
-        pub canon_root: PathBuf,
-        pub prefix: String,
-        pub parents: Vec<Arc<DirIgnores>>,
+        root: PathBuf,
+        canon_root: PathBuf,
+        prefix: String,
+        base: Option<Arc<Node>>,
+        chains: RwLock<HashMap<u64, Option<Arc<Node>>>>,
+        hasher: std::collections::hash_map::RandomState,
     }
 
     impl Default for Ignores {
         fn default() -> Self {
             Ignores {
-                cache: RwLock::new(HashMap::new()),
-                hasher: std::collections::hash_map::RandomState::new(),
-                empty: Arc::new(DirIgnores::default()),
                 budget: Mutex::new(Budget {
                     patterns: MAX_PATTERNS,
                     bytes: MAX_PATTERN_BYTES,
@@ -582,6 +568,85 @@ pub mod ignores {
                 }),
                 notes: super::Notes::default(),
             }
+        }
+    }
+
+    impl RootIgnores {
+        pub fn new(ign: &Ignores, root: PathBuf, canon_root: PathBuf, prefix: String) -> Self {
+            let mut base = None;
+            for d in ign.parents(&canon_root).into_iter().rev() {
+                base = Some(Arc::new(Node {
+                    dir: d,
+                    abs: true,
+                    up: base,
+                }));
+            }
+            RootIgnores {
+                root,
+                canon_root,
+                prefix,
+                base,
+                chains: RwLock::new(HashMap::new()),
+                hasher: std::collections::hash_map::RandomState::new(),
+            }
+        }
+
+        fn shown(&self, d: &Path) -> String {
+            if d == self.root {
+                self.prefix.trim_end_matches('/').to_string()
+            } else {
+                super::relative(&self.root, d, &self.prefix)
+            }
+        }
+
+        /// The chain of folder `dir` of this root (its ignore files are read the first time).
+        pub fn chain(&self, ign: &Ignores, dir: &Path) -> Option<Arc<Node>> {
+            let key = |d: &Path| self.hasher.hash_one(d);
+            // The folders not seen yet, deepest first, up to the first one seen (usually `dir`
+            // itself or its parent: the walk goes top down).
+            let mut pending = Vec::new();
+            {
+                let chains = self.chains.read().unwrap_or_else(|e| e.into_inner());
+                let mut cur = dir;
+                loop {
+                    if let Some(c) = chains.get(&key(cur)) {
+                        if pending.is_empty() {
+                            return c.clone();
+                        }
+                        break;
+                    }
+                    pending.push(cur);
+                    match cur.parent() {
+                        Some(p) if cur != self.root && p.starts_with(&self.root) => cur = p,
+                        _ => break,
+                    }
+                }
+            }
+            // Built under the write lock: each ignore file is read (and warned about) once.
+            let mut chains = self.chains.write().unwrap_or_else(|e| e.into_inner());
+            let top = pending.last().copied().unwrap_or(dir);
+            let mut chain = match top.parent().and_then(|p| chains.get(&key(p))) {
+                Some(c) if top != self.root => c.clone(),
+                // The root (or, outside a walk, a folder not reached from it): the folders above.
+                _ => self.base.clone(),
+            };
+            for d in pending.into_iter().rev() {
+                if let Some(c) = chains.get(&key(d)) {
+                    chain = c.clone();
+                    continue;
+                }
+                // A folder the walk reached without following a link is inside the tree: no
+                // `canonicalize` per ignore file (that was quadratic in the depth).
+                if let Some(own) = ign.load(d, &self.shown(d), None) {
+                    chain = Some(Arc::new(Node {
+                        dir: own,
+                        abs: false,
+                        up: chain,
+                    }));
+                }
+                chains.insert(key(d), chain.clone());
+            }
+            chain
         }
     }
 
@@ -594,43 +659,10 @@ pub mod ignores {
             });
         }
 
-        fn key(&self, dir: &Path) -> u64 {
-            self.hasher.hash_one(dir)
-        }
-
-        /// The matchers of `dir` (read once, then cached). `shown` names `dir` in notifications
-        /// (`""` for a scanned root); `tree` is the folder the files must stay inside.
-        pub fn dir(
-            &self,
-            dir: &Path,
-            shown: impl FnOnce() -> String,
-            tree: &Path,
-        ) -> Arc<DirIgnores> {
-            let key = self.key(dir);
-            if let Some(d) = self
-                .cache
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&key)
-            {
-                return d.clone();
-            }
-            // Loaded under the write lock: each file is read (and warned about) once.
-            let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
-            if let Some(d) = cache.get(&key) {
-                return d.clone();
-            }
-            let loaded = self.load(dir, &shown(), tree);
-            let d = if loaded.has_git || loaded.kinds.iter().any(Option::is_some) {
-                Arc::new(loaded)
-            } else {
-                self.empty.clone()
-            };
-            cache.insert(key, d.clone());
-            d
-        }
-
-        fn load(&self, dir: &Path, shown: &str, tree: &Path) -> DirIgnores {
+        /// Reads the ignore files of `dir`; `None` when it has none and no `.git`. `shown` names
+        /// `dir` in notifications (`""` for a scanned root); `tree`, when given, is the folder the
+        /// files must stay inside (for the folders above the root).
+        fn load(&self, dir: &Path, shown: &str, tree: Option<&Path>) -> Option<Arc<DirIgnores>> {
             let mut d = DirIgnores {
                 has_git: std::fs::symlink_metadata(dir.join(".git")).is_ok(),
                 ..DirIgnores::default()
@@ -653,15 +685,21 @@ pub mod ignores {
                     tree,
                 );
             }
-            d
+            (d.has_git || d.kinds.iter().any(Option::is_some)).then(|| Arc::new(d))
         }
 
         /// Reads one ignore file into a matcher rooted at `dir`; `None` when absent or not
         /// honoured (with a warning).
-        fn read(&self, dir: &Path, path: &Path, shown: &str, tree: &Path) -> Option<Gitignore> {
+        fn read(
+            &self,
+            dir: &Path,
+            path: &Path,
+            shown: &str,
+            tree: Option<&Path>,
+        ) -> Option<Gitignore> {
             // The common case, no such file, costs one `lstat`.
             std::fs::symlink_metadata(path).ok()?;
-            let text = match safeio::read_text(path, Some(tree), limits::IGNORE_FILE) {
+            let text = match safeio::read_text(path, tree, limits::IGNORE_FILE) {
                 Ok(t) => t,
                 Err(ReadError::NotFound) => return None,
                 Err(e) => {
@@ -769,44 +807,39 @@ pub mod ignores {
             };
             chain
                 .into_iter()
-                .map(|a| self.dir(a, || a.display().to_string(), repo))
+                .filter_map(|a| self.load(a, &a.display().to_string(), Some(repo)))
                 .collect()
         }
     }
 
-    /// Whether `path` (a descendant of `r.root`, as the walk names it) is ignored. `dirs` are the
-    /// matchers of its folders inside the root, deepest first (the root's own last).
-    pub fn is_ignored(
-        r: &RootIgnores,
-        dirs: &[Arc<DirIgnores>],
-        path: &Path,
-        is_dir: bool,
-    ) -> bool {
+    /// Whether `path` (a child of a folder of `r`, as the walk names it) is ignored, given the
+    /// chain of that folder.
+    pub fn is_ignored(r: &RootIgnores, chain: Option<&Node>, path: &Path, is_dir: bool) -> bool {
         let mut m: [Match<()>; 4] = [Match::None, Match::None, Match::None, Match::None];
         let mut saw_git = false;
-        let mut visit = |d: &DirIgnores, p: &Path, saw_git: &mut bool| {
+        let mut abs: Option<PathBuf> = None;
+        let mut node = chain;
+        while let Some(n) = node {
+            // The folders above the root have matchers rooted at absolute paths.
+            let p: &Path = if n.abs {
+                abs.get_or_insert_with(|| {
+                    r.canon_root
+                        .join(path.strip_prefix(&r.root).unwrap_or(path))
+                })
+            } else {
+                path
+            };
             for (k, slot) in m.iter_mut().enumerate() {
-                if !slot.is_none() || (k >= 2 && *saw_git) {
+                // `.gitignore` and `exclude` stop applying above a folder holding `.git`.
+                if !slot.is_none() || (k >= 2 && saw_git) {
                     continue;
                 }
-                if let Some(g) = &d.kinds[k] {
+                if let Some(g) = &n.dir.kinds[k] {
                     *slot = g.matched(p, is_dir).map(|_| ());
                 }
             }
-            *saw_git |= d.has_git;
-        };
-        for d in dirs {
-            visit(d, path, &mut saw_git);
-        }
-        if !r.parents.is_empty() {
-            // Matched as the absolute path, as the parents' matchers are rooted at absolute paths;
-            // `.gitignore` and `exclude` only while no `.git` was passed.
-            let abs = r
-                .canon_root
-                .join(path.strip_prefix(&r.root).unwrap_or(path));
-            for d in &r.parents {
-                visit(d, &abs, &mut saw_git);
-            }
+            saw_git |= n.dir.has_git;
+            node = n.up.as_deref();
         }
         m.iter()
             .find(|x| !x.is_none())
