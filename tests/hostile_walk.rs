@@ -464,3 +464,19 @@ fn hostile_baselines_are_refused_quickly() {
         "{err}"
     );
 }
+
+#[test]
+fn gitignore_stops_at_a_nested_repository_but_dot_ignore_does_not() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    git(d, &["init", "-q"]);
+    fs::create_dir_all(d.join("nested/deep")).unwrap();
+    git(&d.join("nested"), &["init", "-q"]);
+    fs::write(d.join(".gitignore"), "*.py\n").unwrap();
+    fs::write(d.join(".ignore"), "*.js\n").unwrap();
+    fs::write(d.join("nested/deep/a.py"), HIT).unwrap();
+    fs::write(d.join("nested/deep/b.js"), "const m = \"deepseek-chat\";\n").unwrap();
+    fs::write(d.join("top.py"), HIT).unwrap();
+    let v = ok_scan(d, &[]);
+    assert_eq!(paths(&v), ["nested/deep/a.py"], "{}", render(&v));
+}
