@@ -511,15 +511,24 @@ pub fn staged_scan(cfg: &ScanConfig, det: &TextDetector) -> Result<Report, Strin
     let Repo { git, prefix } = locate(root)?;
     let tree = head_tree(&git)?;
     let staged = diff_index(&git, &["--cached"], &tree)?;
+    // The same cap as the walk's: excludes come from a policy file the repository controls.
+    let (kept, cap_note) = crate::walk::capped_excludes(&cfg.walk.excludes);
+    let mut notes: Vec<Notification> = cap_note.into_iter().collect();
     let mut ex = globset::GlobSetBuilder::new();
-    for e in &cfg.walk.excludes {
-        if let Ok(g) = globset::Glob::new(e) {
-            ex.add(g);
+    for e in kept {
+        match globset::Glob::new(e) {
+            Ok(g) => {
+                ex.add(g);
+            }
+            Err(err) => notes.push(Notification {
+                level: NotificationLevel::Error,
+                path: None,
+                message: format!("exclude `{}`: {err}", escape::display(e)),
+            }),
         }
     }
     let excludes = ex.build().map_err(|e| e.to_string())?;
     let mut collected = Collected::default();
-    let mut notes = Vec::new();
     let mut stats = WalkStats::default();
     let mut blobs = Blobs::start(&git)?;
     let max = cfg.walk.max_file_size;
