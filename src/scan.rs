@@ -291,6 +291,9 @@ impl<'a> FileRefs<'a> {
         let real = |rel_line: u32| line + rel_line - base;
         for a in &mut allows {
             a.line = real(a.line);
+            // The reason is file content that every finding of the line carries into the
+            // report: on a minified line it would be the rest of the line.
+            a.reason = crate::detect::cap_text(&a.reason, crate::detect::MAX_VALUE_CHARS);
         }
         for mut n in notes {
             for k in 1..=base {
