@@ -424,3 +424,32 @@ fn directive_on_a_minified_line_is_read_once_and_cut() {
     let notes = notes_for(&v, "bundle.js");
     assert!(notes[0].contains("(19000 suppressed)"), "{notes:?}");
 }
+
+/// Ollama manifests are streamed: the first 64 layers are looked at, junk is skipped.
+#[test]
+fn ollama_manifest_bounded() {
+    let digest = "ab".repeat(32);
+    let model_layer = format!(
+        "{{\"mediaType\":\"application/vnd.ollama.image.model\",\"digest\":\"sha256:{digest}\",\"size\":7}}"
+    );
+    let mut layers = vec![
+        "5".to_string(),
+        "{\"size\":[[[1]]]}".to_string(),
+        model_layer.clone(),
+    ];
+    layers.extend(std::iter::repeat_n("{}".to_string(), 20_000));
+    layers.push(model_layer);
+    let m = format!(
+        "{{\"junk\":{}{},\"layers\":[{}]}}",
+        "[".repeat(50_000),
+        "]".repeat(50_000),
+        layers.join(",")
+    );
+    let got = modelmeta::ollama_manifest(
+        "x/manifests/registry.ollama.ai/library/qwen2.5/7b",
+        m.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(got.model, "qwen2.5:7b");
+    assert_eq!(got.model_layers, vec![(digest, 7)]);
+}

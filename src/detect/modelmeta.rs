@@ -448,8 +448,9 @@ pub fn ollama_manifest(rel: &str, buf: &[u8]) -> Option<OllamaManifest> {
         return None;
     }
     let (registry, ns, model, tag) = (parts[i + 1], parts[i + 2], parts[i + 3], parts[i + 4]);
-    let v: serde_json::Value = serde_json::from_slice(buf).ok()?;
-    let layers = v.get("layers")?.as_array()?;
+    let mut de = serde_json::Deserializer::from_slice(buf);
+    let layers = serde::Deserializer::deserialize_map(&mut de, ManifestVisitor).ok()??;
+    de.end().ok()?;
     let mut out = OllamaManifest {
         registry: registry.to_string(),
         model: if ns == "library" {
@@ -459,20 +460,158 @@ pub fn ollama_manifest(rel: &str, buf: &[u8]) -> Option<OllamaManifest> {
         },
         model_layers: Vec::new(),
     };
-    for l in layers.iter().take(64) {
-        if l.get("mediaType").and_then(|m| m.as_str()) == Some("application/vnd.ollama.image.model")
-            && let Some(d) = l
-                .get("digest")
-                .and_then(|d| d.as_str())
-                .and_then(|d| d.strip_prefix("sha256:"))
+    for l in layers {
+        if l.media_type.as_deref() == Some("application/vnd.ollama.image.model")
+            && let Some(d) = l.digest.as_deref().and_then(|d| d.strip_prefix("sha256:"))
             && d.len() == 64
             && d.bytes().all(|b| b.is_ascii_hexdigit())
         {
-            let size = l.get("size").and_then(|s| s.as_u64()).unwrap_or(0);
-            out.model_layers.push((d.to_ascii_lowercase(), size));
+            out.model_layers
+                .push((d.to_ascii_lowercase(), l.size.unwrap_or(0)));
         }
     }
     Some(out)
+}
+
+/// Manifest layers looked at.
+const MAX_LAYERS: usize = 64;
+
+#[derive(Default)]
+struct Layer {
+    media_type: Option<String>,
+    digest: Option<String>,
+    size: Option<u64>,
+}
+
+/// A manifest, streamed: the first [`MAX_LAYERS`] layers' `mediaType`, `digest` and `size`;
+/// `None` without a `layers` list.
+struct ManifestVisitor;
+
+impl<'de> Visitor<'de> for ManifestVisitor {
+    type Value = Option<Vec<Layer>>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an Ollama manifest object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut layers = None;
+        while let Some(k) = map.next_key_seed(super::NameIs("layers"))? {
+            if k {
+                layers = Some(map.next_value_seed(LayersSeed)?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(layers)
+    }
+}
+
+struct LayersSeed;
+
+impl<'de> DeserializeSeed<'de> for LayersSeed {
+    type Value = Vec<Layer>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Layer>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LayersSeed {
+    type Value = Vec<Layer>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of layers")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Layer>, A::Error> {
+        let mut out = Vec::new();
+        let mut n = 0usize;
+        loop {
+            n += 1;
+            let more = if n <= MAX_LAYERS {
+                seq.next_element_seed(LayerSeed)?.map(|l| out.extend(l))
+            } else {
+                seq.next_element::<IgnoredAny>()?.map(|_| ())
+            };
+            if more.is_none() {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One layer: its fields when it is an object, else `None` (skipped).
+struct LayerSeed;
+
+impl<'de> DeserializeSeed<'de> for LayerSeed {
+    type Value = Option<Layer>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Layer>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LayerSeed {
+    type Value = Option<Layer>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a layer object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut l = Layer::default();
+        while let Some(k) = map.next_key_seed(LayerKey)? {
+            match k {
+                1 => l.media_type = map.next_value_seed(BoundedStr(128))?,
+                2 => l.digest = map.next_value_seed(BoundedStr(128))?,
+                3 => l.size = map.next_value_seed(super::AnyU64)?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Some(l))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        BoundedStr(0).visit_seq(seq).map(|_| None)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// A layer key: 1 `mediaType`, 2 `digest`, 3 `size`, 0 anything else (never copied).
+struct LayerKey;
+
+impl<'de> DeserializeSeed<'de> for LayerKey {
+    type Value = u8;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<u8, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LayerKey {
+    type Value = u8;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string key")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<u8, E> {
+        Ok(match v {
+            "mediaType" => 1,
+            "digest" => 2,
+            "size" => 3,
+            _ => 0,
+        })
+    }
 }
 
 /// The sha256 an Ollama blob (`blobs/sha256-<hex>`) or a Hugging Face cache blob

@@ -7,6 +7,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
+use super::NameIs;
 use super::source::{Source, SourceReader, read_exact};
 
 /// The format's limit on the header size (the reference library refuses larger headers).
@@ -107,26 +108,6 @@ impl<'de> Visitor<'de> for HeaderVisitor {
         }
         info.dtypes = dtypes.into_iter().collect();
         Ok(info)
-    }
-}
-
-/// A map key compared with a name, never copied.
-struct NameIs(&'static str);
-
-impl<'de> DeserializeSeed<'de> for NameIs {
-    type Value = bool;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for NameIs {
-    type Value = bool;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string key")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
-        Ok(v == self.0)
     }
 }
 
