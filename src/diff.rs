@@ -395,7 +395,7 @@ fn fingerprints_of(
 ) -> HashSet<String> {
     let mut c = Collected::default();
     if let Class::Text { prose } = classify::classify(Path::new(rel), bytes) {
-        scan::detect_file(det, rel, bytes, prose, &mut c);
+        scan::detect_file_with(det, &cfg.config, rel, bytes, prose, &mut c);
     }
     // A manifest at the merge base: its package findings, so that an unrelated edit does not make
     // them new (transitive ones that need the other files of the project are not recomputed).
@@ -567,7 +567,7 @@ pub fn staged_scan(cfg: &ScanConfig, det: &TextDetector) -> Result<Report, Strin
                 Class::Text { prose } => {
                     stats.files_scanned += 1;
                     stats.bytes_scanned += bytes.len() as u64;
-                    scan::detect_file(det, &rel, &bytes, prose, &mut collected);
+                    scan::detect_file_with(det, &cfg.config, &rel, &bytes, prose, &mut collected);
                 }
                 _ => stats.binary_files += 1,
             },

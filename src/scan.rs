@@ -519,11 +519,15 @@ pub fn dependency_refs(cfg: &ScanConfig, detector: &TextDetector, c: &mut Collec
         .iter()
         .map(|m| (m.rel.as_str(), m.text.as_str()))
         .collect();
+    // Each manifest that holds a directive is split into lines once, not once per finding.
+    let mut lines: std::collections::HashMap<&str, Vec<&[u8]>> = std::collections::HashMap::new();
     for r in a.refs {
-        let allows = match texts.get(r.path.as_str()) {
-            Some(t) if t.contains("modelgate") => {
-                let lines: Vec<&[u8]> = t.as_bytes().split(|&b| b == b'\n').collect();
-                suppress::inline_allows(&lines, r.line, &r.path, &mut c.notes)
+        let allows = match texts.get_key_value(r.path.as_str()) {
+            Some((&key, t)) if t.contains("modelgate") => {
+                let ls = lines
+                    .entry(key)
+                    .or_insert_with(|| t.as_bytes().split(|&b| b == b'\n').collect());
+                suppress::inline_allows(ls, r.line, &r.path, &mut c.notes)
             }
             _ => Vec::new(),
         };

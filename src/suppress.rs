@@ -50,7 +50,11 @@ pub fn parse_directive(line: &str) -> Option<Result<Directive, Vec<String>>> {
     if reason.is_empty() {
         Some(Err(codes))
     } else {
-        Some(Ok((codes, reason.to_string())))
+        // The reason is copied into every finding it suppresses: bounded like any printed value.
+        Some(Ok((
+            codes,
+            crate::detect::cap_text(reason, crate::detect::MAX_VALUE_CHARS),
+        )))
     }
 }
 

@@ -125,10 +125,9 @@ fn scan_package(roots: &[PathBuf], det: &TextDetector, installed: &Path, max: u6
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
             .join("/");
-        let mut refs = Vec::new();
-        det.scan(&bytes, &rel_s, false, &mut refs);
-        for r in refs {
-            // One finding per identifier and package: the first place it occurs.
+        // One finding per identifier and package: the first place it occurs. Streamed, so a file
+        // full of repeats costs no memory per repeat.
+        det.scan_with(&bytes, &rel_s, false, &mut |r| {
             if seen.insert(r.hit.identifier.to_ascii_lowercase()) {
                 out.push(Found {
                     reference: r,
@@ -136,7 +135,7 @@ fn scan_package(roots: &[PathBuf], det: &TextDetector, installed: &Path, max: u6
                     abs: abs.clone(),
                 });
             }
-        }
+        });
     }
     (out, notes)
 }
