@@ -40,17 +40,145 @@ const MODEL_EXTENSIONS: &[&str] = &["gguf", "ggml", "safetensors", "onnx", "tfli
 
 const PROSE_EXTENSIONS: &[&str] = &["md", "markdown", "mdx", "rst", "adoc", "asciidoc"];
 
+/// Extensions of source, configuration and data text. A file with one of them is scanned as text
+/// even when it holds a NUL byte: the tools that read it (pip, Python, Node, cargo...) do not
+/// care, so a NUL in a comment must not hide the rest of the file from the scan.
+const TEXT_EXTENSIONS: &[&str] = &[
+    // manifests and configuration
+    "txt",
+    "in",
+    "toml",
+    "lock",
+    "json",
+    "jsonc",
+    "json5",
+    "yaml",
+    "yml",
+    "cfg",
+    "ini",
+    "conf",
+    "env",
+    "properties",
+    "xml",
+    "gradle",
+    "mod",
+    "sum",
+    // sources
+    "py",
+    "pyi",
+    "ipynb",
+    "js",
+    "mjs",
+    "cjs",
+    "jsx",
+    "ts",
+    "mts",
+    "cts",
+    "tsx",
+    "rs",
+    "go",
+    "java",
+    "kt",
+    "kts",
+    "scala",
+    "swift",
+    "c",
+    "h",
+    "cc",
+    "cpp",
+    "cxx",
+    "hpp",
+    "hh",
+    "cs",
+    "rb",
+    "php",
+    "lua",
+    "r",
+    "jl",
+    "dart",
+    "ex",
+    "exs",
+    "erl",
+    "hs",
+    "ml",
+    "clj",
+    "sh",
+    "bash",
+    "zsh",
+    "fish",
+    "ps1",
+    "bat",
+    "cmd",
+    "sql",
+    "vue",
+    "svelte",
+    "html",
+    "htm",
+    "css",
+    "scss",
+    "sass",
+    "less",
+    "tf",
+    "hcl",
+    "nix",
+    "dockerfile",
+    "mk",
+    "cmake",
+    // documentation
+    "md",
+    "markdown",
+    "mdx",
+    "rst",
+    "adoc",
+    "asciidoc",
+];
+
+/// Whether a file is text by its name alone: a known manifest or lock file (see
+/// [`crate::deps::manifest_kind`]), a `Dockerfile`/`Makefile`, or a known text extension.
+pub fn text_by_name(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    if crate::deps::manifest_kind(&name).is_some()
+        || matches!(
+            name.as_ref(),
+            "Dockerfile" | "Makefile" | "Containerfile" | "Pipfile"
+        )
+    {
+        return true;
+    }
+    TEXT_EXTENSIONS.contains(&extension(path).as_str())
+}
+
 fn extension(path: &Path) -> String {
     path.extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default()
 }
 
-/// Classifies a file from its path and the first bytes of its content.
+/// Whether content is model weights whatever the file's name (GGUF, safetensors, a PyTorch zip,
+/// a pickle).
+fn looks_like_weights(head: &[u8], ext: &str) -> bool {
+    crate::detect::weights::sniff_format(head, u64::MAX, ext).is_some()
+}
+
+/// Classifies a file from its path and the first bytes of its content. A NUL byte makes a file
+/// binary, except in a file that is text by its name ([`text_by_name`]) and whose content is not
+/// a weights format.
 pub fn classify(path: &Path, head: &[u8]) -> Class {
     let ext = extension(path);
     let sniff = &head[..head.len().min(SNIFF_LEN)];
-    if memchr::memchr(0, sniff).is_some() {
+    // A manifest or lock file is always text (pip, npm and cargo read it whatever it holds); a
+    // file with a source or text extension is text unless its content is a weights format.
+    let name_says_text = text_by_name(path);
+    let manifest = path
+        .file_name()
+        .is_some_and(|n| crate::deps::manifest_kind(&n.to_string_lossy()).is_some());
+    if memchr::memchr(0, sniff).is_some()
+        && !manifest
+        && (!name_says_text || looks_like_weights(head, &ext))
+    {
         // By content first: GGUF and safetensors files are weights whatever their name (Ollama
         // and Hugging Face cache blobs have none).
         // Generic extensions (`.bin`, `.pt`, ...) hold all sorts of binaries: they count as
@@ -114,5 +242,42 @@ mod tests {
             classify(Path::new("requirements.txt"), b"torch\n"),
             Class::Text { prose: false }
         );
+    }
+
+    #[test]
+    fn nul_bytes_do_not_hide_manifests_or_sources() {
+        for name in [
+            "requirements.txt",
+            "requirements-dev.txt",
+            "sub/package.json",
+            "Cargo.toml",
+            "yarn.lock",
+            "app.py",
+            "main.rs",
+            "Pipfile",
+        ] {
+            assert_eq!(
+                classify(Path::new(name), b"# \0 comment\nzhipuai\n"),
+                Class::Text { prose: false },
+                "{name}"
+            );
+        }
+        assert_eq!(
+            classify(Path::new("notes.md"), b"a\0b"),
+            Class::Text { prose: true }
+        );
+        // Weights content stays weights whatever the name, except a manifest's.
+        assert_eq!(
+            classify(Path::new("x.json"), b"GGUF\x03\0\0\0"),
+            Class::Weights
+        );
+        assert_eq!(
+            classify(
+                Path::new("requirements.txt"),
+                b"\x10\0\0\0\0\0\0\0{\"a\":{}}\nzhipuai\n"
+            ),
+            Class::Text { prose: false }
+        );
+        assert_eq!(classify(Path::new("blob.dat"), b"a\0b"), Class::OtherBinary);
     }
 }

@@ -1,98 +1,386 @@
 //! Git-aware scans: `--diff-base REF` keeps only the findings a change introduces, `--staged`
 //! scans what is staged in the index (what a pre-commit hook checks). Git is run as a command;
 //! nothing here writes to the repository.
+//!
+//! The repository is untrusted (a pull request): its `.git/config` can name commands that git
+//! runs on its own (`core.fsmonitor`, filter and diff drivers, hooks). Every git call goes through
+//! [`Git::command`], which runs git without system or user configuration, with an empty `HOME`,
+//! without optional index writes (so no index hooks), without any transport (a partial clone
+//! cannot fetch), with the fsmonitor, hooks and untracked cache off, and with every filter and diff
+//! driver that the repository's configuration defines overridden by an empty one. Only plumbing
+//! that reads objects and the index is used (`diff-index`, `ls-files`, `cat-file --batch`), and
+//! blob sizes are checked before their content is read.
 
 use std::collections::{BTreeMap, HashSet};
+use std::ffi::{OsStr, OsString};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
-use crate::classify::{self, Class};
+use crate::classify::{self, Class, SNIFF_LEN};
 use crate::detect::text::TextDetector;
+use crate::escape;
 use crate::policy;
 use crate::report::{Notification, NotificationLevel, Report};
 use crate::resolve;
 use crate::scan::{self, Collected, ScanConfig};
 use crate::walk::WalkStats;
 
-fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "git {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
+/// Configuration given to every git call (highest precedence, over the repository's own).
+const FIXED_CONFIG: &[(&str, &str)] = &[
+    ("core.fsmonitor", "false"),
+    ("core.hooksPath", "/dev/null"),
+    ("protocol.allow", "never"),
+    ("core.untrackedCache", "false"),
+    ("core.pager", "cat"),
+    ("diff.external", ""),
+    ("submodule.recurse", "false"),
+];
+
+#[cfg(unix)]
+fn os(b: &[u8]) -> std::borrow::Cow<'_, OsStr> {
+    std::borrow::Cow::Borrowed(std::os::unix::ffi::OsStrExt::from_bytes(b))
+}
+
+#[cfg(not(unix))]
+fn os(b: &[u8]) -> std::borrow::Cow<'_, OsStr> {
+    std::borrow::Cow::Owned(OsString::from(String::from_utf8_lossy(b).into_owned()))
+}
+
+/// Git, run on an untrusted repository with its configuration and hooks neutralised.
+struct Git {
+    dir: PathBuf,
+    /// Empty `HOME` and `XDG_CONFIG_HOME`: no user configuration, attributes or excludes.
+    home: tempfile::TempDir,
+    /// `key=value` configuration given through `GIT_CONFIG_COUNT` (any key or value bytes).
+    config: Vec<(OsString, OsString)>,
+}
+
+impl Git {
+    /// Git in `dir`. `safe.directory` is granted to `dir` and its parents (the repository top
+    /// level is one of them) since the user's global configuration is not read; that is safe
+    /// because nothing of the repository's configuration can run a command.
+    fn new(dir: &Path) -> Result<Git, String> {
+        let home = tempfile::Builder::new()
+            .prefix("modelgate-git-home-")
+            .tempdir()
+            .map_err(|e| format!("cannot create an empty HOME for git: {e}"))?;
+        let mut g = Git {
+            dir: dir.to_path_buf(),
+            home,
+            config: Vec::new(),
+        };
+        let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        for a in canon.ancestors() {
+            g.config
+                .push(("safe.directory".into(), a.as_os_str().to_os_string()));
+        }
+        g.neutralise_drivers()?;
+        Ok(g)
     }
-    Ok(out.stdout)
+
+    /// Overrides every `filter.X.*` and `diff.X.*` driver that the configuration defines (the
+    /// repository's, and the files it includes) with an empty one. An empty `clean`, `smudge`
+    /// or `process` is no filter; `required=false` lets a file go through without it. An empty
+    /// `textconv` or `command` is no command either (git fails to run it rather than running
+    /// anything); those are also off through `--no-textconv` and `--no-ext-diff`.
+    fn neutralise_drivers(&mut self) -> Result<(), String> {
+        let out = match self.run(&["config", "-z", "--get-regexp", r"^(filter|diff)\."]) {
+            Ok(o) => o,
+            // Exit code 1: no such key.
+            Err(e) if e.ends_with("(exit status: 1)") => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let mut names: Vec<(&'static str, Vec<u8>)> = Vec::new();
+        for entry in out.split(|&b| b == 0).filter(|e| !e.is_empty()) {
+            let key = entry.split(|&b| b == b'\n').next().unwrap_or_default();
+            let (section, rest) = if let Some(r) = key.strip_prefix(b"filter.") {
+                ("filter", r)
+            } else if let Some(r) = key.strip_prefix(b"diff.") {
+                ("diff", r)
+            } else {
+                continue;
+            };
+            // `section.<name>.variable`; a name may contain dots.
+            let Some(dot) = rest.iter().rposition(|&b| b == b'.') else {
+                continue;
+            };
+            let name = rest[..dot].to_vec();
+            if !names.contains(&(section, name.clone())) {
+                names.push((section, name));
+            }
+        }
+        for (section, name) in names {
+            let vars: &[(&str, &str)] = if section == "filter" {
+                &[
+                    ("clean", ""),
+                    ("smudge", ""),
+                    ("process", ""),
+                    ("required", "false"),
+                ]
+            } else {
+                &[
+                    ("textconv", ""),
+                    ("command", ""),
+                    ("cachetextconv", "false"),
+                ]
+            };
+            for (var, value) in vars {
+                let mut key = format!("{section}.").into_bytes();
+                key.extend_from_slice(&name);
+                key.push(b'.');
+                key.extend_from_slice(var.as_bytes());
+                self.config
+                    .push((os(&key).into_owned(), OsString::from(value)));
+            }
+        }
+        Ok(())
+    }
+
+    /// The one way git is started: `git -C DIR` with the neutralised environment and
+    /// configuration, then `args`.
+    fn command<S: AsRef<OsStr>>(&self, args: &[S]) -> Command {
+        let mut c = Command::new("git");
+        c.arg("-C").arg(&self.dir);
+        for (k, v) in FIXED_CONFIG {
+            c.arg("-c").arg(format!("{k}={v}"));
+        }
+        c.args(args);
+        c.env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env_remove("GIT_CONFIG")
+            .env_remove("GIT_CONFIG_SYSTEM")
+            .env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.home.path())
+            .env("GIT_OPTIONAL_LOCKS", "0")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_NO_LAZY_FETCH", "1")
+            .env("GIT_PAGER", "cat")
+            .env("PAGER", "cat")
+            .env("GIT_ATTR_NOSYSTEM", "1")
+            .env("GIT_ALLOW_PROTOCOL", "")
+            .env_remove("GIT_EXTERNAL_DIFF")
+            .env("GIT_CONFIG_COUNT", self.config.len().to_string());
+        for (i, (k, v)) in self.config.iter().enumerate() {
+            c.env(format!("GIT_CONFIG_KEY_{i}"), k)
+                .env(format!("GIT_CONFIG_VALUE_{i}"), v);
+        }
+        c.stdin(Stdio::null());
+        c
+    }
+
+    fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Vec<u8>, String> {
+        let shown = || {
+            args.iter()
+                .map(|a| a.as_ref().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let out = self
+            .command(args)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "git {}: {} ({})",
+                shown(),
+                escape::display(String::from_utf8_lossy(&out.stderr).trim()),
+                out.status
+            ));
+        }
+        Ok(out.stdout)
+    }
+
+    fn run_line<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Vec<u8>, String> {
+        let mut v = self.run(args)?;
+        while v.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            v.pop();
+        }
+        Ok(v)
+    }
 }
 
-fn git_str(dir: &Path, args: &[&str]) -> Result<String, String> {
-    Ok(String::from_utf8_lossy(&git(dir, args)?).trim().to_string())
+/// A blob read through `git cat-file --batch`: whole when it is at most the limit, else only its
+/// size and first bytes (the rest is read and discarded, never held in memory).
+enum Blob {
+    Whole(Vec<u8>),
+    TooLarge { size: u64, head: Vec<u8> },
+    Missing,
 }
 
-/// The repository top level and the scanned root's path inside it (`""` or `sub/dir/`).
-fn locate(root: &Path) -> Result<(PathBuf, String), String> {
+/// One `git cat-file --batch` process for all the blobs of a run.
+struct Blobs {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Blobs {
+    fn start(g: &Git) -> Result<Blobs, String> {
+        let mut child = g
+            .command(&["cat-file", "--batch"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        let stdin = child.stdin.take();
+        let stdout = BufReader::new(child.stdout.take().ok_or("git cat-file: no output")?);
+        Ok(Blobs {
+            child,
+            stdin,
+            stdout,
+        })
+    }
+
+    /// Reads the blob `oid` (hex) if it is at most `max` bytes.
+    fn read(&mut self, oid: &str, max: u64) -> Result<Blob, String> {
+        let err = |e: std::io::Error| format!("git cat-file: {e}");
+        let stdin = self.stdin.as_mut().ok_or("git cat-file: closed")?;
+        stdin
+            .write_all(format!("{oid}\n").as_bytes())
+            .map_err(err)?;
+        stdin.flush().map_err(err)?;
+        let mut header = Vec::new();
+        (&mut self.stdout)
+            .take(512)
+            .read_until(b'\n', &mut header)
+            .map_err(err)?;
+        let header = String::from_utf8_lossy(&header);
+        let mut parts = header.split_whitespace();
+        let (Some(_), Some(kind)) = (parts.next(), parts.next()) else {
+            return Err(format!(
+                "git cat-file: unexpected answer `{}`",
+                header.trim()
+            ));
+        };
+        if kind == "missing" || kind == "ambiguous" {
+            return Ok(Blob::Missing);
+        }
+        let size: u64 = parts
+            .next()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| format!("git cat-file: unexpected answer `{}`", header.trim()))?;
+        let blob = if size <= max {
+            let mut v = Vec::with_capacity(size as usize);
+            (&mut self.stdout)
+                .take(size)
+                .read_to_end(&mut v)
+                .map_err(err)?;
+            Blob::Whole(v)
+        } else {
+            let mut head = Vec::with_capacity(SNIFF_LEN);
+            (&mut self.stdout)
+                .take(SNIFF_LEN as u64)
+                .read_to_end(&mut head)
+                .map_err(err)?;
+            let rest = size - head.len() as u64;
+            std::io::copy(&mut (&mut self.stdout).take(rest), &mut std::io::sink()).map_err(err)?;
+            Blob::TooLarge { size, head }
+        };
+        // The content is followed by a newline.
+        let mut nl = [0u8; 1];
+        self.stdout.read_exact(&mut nl).map_err(err)?;
+        if kind != "blob" {
+            return Ok(Blob::Missing);
+        }
+        Ok(blob)
+    }
+}
+
+impl Drop for Blobs {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// Where the scan happens: git set up in the repository top level, and the scanned root's path
+/// inside it (`b""` or `b"sub/dir/"`).
+struct Repo {
+    git: Git,
+    prefix: Vec<u8>,
+}
+
+fn locate(root: &Path) -> Result<Repo, String> {
     let dir = if root.is_dir() {
         root.to_path_buf()
     } else {
         root.parent().map(Path::to_path_buf).unwrap_or_default()
     };
-    let top = PathBuf::from(git_str(&dir, &["rev-parse", "--show-toplevel"])?);
-    let prefix = git_str(&dir, &["rev-parse", "--show-prefix"])?;
-    Ok((top, prefix))
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    let g = Git::new(&dir)?;
+    let top = g.run_line(&["rev-parse", "--show-toplevel"])?;
+    let prefix = g.run_line(&["rev-parse", "--show-prefix"])?;
+    let mut git = g;
+    git.dir = PathBuf::from(os(&top).into_owned());
+    Ok(Repo { git, prefix })
 }
 
-/// A changed file: its path now, and its path at the base (renames followed).
-#[derive(Debug, Clone)]
-struct Change {
-    path: String,
-    base_path: Option<String>,
+/// The display path of a repository path under the scanned root (`None` outside it); the same
+/// string the walk gives the file.
+fn rel_of(prefix: &[u8], path: &[u8]) -> Option<String> {
+    let rel = path.strip_prefix(prefix)?;
+    let s = escape::path_bytes(rel).into_owned();
+    escape::note_raw_path(&s, rel);
+    Some(s)
 }
 
-/// Files changed between the merge base and the working tree, relative to the top level.
-fn changes(top: &Path, base: &str) -> Result<Vec<Change>, String> {
-    let out = git(
-        top,
-        &["diff", "--name-status", "-M", "-z", "--no-ext-diff", base],
-    )?;
-    let mut it = out.split(|&b| b == 0).filter(|s| !s.is_empty());
+/// One entry of `git diff-index --raw -z`.
+struct RawChange {
+    status: u8,
+    /// Object id on the old side (the base or HEAD).
+    src: String,
+    /// Object id on the new side (all zeros for a working-tree file).
+    dst: String,
+    dst_mode: String,
+    /// Path on the new side.
+    path: Vec<u8>,
+}
+
+fn diff_index(g: &Git, extra: &[&str], tree: &str) -> Result<Vec<RawChange>, String> {
+    let mut args = vec![
+        "diff-index",
+        "--raw",
+        "-z",
+        "-M",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--ignore-submodules=all",
+    ];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&[tree, "--"]);
+    let out = g.run(&args)?;
+    let mut it = out.split(|&b| b == 0);
     let mut v = Vec::new();
-    while let Some(status) = it.next() {
-        let status = String::from_utf8_lossy(status);
-        let first = status.chars().next().unwrap_or(' ');
-        let a = it.next().map(|s| String::from_utf8_lossy(s).into_owned());
-        match first {
-            'R' | 'C' => {
-                let b = it.next().map(|s| String::from_utf8_lossy(s).into_owned());
-                if let (Some(old), Some(new)) = (a, b) {
-                    v.push(Change {
-                        path: new,
-                        base_path: Some(old),
-                    });
-                }
-            }
-            'A' => v.extend(a.map(|p| Change {
-                path: p,
-                base_path: None,
-            })),
-            'M' | 'T' => v.extend(a.map(|p| Change {
-                base_path: Some(p.clone()),
-                path: p,
-            })),
-            _ => {} // deleted: nothing is introduced
+    while let Some(meta) = it.next() {
+        if meta.is_empty() {
+            continue;
         }
-    }
-    // Untracked files are new too.
-    let untracked = git(top, &["ls-files", "--others", "--exclude-standard", "-z"])?;
-    for p in untracked.split(|&b| b == 0).filter(|s| !s.is_empty()) {
-        v.push(Change {
-            path: String::from_utf8_lossy(p).into_owned(),
-            base_path: None,
+        // `:srcmode dstmode src dst status`
+        let meta = String::from_utf8_lossy(meta);
+        let f: Vec<&str> = meta.trim_start_matches(':').split(' ').collect();
+        if f.len() < 5 {
+            return Err(format!("git diff-index: unexpected output `{meta}`"));
+        }
+        let status = f[4].bytes().next().unwrap_or(b' ');
+        let a = it.next().unwrap_or_default().to_vec();
+        // Renames and copies: the old path, then the new one.
+        let path = if matches!(status, b'R' | b'C') {
+            it.next().unwrap_or_default().to_vec()
+        } else {
+            a
+        };
+        v.push(RawChange {
+            status,
+            src: f[2].to_string(),
+            dst: f[3].to_string(),
+            dst_mode: f[1].to_string(),
+            path,
         });
     }
     Ok(v)
@@ -107,7 +395,7 @@ fn fingerprints_of(
 ) -> HashSet<String> {
     let mut c = Collected::default();
     if let Class::Text { prose } = classify::classify(Path::new(rel), bytes) {
-        scan::detect_file(det, rel, bytes, prose, &mut c);
+        scan::detect_file_with(det, &cfg.config, rel, bytes, prose, &mut c);
     }
     // A manifest at the merge base: its package findings, so that an unrelated edit does not make
     // them new (transitive ones that need the other files of the project are not recomputed).
@@ -126,22 +414,63 @@ fn fingerprints_of(
 /// did not have at the merge base.
 pub fn diff_scan(cfg: &ScanConfig, det: &TextDetector, base_ref: &str) -> Result<Report, String> {
     let root = cfg.roots.first().ok_or("no path to scan")?;
-    let (top, prefix) = locate(root)?;
-    let base = git_str(&top, &["merge-base", base_ref, "HEAD"])?;
+    let Repo { git, prefix } = locate(root)?;
+    let base = String::from_utf8_lossy(&git.run_line(&[
+        "merge-base",
+        "--end-of-options",
+        base_ref,
+        "HEAD",
+    ])?)
+    .into_owned();
+    // Changed file (display path) → the blob it had at the base, if it existed there.
     let mut changed: BTreeMap<String, Option<String>> = BTreeMap::new();
-    for c in changes(&top, &base)? {
-        if let Some(rel) = c.path.strip_prefix(&prefix) {
-            changed.insert(rel.to_string(), c.base_path);
+    for c in diff_index(&git, &[], &base)? {
+        let Some(rel) = rel_of(&prefix, &c.path) else {
+            continue;
+        };
+        match c.status {
+            b'A' => {
+                changed.insert(rel, None);
+            }
+            b'M' | b'T' | b'R' | b'C' => {
+                changed.insert(rel, Some(c.src));
+            }
+            _ => {} // deleted: nothing is introduced
+        }
+    }
+    // Untracked files are new too.
+    let untracked = git.run(&["ls-files", "--others", "--exclude-standard", "-z"])?;
+    for p in untracked.split(|&b| b == 0).filter(|s| !s.is_empty()) {
+        if let Some(rel) = rel_of(&prefix, p) {
+            changed.insert(rel, None);
         }
     }
     let mut report = scan::run(cfg, det);
     let mut base_prints: BTreeMap<String, HashSet<String>> = BTreeMap::new();
-    for (rel, base_path) in &changed {
-        if let Some(bp) = base_path {
-            let bytes = git(&top, &["show", &format!("{base}:{bp}")]).unwrap_or_default();
-            base_prints.insert(rel.clone(), fingerprints_of(cfg, det, rel, &bytes));
+    let mut blobs = Blobs::start(&git)?;
+    let mut missing = Vec::new();
+    for (rel, src) in &changed {
+        if let Some(oid) = src {
+            let prints = match blobs.read(oid, cfg.walk.max_file_size)? {
+                Blob::Whole(bytes) => fingerprints_of(cfg, det, rel, &bytes),
+                // Not scanned now either.
+                Blob::TooLarge { .. } => HashSet::new(),
+                // Never fetched (a partial clone does not fetch here): every finding is new.
+                Blob::Missing => {
+                    missing.push(Notification {
+                        level: NotificationLevel::Warning,
+                        path: Some(rel.clone()),
+                        message: format!(
+                            "the content at the merge base (object {oid}) is not in the repository; every finding of this file is reported as new"
+                        ),
+                    });
+                    HashSet::new()
+                }
+            };
+            base_prints.insert(rel.clone(), prints);
         }
     }
+    drop(blobs);
     report.findings.retain(|f| match changed.get(&f.path) {
         None => false,
         Some(None) => true,
@@ -149,6 +478,7 @@ pub fn diff_scan(cfg: &ScanConfig, det: &TextDetector, base_ref: &str) -> Result
             .get(&f.path)
             .is_some_and(|s| s.contains(&f.fingerprint)),
     });
+    report.notifications.extend(missing);
     report.notifications.push(Notification {
         level: NotificationLevel::Note,
         path: None,
@@ -161,73 +491,88 @@ pub fn diff_scan(cfg: &ScanConfig, det: &TextDetector, base_ref: &str) -> Result
     Ok(report)
 }
 
+/// The tree the index is compared with: HEAD's, or the empty tree before the first commit.
+fn head_tree(g: &Git) -> Result<String, String> {
+    match g.run_line(&["rev-parse", "--verify", "-q", "HEAD^{tree}"]) {
+        Ok(t) => Ok(String::from_utf8_lossy(&t).into_owned()),
+        Err(_) => {
+            let t = g
+                .command(&["hash-object", "-t", "tree", "--stdin"])
+                .output()
+                .map_err(|e| format!("cannot run git: {e}"))?;
+            Ok(String::from_utf8_lossy(&t.stdout).trim().to_string())
+        }
+    }
+}
+
 /// Scans the staged content of the staged files (added, copied, modified, renamed).
 pub fn staged_scan(cfg: &ScanConfig, det: &TextDetector) -> Result<Report, String> {
     let root = cfg.roots.first().ok_or("no path to scan")?;
-    let (top, prefix) = locate(root)?;
-    let names = git(
-        &top,
-        &[
-            "diff",
-            "--cached",
-            "--name-only",
-            "-z",
-            "--diff-filter=ACMRT",
-        ],
-    )?;
+    let Repo { git, prefix } = locate(root)?;
+    let tree = head_tree(&git)?;
+    let staged = diff_index(&git, &["--cached"], &tree)?;
+    // The same cap as the walk's: excludes come from a policy file the repository controls.
+    let (kept, cap_note) = crate::walk::capped_excludes(&cfg.walk.excludes);
+    let mut notes: Vec<Notification> = cap_note.into_iter().collect();
     let mut ex = globset::GlobSetBuilder::new();
-    for e in &cfg.walk.excludes {
-        if let Ok(g) = globset::Glob::new(e) {
-            ex.add(g);
+    for e in kept {
+        match globset::Glob::new(e) {
+            Ok(g) => {
+                ex.add(g);
+            }
+            Err(err) => notes.push(Notification {
+                level: NotificationLevel::Error,
+                path: None,
+                message: format!("exclude `{}`: {err}", escape::display(e)),
+            }),
         }
     }
     let excludes = ex.build().map_err(|e| e.to_string())?;
     let mut collected = Collected::default();
-    let mut notes = Vec::new();
     let mut stats = WalkStats::default();
-    for name in names.split(|&b| b == 0).filter(|s| !s.is_empty()) {
-        let path = String::from_utf8_lossy(name).into_owned();
-        let Some(rel) = path.strip_prefix(&prefix) else {
-            continue;
-        };
-        if excludes.is_match(rel) {
+    let mut blobs = Blobs::start(&git)?;
+    let max = cfg.walk.max_file_size;
+    for c in staged {
+        // Added, copied, modified, renamed, type changed; not a submodule (a commit, not a blob).
+        if !matches!(c.status, b'A' | b'C' | b'M' | b'R' | b'T') || c.dst_mode == "160000" {
             continue;
         }
-        let size: u64 = git_str(&top, &["cat-file", "-s", &format!(":{path}")])
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let bytes = match git(&top, &["show", &format!(":{path}")]) {
-            Ok(b) => b,
-            Err(e) => {
-                notes.push(Notification {
-                    level: NotificationLevel::Warning,
-                    path: Some(rel.to_string()),
-                    message: format!("cannot read the staged content: {e}"),
-                });
-                continue;
-            }
+        let Some(rel) = rel_of(&prefix, &c.path) else {
+            continue;
         };
-        match classify::classify(Path::new(rel), &bytes) {
-            Class::Text { prose } => {
-                if size > cfg.walk.max_file_size {
-                    notes.push(Notification {
-                        level: NotificationLevel::Warning,
-                        path: Some(rel.to_string()),
-                        message: format!(
-                            "text file of {size} bytes is larger than --max-file-size ({} bytes); not scanned",
-                            cfg.walk.max_file_size
-                        ),
-                    });
+        let raw_rel = &c.path[prefix.len()..];
+        if excludes.is_match(Path::new(&*os(raw_rel))) {
+            continue;
+        }
+        let warn = |message: String| Notification {
+            level: NotificationLevel::Warning,
+            path: Some(rel.clone()),
+            message,
+        };
+        match blobs.read(&c.dst, max)? {
+            Blob::Missing => notes.push(warn(format!(
+                "cannot read the staged content: object {} is missing",
+                c.dst
+            ))),
+            Blob::TooLarge { size, head } => match classify::classify(Path::new(&rel), &head) {
+                Class::Text { .. } => {
+                    notes.push(warn(format!(
+                        "text file of {size} bytes is larger than --max-file-size ({max} bytes); not scanned"
+                    )));
                     stats.skipped += 1;
-                    continue;
                 }
-                stats.files_scanned += 1;
-                stats.bytes_scanned += bytes.len() as u64;
-                scan::detect_file(det, rel, &bytes, prose, &mut collected);
-            }
-            _ => stats.binary_files += 1,
+                _ => stats.binary_files += 1,
+            },
+            Blob::Whole(bytes) => match classify::classify(Path::new(&rel), &bytes) {
+                Class::Text { prose } => {
+                    stats.files_scanned += 1;
+                    stats.bytes_scanned += bytes.len() as u64;
+                    scan::detect_file_with(det, &cfg.config, &rel, &bytes, prose, &mut collected);
+                }
+                _ => stats.binary_files += 1,
+            },
         }
     }
+    drop(blobs);
     Ok(scan::build_report(cfg, det, collected, notes, stats))
 }

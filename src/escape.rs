@@ -64,6 +64,50 @@ pub fn github_property(s: &str) -> String {
     github_message(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// A file name's bytes as a display string: valid UTF-8 as it is, every byte that is not part of
+/// valid UTF-8 written as `\xNN`. Non-UTF-8 names are remembered with [`note_raw_path`] by the
+/// code that builds paths, so that SARIF can give their exact bytes.
+pub fn path_bytes(b: &[u8]) -> Cow<'_, str> {
+    if let Ok(s) = std::str::from_utf8(b) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(b.len() + 8);
+    for chunk in b.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for x in chunk.invalid() {
+            let _ = write!(out, "\\x{x:02x}");
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The original bytes of the non-UTF-8 paths seen in this process, by display path.
+static RAW_PATHS: std::sync::Mutex<std::collections::BTreeMap<String, Vec<u8>>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+/// Remembers that the display path `display` stands for the bytes `raw` (only needed when `raw`
+/// is not UTF-8; a UTF-8 path is its own bytes).
+pub fn note_raw_path(display: &str, raw: &[u8]) {
+    if std::str::from_utf8(raw).is_err()
+        && let Ok(mut m) = RAW_PATHS.lock()
+    {
+        m.insert(display.to_string(), raw.to_vec());
+    }
+}
+
+/// The non-UTF-8 paths remembered so far whose display path satisfies `wanted`.
+pub fn raw_paths(wanted: impl Fn(&str) -> bool) -> std::collections::BTreeMap<String, Vec<u8>> {
+    RAW_PATHS
+        .lock()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| wanted(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +120,16 @@ mod tests {
         assert_eq!(markdown("a|b`c\n"), "a\\|b\\`c\\\\n");
         assert_eq!(github_message("50%\n::error::x"), "50%25\\n::error::x");
         assert_eq!(github_property("a:b,c"), "a%3Ab%2Cc");
+    }
+
+    #[test]
+    fn non_utf8_paths() {
+        assert!(matches!(path_bytes(b"a/b.py"), Cow::Borrowed(_)));
+        assert_eq!(path_bytes(b"a\xffb\xc3\xa9.py"), "a\\xffb\u{e9}.py");
+        note_raw_path("x\\xfe", b"x\xfe");
+        note_raw_path("utf8", b"utf8");
+        let m = raw_paths(|_| true);
+        assert_eq!(m.get("x\\xfe").map(Vec::as_slice), Some(&b"x\xfe"[..]));
+        assert!(!m.contains_key("utf8"));
     }
 }

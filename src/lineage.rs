@@ -228,18 +228,24 @@ pub fn references(
     let mut out = Vec::new();
     for w in &clues.weights {
         if let Some(p) = &w.problem {
+            let message = if w.gguf.is_some() || w.safetensors.is_some() {
+                format!("malformed weight file: {p}; what was read before it is used")
+            } else {
+                format!("malformed weight file: {p}; identified by digest only")
+            };
             notes.push(Notification {
                 level: NotificationLevel::Warning,
                 path: Some(w.rel.clone()),
-                message: format!("malformed weight file: {p}; identified by digest only"),
+                message,
             });
         }
         out.push(weight_reference(&ctx, w));
     }
 
     // Configs that name an architecture of one developer.
+    let weight_dirs: HashSet<&str> = clues.weights.iter().map(|w| dir_of(&w.rel)).collect();
     for (dir, cs) in &ctx.configs {
-        let has_weights = clues.weights.iter().any(|w| dir_of(&w.rel) == *dir);
+        let has_weights = weight_dirs.contains(dir);
         for (rel, c) in cs {
             if !has_weights {
                 let mut best = None;
@@ -293,13 +299,20 @@ pub fn references(
     }
 
     // trust_remote_code=True in code: tie it to the repository loaded on the same line or just
-    // above.
+    // above. Text references are grouped by file first, so this is not files × references.
+    let mut refs_by_path: HashMap<&str, Vec<&Reference>> = HashMap::new();
+    for r in text_refs {
+        if matches!(r.hit.kind, RefKind::HubRepo | RefKind::Derivative) {
+            refs_by_path.entry(r.path.as_str()).or_default().push(r);
+        }
+    }
     for (rel, line) in &clues.remote_code {
-        let near = text_refs
-            .iter()
+        let near = refs_by_path
+            .get(rel.as_str())
+            .into_iter()
+            .flatten()
             .filter(|r| {
-                &r.path == rel
-                    && r.line <= *line
+                r.line <= *line
                     && r.line + 3 >= *line
                     && matches!(r.hit.kind, RefKind::HubRepo | RefKind::Derivative)
             })

@@ -792,7 +792,8 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(Failure::BrokenPipe) => ExitCode::SUCCESS,
         Err(Failure::Error(msg)) => {
-            eprintln!("modelgate: error: {msg}");
+            // Messages can quote repository content (a policy file's text): never raw to a terminal.
+            eprintln!("modelgate: error: {}", modelgate::escape::display(&msg));
             ExitCode::from(2)
         }
     }

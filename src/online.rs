@@ -110,27 +110,8 @@ fn lookup(
         return Ok(v);
     }
     let url = format!("{}/api/models/{id}", o.endpoint.trim_end_matches('/'));
-    let resp = client.get(&url).send().map_err(|e| {
-        format!(
-            "{url}: {}",
-            if e.is_timeout() {
-                "timed out".to_string()
-            } else {
-                e.to_string()
-            }
-        )
-    })?;
-    if !resp.status().is_success() {
-        return Err(format!("{url}: server answered {}", resp.status()));
-    }
-    use std::io::Read;
-    let mut body = Vec::new();
-    resp.take(MAX_ANSWER + 1)
-        .read_to_end(&mut body)
-        .map_err(|e| format!("{url}: {e}"))?;
-    if body.len() as u64 > MAX_ANSWER {
-        return Err(format!("{url}: answer larger than {MAX_ANSWER} bytes"));
-    }
+    // The same bounded request as `rules update`: a total deadline, checked redirects, a cap.
+    let body = crate::rules::update::get(client, &url, MAX_ANSWER, o.timeout)?;
     let v: Value = serde_json::from_slice(&body).map_err(|e| format!("{url}: not JSON: {e}"))?;
     if let Some(p) = &cache {
         store(p, &v);
@@ -146,18 +127,13 @@ pub fn enrich(
     o: &OnlineOptions,
     notes: &mut Vec<Notification>,
 ) {
-    let client = match reqwest::blocking::Client::builder()
-        .timeout(o.timeout)
-        .connect_timeout(o.timeout)
-        .user_agent(concat!("modelgate/", env!("CARGO_PKG_VERSION")))
-        .build()
-    {
+    let client = match crate::rules::update::client(o.timeout) {
         Ok(c) => c,
         Err(e) => {
             notes.push(Notification {
                 level: NotificationLevel::Warning,
                 path: None,
-                message: format!("--online: cannot start the HTTP client: {e}"),
+                message: format!("--online: {e}"),
             });
             return;
         }

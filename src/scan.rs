@@ -1,17 +1,21 @@
 //! One scan, end to end: walk → classify → detect → resolve → policy → suppressions → a sorted
 //! report.
 
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use crate::checks::{Code, Level};
+
 use crate::classify::Class;
 use crate::config::Config;
-use crate::detect::Reference;
 use crate::detect::text::TextDetector;
 use crate::detect::weights::{self, ModelClues, WeightOptions};
+use crate::detect::{Hit, Reference};
 use crate::digest::DigestCache;
 use crate::policy;
-use crate::report::{Notification, Report, RulesInfo};
+use crate::report::{Notification, NotificationLevel, Report, RulesInfo};
 use crate::resolve;
 use crate::suppress::{self, Baseline, InlineAllow};
 use crate::walk::{self, FileData, Visitor, WalkOptions};
@@ -44,9 +48,36 @@ pub struct Collected {
     pub models: ModelClues,
 }
 
-/// Detects references in one text file and reads the inline directives that apply to them.
+/// Most references kept per text file. A minified bundle or a generated file can hold hundreds of
+/// thousands (300,000 in 4 MiB took 1.9 GiB); past this limit the most severe are kept (see
+/// [`Rank`]) and the file gets a warning that says how many were dropped and at which levels.
+pub const MAX_REFS_PER_FILE: usize = 1000;
+/// Distinct hits per file whose policy level is remembered (a repeated identifier is evaluated
+/// once).
+const LEVEL_CACHE: usize = 4096;
+/// Notifications about inline directives kept per file.
+const MAX_DIRECTIVE_NOTES: usize = 100;
+
+/// Detects references in one text file and reads the inline directives that apply to them, with
+/// the default configuration deciding which references are kept when the file holds more than
+/// [`MAX_REFS_PER_FILE`]. A scan uses [`detect_file_with`] and its own configuration.
 pub fn detect_file(
     detector: &TextDetector,
+    rel: &str,
+    bytes: &[u8],
+    prose: bool,
+    out: &mut Collected,
+) {
+    detect_file_with(detector, &Config::default(), rel, bytes, prose, out);
+}
+
+/// Detects references in one text file and reads the inline directives that apply to them. At
+/// most [`MAX_REFS_PER_FILE`] references are kept, ranked under `config` (its policy levels,
+/// allow entries and the inline directives), so that an error-level finding is never dropped in
+/// favour of a lesser one; memory per file stays bounded whatever the file holds.
+pub fn detect_file_with(
+    detector: &TextDetector,
+    config: &Config,
     rel: &str,
     bytes: &[u8],
     prose: bool,
@@ -59,28 +90,311 @@ pub fn detect_file(
             text: String::from_utf8_lossy(bytes).into_owned(),
         });
     }
-    let mut refs = Vec::new();
-    detector.scan(bytes, rel, prose, &mut refs);
-    if refs.is_empty() {
-        return;
+    let mut cap = FileRefs::new(detector.db(), config, rel, bytes, MAX_REFS_PER_FILE);
+    detector.scan_with(bytes, rel, prose, &mut |r| cap.push(r));
+    cap.finish(out);
+}
+
+/// How a reference ranks for the per-file limit; greater is kept first: the level it would be
+/// reported at (suppressed ones below inventory, references of a switched-off check last), then
+/// the first kept occurrence of an identifier before repeats, then the earlier one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Rank {
+    level: u8,
+    novel: bool,
+    order: Reverse<usize>,
+}
+
+const RANK_OFF: u8 = 0;
+const RANK_SUPPRESSED: u8 = 1;
+const LEVEL_NAMES: [&str; 6] = ["off", "suppressed", "inventory", "note", "warning", "error"];
+
+fn level_rank(l: Level) -> u8 {
+    match l {
+        Level::None => 2,
+        Level::Note => 3,
+        Level::Warning => 4,
+        Level::Error => 5,
     }
-    let lines: Vec<&[u8]> = if memchr::memmem::find(bytes, b"modelgate").is_some() {
-        bytes.split(|&b| b == b'\n').collect()
-    } else {
-        Vec::new()
-    };
-    for r in refs {
-        let allows = if lines.is_empty() {
-            Vec::new()
-        } else {
-            suppress::inline_allows(&lines, r.line, rel, &mut out.notes)
+}
+
+/// The references of one file, at most `cap` of them, best ranked first.
+pub struct FileRefs<'a> {
+    db: &'a crate::rules::Database,
+    config: &'a Config,
+    rel: &'a str,
+    bytes: &'a [u8],
+    cap: usize,
+    /// The file names `modelgate` (it may hold inline directives).
+    directives: bool,
+    lines: LineWalker,
+    last_allows: Option<(u32, Vec<InlineAllow>)>,
+    /// hit → (matched text, check code, rank before inline directives).
+    levels: HashMap<Hit, Vec<(String, Option<Code>, u8)>>,
+    levels_len: usize,
+    slots: Vec<(Reference, Vec<InlineAllow>, Rank)>,
+    /// Min-heap of (rank, slot) of the kept references.
+    heap: BinaryHeap<Reverse<(Rank, usize)>>,
+    kept_idents: HashMap<String, u32>,
+    seen: usize,
+    /// Dropped references per rank.
+    dropped: [usize; 6],
+    off: usize,
+    notes: Vec<Notification>,
+    more_notes: usize,
+}
+
+impl<'a> FileRefs<'a> {
+    pub fn new(
+        db: &'a crate::rules::Database,
+        config: &'a Config,
+        rel: &'a str,
+        bytes: &'a [u8],
+        cap: usize,
+    ) -> Self {
+        FileRefs {
+            db,
+            config,
+            rel,
+            bytes,
+            cap: cap.max(1),
+            directives: memchr::memmem::find(bytes, b"modelgate").is_some(),
+            lines: LineWalker::default(),
+            last_allows: None,
+            levels: HashMap::new(),
+            levels_len: 0,
+            slots: Vec::new(),
+            heap: BinaryHeap::new(),
+            kept_idents: HashMap::new(),
+            seen: 0,
+            dropped: [0; 6],
+            off: 0,
+            notes: Vec::new(),
+            more_notes: 0,
+        }
+    }
+
+    /// Offers one reference (references come in file order).
+    pub fn push(&mut self, r: Reference) {
+        let order = self.seen;
+        self.seen += 1;
+        let allows = self.allows_for(r.line);
+        let level = self.rank_level(&r, &allows);
+        if level == RANK_OFF {
+            self.off += 1;
+        }
+        let ident = r.hit.identifier.to_ascii_lowercase();
+        let rank = Rank {
+            level,
+            novel: !self.kept_idents.contains_key(&ident),
+            order: Reverse(order),
         };
-        out.refs.push((r, allows));
+        if self.slots.len() < self.cap {
+            self.heap.push(Reverse((rank, self.slots.len())));
+            self.slots.push((r, allows, rank));
+            *self.kept_idents.entry(ident).or_default() += 1;
+            return;
+        }
+        let Some(&Reverse((worst, wi))) = self.heap.peek() else {
+            return;
+        };
+        if rank <= worst {
+            self.dropped[level as usize] += 1;
+            return;
+        }
+        self.heap.pop();
+        self.dropped[worst.level as usize] += 1;
+        let old = std::mem::replace(&mut self.slots[wi], (r, allows, rank));
+        let old_ident = old.0.hit.identifier.to_ascii_lowercase();
+        if let Some(n) = self.kept_idents.get_mut(&old_ident) {
+            *n -= 1;
+            if *n == 0 {
+                self.kept_idents.remove(&old_ident);
+            }
+        }
+        *self.kept_idents.entry(ident).or_default() += 1;
+        self.heap.push(Reverse((rank, wi)));
+    }
+
+    /// The rank of the level the reference would be reported at.
+    fn rank_level(&mut self, r: &Reference, allows: &[InlineAllow]) -> u8 {
+        let cached = self
+            .levels
+            .get(&r.hit)
+            .and_then(|v| v.iter().find(|(t, _, _)| *t == r.text))
+            .map(|&(_, code, rank)| (code, rank));
+        let (code, rank) = match cached {
+            Some(c) => c,
+            None => {
+                let c = self.evaluate(r);
+                if self.levels_len < LEVEL_CACHE {
+                    self.levels_len += 1;
+                    self.levels
+                        .entry(r.hit.clone())
+                        .or_default()
+                        .push((r.text.clone(), c.0, c.1));
+                }
+                c
+            }
+        };
+        match code {
+            Some(code)
+                if rank > RANK_SUPPRESSED
+                    && allows
+                        .iter()
+                        .any(|d| d.codes.iter().any(|c| c == code.as_str())) =>
+            {
+                RANK_SUPPRESSED
+            }
+            _ => rank,
+        }
+    }
+
+    /// Policy and allow entries (not the baseline: its fingerprints count occurrences over the
+    /// whole file, so a baselined finding ranks as if it were not).
+    fn evaluate(&self, r: &Reference) -> (Option<Code>, u8) {
+        let Some(f) = policy::evaluate(&self.config.policy, r, resolve::resolve(self.db, r)) else {
+            return (None, RANK_OFF);
+        };
+        let mut fs = [f];
+        if !self.config.allows.is_empty() {
+            suppress::apply(&mut fs, self.config, None, &mut Vec::new());
+        }
+        let [f] = fs;
+        let rank = if f.suppression.is_some() {
+            RANK_SUPPRESSED
+        } else {
+            level_rank(f.level)
+        };
+        (Some(f.code), rank)
+    }
+
+    /// The inline directives for a reference on `line` (references come in line order, so the
+    /// file is walked once and each line's directives are read once).
+    fn allows_for(&mut self, line: u32) -> Vec<InlineAllow> {
+        if !self.directives {
+            return Vec::new();
+        }
+        if let Some((l, a)) = &self.last_allows
+            && *l == line
+        {
+            return a.clone();
+        }
+        let (prev, cur) = self.lines.lines(self.bytes, line);
+        let (lines, base): (Vec<&[u8]>, u32) = match prev {
+            Some(p) => (vec![p, cur], 2),
+            None => (vec![cur], 1),
+        };
+        let mut notes = Vec::new();
+        let mut allows = suppress::inline_allows(&lines, base, self.rel, &mut notes);
+        // Back from the two-line window to the file's line numbers.
+        let real = |rel_line: u32| line + rel_line - base;
+        for a in &mut allows {
+            a.line = real(a.line);
+            // The reason is file content that every finding of the line carries into the
+            // report: on a minified line it would be the rest of the line.
+            a.reason = crate::detect::cap_text(&a.reason, crate::detect::MAX_VALUE_CHARS);
+        }
+        for mut n in notes {
+            for k in 1..=base {
+                if let Some(rest) = n.message.strip_prefix(&format!("line {k}: ")) {
+                    n.message = format!("line {}: {rest}", real(k));
+                    break;
+                }
+            }
+            if self.notes.len() < MAX_DIRECTIVE_NOTES {
+                if !self.notes.contains(&n) {
+                    self.notes.push(n);
+                }
+            } else {
+                self.more_notes += 1;
+            }
+        }
+        self.last_allows = Some((line, allows.clone()));
+        allows
+    }
+
+    /// Hands the kept references, in file order, and the file's notifications to `out`.
+    pub fn finish(self, out: &mut Collected) {
+        let mut kept = self.slots;
+        kept.sort_by_key(|(_, _, rank)| rank.order.0);
+        out.refs
+            .extend(kept.into_iter().map(|(r, allows, _)| (r, allows)));
+        out.notes.extend(self.notes);
+        if self.more_notes > 0 {
+            out.notes.push(Notification {
+                level: NotificationLevel::Warning,
+                path: Some(self.rel.to_string()),
+                message: format!(
+                    "{} more `modelgate: allow` directives without a reason (not listed)",
+                    self.more_notes
+                ),
+            });
+        }
+        let dropped: usize = self.dropped[1..].iter().sum();
+        if dropped > 0 {
+            let by_level: Vec<String> = (1..6)
+                .rev()
+                .filter(|&i| self.dropped[i] > 0)
+                .map(|i| format!("{} {}", self.dropped[i], LEVEL_NAMES[i]))
+                .collect();
+            out.notes.push(Notification {
+                level: NotificationLevel::Warning,
+                path: Some(self.rel.to_string()),
+                message: format!(
+                    "{} model references in this file, more than the limit of {} per file: the {} \
+                     most severe are reported (errors first, then the first occurrence of each \
+                     identifier, then the earliest) and {dropped} are dropped ({})",
+                    self.seen - self.off,
+                    self.cap,
+                    self.cap,
+                    by_level.join(", ")
+                ),
+            });
+        }
+    }
+}
+
+/// Walks a text forward to the lines that references are on (in increasing order).
+#[derive(Debug, Default)]
+struct LineWalker {
+    /// 1-based number of the line starting at `start` (0 before the first call).
+    no: u32,
+    start: usize,
+    prev_start: Option<usize>,
+}
+
+impl LineWalker {
+    /// The line before `line` (if any) and `line` itself, without line terminators. `line` must
+    /// not decrease between calls.
+    fn lines<'b>(&mut self, text: &'b [u8], line: u32) -> (Option<&'b [u8]>, &'b [u8]) {
+        if self.no == 0 {
+            self.no = 1;
+        }
+        while self.no < line {
+            match memchr::memchr(b'\n', &text[self.start..]) {
+                Some(i) => {
+                    self.prev_start = Some(self.start);
+                    self.start += i + 1;
+                    self.no += 1;
+                }
+                None => break,
+            }
+        }
+        let end = memchr::memchr(b'\n', &text[self.start..]).map_or(text.len(), |i| self.start + i);
+        let trim = |l: &'b [u8]| l.strip_suffix(b"\r").unwrap_or(l);
+        let cur = trim(&text[self.start..end]);
+        let prev = self
+            .prev_start
+            .filter(|_| line > 1)
+            .map(|p| trim(&text[p..self.start.saturating_sub(1).max(p)]));
+        (prev, cur)
     }
 }
 
 struct Worker<'a> {
     detector: &'a TextDetector,
+    config: &'a Config,
     local: Collected,
     shared: &'a Mutex<Collected>,
     weights: &'a WeightOptions,
@@ -91,7 +405,14 @@ impl Visitor for Worker<'_> {
     fn visit(&mut self, file: &FileData<'_>) {
         match file.class {
             Class::Text { prose } => {
-                detect_file(self.detector, file.rel, file.bytes, prose, &mut self.local);
+                detect_file_with(
+                    self.detector,
+                    self.config,
+                    file.rel,
+                    file.bytes,
+                    prose,
+                    &mut self.local,
+                );
                 weights::text_file(file.rel, file.bytes, &mut self.local.models);
             }
             Class::Weights => {
@@ -168,6 +489,11 @@ pub fn build_report(
     );
     notifications.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     notifications.dedup();
+    // Exact bytes of the non-UTF-8 paths the report names (for SARIF URIs).
+    let raw_paths = crate::escape::raw_paths(|p| {
+        findings.iter().any(|f| f.path == p)
+            || notifications.iter().any(|n| n.path.as_deref() == Some(p))
+    });
     Report {
         tool_version: env!("CARGO_PKG_VERSION"),
         rules: RulesInfo::of(db),
@@ -175,6 +501,7 @@ pub fn build_report(
         findings,
         notifications,
         stats,
+        raw_paths,
     }
 }
 
@@ -192,11 +519,15 @@ pub fn dependency_refs(cfg: &ScanConfig, detector: &TextDetector, c: &mut Collec
         .iter()
         .map(|m| (m.rel.as_str(), m.text.as_str()))
         .collect();
+    // Each manifest that holds a directive is split into lines once, not once per finding.
+    let mut lines: std::collections::HashMap<&str, Vec<&[u8]>> = std::collections::HashMap::new();
     for r in a.refs {
-        let allows = match texts.get(r.path.as_str()) {
-            Some(t) if t.contains("modelgate") => {
-                let lines: Vec<&[u8]> = t.as_bytes().split(|&b| b == b'\n').collect();
-                suppress::inline_allows(&lines, r.line, &r.path, &mut c.notes)
+        let allows = match texts.get_key_value(r.path.as_str()) {
+            Some((&key, t)) if t.contains("modelgate") => {
+                let ls = lines
+                    .entry(key)
+                    .or_insert_with(|| t.as_bytes().split(|&b| b == b'\n').collect());
+                suppress::inline_allows(ls, r.line, &r.path, &mut c.notes)
             }
             _ => Vec::new(),
         };
@@ -213,6 +544,7 @@ pub fn run(cfg: &ScanConfig, detector: &TextDetector) -> Report {
     };
     let make = || Worker {
         detector,
+        config: &cfg.config,
         local: Collected::default(),
         shared: &shared,
         weights: &cfg.weights,

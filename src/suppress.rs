@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::policy::{Finding, Suppression};
 use crate::report::{Notification, NotificationLevel};
+use crate::safeio::{self, limits};
 
 /// An inline directive found on a reference's line or the line above.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +50,11 @@ pub fn parse_directive(line: &str) -> Option<Result<Directive, Vec<String>>> {
     if reason.is_empty() {
         Some(Err(codes))
     } else {
-        Some(Ok((codes, reason.to_string())))
+        // The reason is copied into every finding it suppresses: bounded like any printed value.
+        Some(Ok((
+            codes,
+            crate::detect::cap_text(reason, crate::detect::MAX_VALUE_CHARS),
+        )))
     }
 }
 
@@ -205,30 +210,49 @@ pub fn apply(
             });
         }
     }
+    let mut listed = 0usize;
+    let mut unlisted = 0usize;
     for (a, u) in config.allows.iter().zip(used) {
-        if a.expired {
-            notes.push(Notification {
-                level: NotificationLevel::Warning,
-                path: None,
-                message: format!(
-                    "{}: allow entry ({}) expired on {}; it no longer suppresses anything",
-                    a.location,
-                    a.describe,
-                    a.expires.as_deref().unwrap_or("?")
-                ),
-            });
+        let message = if a.expired {
+            format!(
+                "{}: allow entry ({}) expired on {}; it no longer suppresses anything",
+                a.location,
+                a.describe,
+                a.expires.as_deref().unwrap_or("?")
+            )
         } else if !u {
-            notes.push(Notification {
-                level: NotificationLevel::Warning,
-                path: None,
-                message: format!(
-                    "{}: allow entry ({}) matched nothing (unused)",
-                    a.location, a.describe
-                ),
-            });
+            format!(
+                "{}: allow entry ({}) matched nothing (unused)",
+                a.location, a.describe
+            )
+        } else {
+            continue;
+        };
+        if listed == MAX_ALLOW_NOTES {
+            unlisted += 1;
+            continue;
         }
+        listed += 1;
+        notes.push(Notification {
+            level: NotificationLevel::Warning,
+            path: None,
+            message,
+        });
+    }
+    if unlisted > 0 {
+        notes.push(Notification {
+            level: NotificationLevel::Warning,
+            path: None,
+            message: format!(
+                "{unlisted} more expired or unused allow entries not listed: at most \
+                 {MAX_ALLOW_NOTES} are"
+            ),
+        });
     }
 }
+
+/// Expired or unused `[[allow]]` entries reported one by one; the rest are counted.
+pub const MAX_ALLOW_NOTES: usize = 200;
 
 pub const BASELINE_FORMAT: &str = "modelgate-baseline";
 
@@ -237,6 +261,20 @@ struct BaselineFile {
     format: String,
     version: u32,
     findings: Vec<BaselineEntry>,
+}
+
+/// A baseline as read: only the fingerprints are kept (the other fields are skipped without
+/// being allocated).
+#[derive(Deserialize)]
+struct BaselineIn {
+    format: String,
+    version: u32,
+    findings: Vec<BaselineEntryIn>,
+}
+
+#[derive(Deserialize)]
+struct BaselineEntryIn {
+    fingerprint: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -255,9 +293,18 @@ pub struct Baseline {
 }
 
 impl Baseline {
+    /// Reads a baseline: at most [`limits::BASELINE_FILE`] bytes, without waiting on a FIFO or
+    /// device. The path is the user's (`--baseline`): a link there is resolved first, as for
+    /// `--config`; what it leads to must still be a regular file.
     pub fn load(path: &Path) -> Result<Baseline, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let f: BaselineFile = serde_json::from_slice(&bytes)
+        let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        let real = match path.canonicalize() {
+            Ok(c) if is_link => c,
+            _ => path.to_path_buf(),
+        };
+        let bytes = safeio::read_bounded(&real, None, limits::BASELINE_FILE)
+            .map_err(|e| format!("{}: baseline {e}", path.display()))?;
+        let f: BaselineIn = serde_json::from_slice(&bytes)
             .map_err(|e| format!("{}: not a modelgate baseline: {e}", path.display()))?;
         if f.format != BASELINE_FORMAT || f.version != 1 {
             return Err(format!(

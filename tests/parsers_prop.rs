@@ -90,3 +90,116 @@ fn random_bytes_never_panic() {
         }
     }
 }
+
+/// Dependency names mixing ASCII name characters with multibyte ones (`é`, `依`, `😀`), some
+/// nested in others (`aéb` and `éb`): the manifest parsers must not panic and every place they
+/// report must be inside the file, on a line that holds the name when it is plain ASCII.
+#[test]
+fn multibyte_dependency_names_never_panic() {
+    use modelgate::deps::{self, ManifestFile, ManifestKind};
+    const PARTS: [&str; 9] = ["a", "b", "-", "_", ".", "é", "依", "😀", "1"];
+    let mut rng = Rng(0xDEAD_BEEF_CAFE_F00D);
+    let mf = |rel: &str, kind, text: &str| ManifestFile {
+        rel: rel.into(),
+        kind,
+        text: text.into(),
+    };
+    for round in 0..300 {
+        let mut names: Vec<String> = Vec::new();
+        for _ in 0..(rng.next() % 12 + 1) {
+            let len = rng.next() % 6 + 1;
+            let n: String = (0..len)
+                .map(|_| PARTS[(rng.next() % PARTS.len() as u64) as usize])
+                .collect();
+            // A suffix of an earlier name, as in `aéb` and `éb`.
+            if let Some(prev) = names.last()
+                && rng.next().is_multiple_of(2)
+                && let Some((i, _)) = prev.char_indices().nth(1)
+            {
+                names.push(prev[i..].to_string());
+            }
+            names.push(n);
+        }
+        names.sort();
+        names.dedup();
+        let quoted = |n: &str| n.replace(['\\', '"'], "");
+        let cargo: String = names
+            .iter()
+            .map(|n| format!("\"{}\" = \"1\"\n", quoted(n)))
+            .collect();
+        let cargo = format!("[package]\nname = \"x\"\n\n[dependencies]\n{cargo}");
+        let pkg = format!(
+            "{{\"name\": \"x\", \"dependencies\": {{{}}}}}",
+            names
+                .iter()
+                .map(|n| format!("\"{}\": \"1\"", quoted(n)))
+                .collect::<Vec<_>>()
+                .join(",\n ")
+        );
+        let pyproject = format!(
+            "[project]\nname = \"x\"\ndependencies = [\n{}]\n\n[tool.poetry.dependencies]\n{}",
+            names
+                .iter()
+                .map(|n| format!("  \"{}>=1\",\n", quoted(n)))
+                .collect::<String>(),
+            cargo
+                .lines()
+                .skip(4)
+                .map(|l| format!("{l}\n"))
+                .collect::<String>()
+        );
+        let req: String = names.iter().map(|n| format!("{n}==1 # é\n")).collect();
+        let yarn: String = names
+            .iter()
+            .map(|n| format!("\"{}@^1\":\n  version \"1\"\n\n", quoted(n)))
+            .collect();
+        let pnpm: String = format!(
+            "lockfileVersion: '9.0'\n\npackages:\n\n{}",
+            names
+                .iter()
+                .map(|n| format!("  '{}@1.0.0':\n    resolution: {{}}\n\n", quoted(n)))
+                .collect::<String>()
+        );
+        let mut notes = Vec::new();
+        let mut all: Vec<(String, Vec<deps::Dep>)> = Vec::new();
+        let m = mf("Cargo.toml", ManifestKind::CargoToml, &cargo);
+        all.push((cargo.clone(), deps::cargo::manifest_deps(&m, &mut notes).1));
+        let m = mf("package.json", ManifestKind::PackageJson, &pkg);
+        all.push((pkg.clone(), deps::npm::package_json(&m, &mut notes).1));
+        let m = mf("pyproject.toml", ManifestKind::Pyproject, &pyproject);
+        all.push((pyproject.clone(), deps::python::pyproject(&m, &mut notes).1));
+        all.push((
+            req.clone(),
+            deps::python::requirements("requirements.txt", &req, &mut notes).0,
+        ));
+        let m = mf("yarn.lock", ManifestKind::YarnLock, &yarn);
+        let _ = deps::npm::yarn_lock(&m, &mut notes);
+        let m = mf("pnpm-lock.yaml", ManifestKind::PnpmLock, &pnpm);
+        let _ = deps::npm::pnpm_lock(&m, &mut notes);
+        for (text, ds) in &all {
+            let lines: Vec<&str> = text.lines().collect();
+            for d in ds {
+                let l = d.loc.line as usize;
+                assert!(l >= 1 && l <= lines.len().max(1), "round {round}: {d:?}");
+                assert!(d.loc.end_column >= d.loc.column, "round {round}: {d:?}");
+                let line = lines.get(l - 1).copied().unwrap_or("");
+                assert!(
+                    (d.loc.end_column as usize) <= line.chars().count() + 1,
+                    "round {round}: {d:?} on {line:?}"
+                );
+                if d.name.is_ascii() && d.loc.text == d.name {
+                    let col = d.loc.column as usize - 1;
+                    let at: String = line
+                        .chars()
+                        .skip(col)
+                        .take(d.name.chars().count())
+                        .collect();
+                    assert!(
+                        at.eq_ignore_ascii_case(&d.name),
+                        "round {round}: {d:?} on {line:?}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,12 +1,13 @@
 //! Rust: `Cargo.toml` (declared dependencies) and `Cargo.lock` (the resolved graph), both parsed
-//! with the `toml` crate. With `--deps`, `cargo metadata --locked --offline` (through the
-//! `cargo_metadata` crate) locates the installed sources of registry, git and path packages; when
-//! it cannot run, the lock file is used and a notification says so.
+//! with the `toml` crate. With `--deps`, the installed sources of registry packages are looked up
+//! in the Cargo home by the name and version that `Cargo.lock` gives; path dependencies are read
+//! only inside the scanned tree. Cargo itself is never run (it would honour the scanned
+//! repository's `.cargo/config.toml`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::locate::{self, Loc};
+use super::locate;
 use super::{Dep, DepsOptions, Ecosystem, LockGraph, Locked, ManifestFile, ManifestKind};
 use crate::report::{Notification, NotificationLevel};
 
@@ -75,20 +76,53 @@ pub fn manifest_deps(
     {
         tables.push(("dependencies".into(), d));
     }
+    let names = tables
+        .iter()
+        .flat_map(|(_, d)| d.keys().map(String::as_str));
+    let loc = locate::Locator::new(&m.rel, &m.text, names);
+    // Table headers, once: `[section]` (or one that ends with it) and dotted `[section.key]`.
+    let headers: Vec<(usize, &str)> = loc
+        .iter_lines()
+        .map(|(i, l)| (i, l.trim()))
+        .filter(|(_, l)| l.starts_with('['))
+        .collect();
+    let mut section_line: HashMap<&str, Option<usize>> = HashMap::new();
+    let mut dotted: HashMap<(&str, &str), usize> = HashMap::new();
+    for &(i, l) in &headers {
+        for sec in DEP_TABLES {
+            for (p, _) in l.match_indices(&format!("{sec}.")) {
+                let rest = &l[p + sec.len() + 1..];
+                let key = match rest.strip_prefix('"') {
+                    Some(q) => q.split('"').next().unwrap_or(q),
+                    None => rest.split(['.', ']']).next().unwrap_or(rest),
+                };
+                dotted.entry((sec, key.trim())).or_insert(i);
+            }
+        }
+    }
     let mut out = Vec::new();
     for (section, deps) in tables {
+        let sec = DEP_TABLES
+            .iter()
+            .copied()
+            .find(|s| *s == section)
+            .unwrap_or("dependencies");
+        let first = *section_line.entry(sec).or_insert_with(|| {
+            headers
+                .iter()
+                .find(|(_, l)| l.trim_end_matches(']').ends_with(sec))
+                .map(|(i, _)| *i)
+        });
         for (key, v) in deps {
             let name = v
                 .get("package")
                 .and_then(|p| p.as_str())
                 .unwrap_or(key)
                 .to_string();
-            let header = |l: &str| {
-                l.starts_with('[')
-                    && (l.trim_end_matches(']').ends_with(&section)
-                        || l.contains(&format!("{section}.{key}")))
+            let header = match (first, dotted.get(&(sec, key.as_str())).copied()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
             };
-            let loc = locate::locate(&m.rel, &m.text, header, key);
             let installed = v
                 .get("path")
                 .and_then(|p| p.as_str())
@@ -99,7 +133,7 @@ pub fn manifest_deps(
                 version: None,
                 direct: true,
                 chain: Vec::new(),
-                loc,
+                loc: loc.locate(header, key),
                 marker: None,
                 installed,
             });
@@ -135,21 +169,25 @@ pub fn lock_graph(m: &ManifestFile, notes: &mut Vec<Notification>) -> Option<Loc
             return None;
         }
     };
-    let lines: Vec<&str> = m.text.lines().collect();
+    let loc = locate::Locator::new(
+        &m.rel,
+        &m.text,
+        lock.package.iter().map(|p| p.name.as_str()),
+    );
+    let entries = entry_lines(&loc);
     let mut g = LockGraph::default();
     for p in lock.package {
         let name_line = format!("name = \"{}\"", p.name);
         let version_line = p.version.as_ref().map(|v| format!("version = \"{v}\""));
-        let idx = lines.iter().enumerate().position(|(i, l)| {
-            l.trim() == name_line
-                && version_line
-                    .as_ref()
-                    .is_none_or(|v| lines.get(i + 1).is_some_and(|n| n.trim() == v))
-        });
+        let idx = match &version_line {
+            Some(v) => entries.get(&(name_line.as_str(), v.as_str())).copied(),
+            None => loc.trimmed_line(&name_line),
+        };
         let loc = match idx {
-            Some(i) => locate::find_after(&m.rel, &m.text, i, &p.name)
-                .unwrap_or_else(|| Loc::line_of(&m.rel, &m.text, i as u32 + 1)),
-            None => locate::locate(&m.rel, &m.text, |_| false, &p.name),
+            Some(i) => loc
+                .find_after(i, &p.name)
+                .unwrap_or_else(|| loc.line_of(i as u32 + 1)),
+            None => loc.locate(None, &p.name),
         };
         if p.source.is_none() {
             g.roots.push(p.name.clone());
@@ -169,32 +207,38 @@ pub fn lock_graph(m: &ManifestFile, notes: &mut Vec<Notification>) -> Option<Loc
     Some(g)
 }
 
-/// Where `cargo metadata` says each (name, version) is installed; `Err` with a reason when it
-/// cannot run offline.
-fn metadata_dirs(lock_dir: &Path) -> Result<HashMap<(String, String), PathBuf>, String> {
-    let manifest = lock_dir.join("Cargo.toml");
-    let md = cargo_metadata::MetadataCommand::new()
-        .manifest_path(&manifest)
-        .other_options(vec!["--locked".to_string(), "--offline".to_string()])
-        .exec()
-        .map_err(|e| match e {
-            cargo_metadata::Error::Io(_) => "cargo is not available".to_string(),
-            _ => "`cargo metadata --locked --offline` could not resolve it".to_string(),
-        })?;
-    let mut out = HashMap::new();
-    for p in md.packages {
-        if let Some(dir) = p.manifest_path.parent() {
-            out.insert(
-                (p.name.to_string(), p.version.to_string()),
-                PathBuf::from(dir.as_std_path()),
-            );
+/// `(trimmed line, trimmed next line)` → first 0-based line: finds `name = "x"` followed by
+/// `version = "1"` (a `[[package]]` entry of a TOML lock file) in one lookup.
+pub(crate) fn entry_lines<'a>(loc: &locate::Locator<'a>) -> HashMap<(&'a str, &'a str), usize> {
+    let mut m = HashMap::new();
+    let n = loc.lines();
+    for i in (0..n.saturating_sub(1)).rev() {
+        let a = loc.line(i).trim();
+        if a.starts_with("name") {
+            m.insert((a, loc.line(i + 1).trim()), i);
         }
     }
-    Ok(out)
+    m
 }
 
 /// The unpacked registry sources of `name-version` under `$CARGO_HOME/registry/src/*/`.
+/// `None` for a name or version that is not one (a lock file is repository content: `../x` must
+/// not lead the lookup out of the Cargo home).
 fn registry_dir(name: &str, version: &str) -> Option<PathBuf> {
+    let name_ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let version_ok = !version.is_empty()
+        && version.len() <= 128
+        && version.as_bytes()[0].is_ascii_digit()
+        && version
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'+'));
+    if !name_ok || !version_ok {
+        return None;
+    }
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
@@ -203,7 +247,9 @@ fn registry_dir(name: &str, version: &str) -> Option<PathBuf> {
     idx.sort_by_key(|e| e.file_name());
     idx.into_iter()
         .map(|e| e.path().join(format!("{name}-{version}")))
-        .find(|p| p.join("Cargo.toml").is_file())
+        .find(|p| {
+            std::fs::symlink_metadata(p.join("Cargo.toml")).is_ok_and(|m| m.file_type().is_file())
+        })
 }
 
 /// Every Cargo project in the scan: each `Cargo.lock` with the `Cargo.toml` files under its folder
@@ -233,7 +279,29 @@ pub fn analyze(
     };
     let mut groups: Vec<Vec<Dep>> = vec![Vec::new(); locks.len()];
     for m in files.iter().filter(|m| m.kind == ManifestKind::CargoToml) {
-        let (_, deps) = manifest_deps(m, notes);
+        let (_, mut deps) = manifest_deps(m, notes);
+        for d in &mut deps {
+            let Some(rel) = d.installed.take() else {
+                continue;
+            };
+            if !opts.scan_sources {
+                continue;
+            }
+            // A path dependency: its sources are read only inside the scanned tree (where the walk
+            // covers them); `path = "/etc"` or `../../elsewhere` is not followed.
+            let disk = super::disk_path(roots, &rel.to_string_lossy());
+            match disk {
+                Some(p) if super::inside_roots(roots, &p) => d.installed = Some(p),
+                _ => notes.push(super::note(
+                    NotificationLevel::Note,
+                    &m.rel,
+                    format!(
+                        "path dependency `{}` is outside the scanned tree; its sources are not read",
+                        crate::escape::display(&rel.to_string_lossy())
+                    ),
+                )),
+            }
+        }
         match owner(m.dir()) {
             Some(i) => groups[i].extend(deps),
             None => out.extend(deps),
@@ -245,28 +313,27 @@ pub fn analyze(
             continue;
         };
         if opts.scan_sources {
-            let dir = super::disk_path(roots, l.dir()).unwrap_or_else(|| PathBuf::from(l.dir()));
-            match metadata_dirs(&dir) {
-                Ok(dirs) => {
-                    for p in &mut g.packages {
-                        let v = p.version.clone().unwrap_or_default();
-                        p.installed = dirs.get(&(p.name.clone(), v)).cloned();
-                    }
+            // Never `cargo metadata`: cargo honours the scanned repository's `.cargo/config.toml`
+            // (a `rustc-wrapper`, a `build.target-dir`...), which is code execution on an
+            // untrusted pull request. Registry packages are looked up in the Cargo home by the
+            // (validated) name and version of the lock file; the workspace's own packages are
+            // folders of the scanned tree, which the walk covers.
+            let mut missing = false;
+            let own: std::collections::HashSet<&String> = g.roots.iter().collect();
+            for p in &mut g.packages {
+                if own.contains(&p.name) {
+                    continue;
                 }
-                Err(why) => {
-                    notes.push(super::note(
-                        NotificationLevel::Note,
-                        &l.rel,
-                        format!(
-                            "{why}; the dependency graph was read from Cargo.lock and registry sources were looked up in the Cargo home"
-                        ),
-                    ));
-                    for p in &mut g.packages {
-                        if let Some(v) = &p.version {
-                            p.installed = registry_dir(&p.name, v);
-                        }
-                    }
-                }
+                let Some(v) = &p.version else { continue };
+                p.installed = registry_dir(&p.name, v);
+                missing |= p.installed.is_none();
+            }
+            if missing {
+                notes.push(super::note(
+                    NotificationLevel::Note,
+                    &l.rel,
+                    "registry packages of Cargo.lock that are not unpacked in the Cargo home (`$CARGO_HOME/registry/src`) are not scanned; cargo is not run".to_string(),
+                ));
             }
         }
         let declared = std::mem::take(&mut groups[i]);

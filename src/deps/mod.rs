@@ -186,7 +186,8 @@ pub fn by_dir<'a>(
 /// Options of dependency analysis.
 #[derive(Debug, Clone, Default)]
 pub struct DepsOptions {
-    /// `--deps`: also scan the installed sources of the dependencies (and run `cargo metadata`).
+    /// `--deps`: also scan the installed sources of the dependencies (never running a package
+    /// manager: cargo, pip or npm would honour the scanned repository's configuration).
     pub scan_sources: bool,
     /// `--python-env DIR`: the Python environment to read; default `.venv` or `venv` beside a
     /// Python manifest.
@@ -310,33 +311,77 @@ pub fn combine(eco: Ecosystem, declared: Vec<Dep>, lock: Option<&LockGraph>) -> 
         }
         return out;
     }
-    // Breadth-first from every head; the first path that reaches a package wins.
+    // Breadth-first from every head; the first path that reaches a package wins. Nodes keep
+    // their parent, not their path: a chain of 60k packages would otherwise copy 60k paths of up
+    // to 60k names. A path longer than 2 × `CHAIN_END` names keeps its first and last
+    // `CHAIN_END` names around an ellipsis.
+    struct Node<'n> {
+        name: &'n str,
+        parent: usize,
+        len: usize,
+        loc: Option<usize>,
+        /// The first `CHAIN_END` names of the path (shared once the path is longer).
+        prefix: std::rc::Rc<Vec<String>>,
+    }
+    const CHAIN_END: usize = 16;
+    let head_locs: Vec<Option<Loc>> = heads.iter().map(|(_, l)| l.clone()).collect();
+    let mut nodes: Vec<Node<'_>> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
-    let mut queue: VecDeque<(String, Vec<String>, Option<Loc>)> = VecDeque::new();
-    for (h, loc) in heads {
-        if seen.insert(norm(&h)) {
-            queue.push_back((h.clone(), vec![h], loc));
+    let mut queue: VecDeque<usize> = VecDeque::new();
+    for (hi, (h, _)) in heads.iter().enumerate() {
+        if seen.insert(norm(h)) {
+            nodes.push(Node {
+                name: h,
+                parent: usize::MAX,
+                len: 1,
+                loc: Some(hi),
+                prefix: std::rc::Rc::new(vec![h.clone()]),
+            });
+            queue.push_back(nodes.len() - 1);
         }
     }
-    while let Some((name, chain, loc)) = queue.pop_front() {
-        let key = norm(&name);
+    let chain_of = |nodes: &[Node<'_>], i: usize| -> Vec<String> {
+        let n = &nodes[i];
+        let walk = |from: usize, k: usize| -> Vec<String> {
+            let mut v = Vec::with_capacity(k);
+            let mut j = from;
+            while v.len() < k && j != usize::MAX {
+                v.push(nodes[j].name.to_string());
+                j = nodes[j].parent;
+            }
+            v.reverse();
+            v
+        };
+        if n.len <= 2 * CHAIN_END {
+            return walk(i, n.len);
+        }
+        let mut c: Vec<String> = n.prefix.as_ref().clone();
+        c.push("…".to_string());
+        c.extend(walk(i, CHAIN_END));
+        c
+    };
+    while let Some(ni) = queue.pop_front() {
+        let name = nodes[ni].name;
+        let key = norm(name);
         let Some(idx) = by_name.get(&key) else {
             continue;
         };
         let first = &lock.packages[idx[0]];
+        let loc = nodes[ni].loc.and_then(|h| head_locs[h].clone());
         let head_declared = loc.is_some();
-        if chain.len() > 1 && !direct.contains(&key) {
+        let len = nodes[ni].len;
+        if len > 1 && !direct.contains(&key) {
             out.push(Dep {
                 ecosystem: eco,
                 name: first.name.clone(),
                 version: first.version.clone(),
                 direct: false,
-                chain: chain.clone(),
-                loc: loc.clone().unwrap_or_else(|| first.loc.clone()),
+                chain: chain_of(&nodes, ni),
+                loc: loc.unwrap_or_else(|| first.loc.clone()),
                 marker: None,
                 installed: first.installed.clone(),
             });
-        } else if chain.len() == 1 && !head_declared && !direct.contains(&key) {
+        } else if len == 1 && !head_declared && !direct.contains(&key) {
             // A direct dependency of a lock root that no manifest in the scan declares.
             out.push(Dep {
                 ecosystem: eco,
@@ -357,9 +402,21 @@ pub fn combine(eco: Ecosystem, declared: Vec<Dep>, lock: Option<&LockGraph>) -> 
         next.dedup();
         for n in next {
             if seen.insert(norm(n)) {
-                let mut c = chain.clone();
-                c.push(n.clone());
-                queue.push_back((n.clone(), c, loc.clone()));
+                let prefix = if len < CHAIN_END {
+                    let mut p = nodes[ni].prefix.as_ref().clone();
+                    p.push(n.clone());
+                    std::rc::Rc::new(p)
+                } else {
+                    nodes[ni].prefix.clone()
+                };
+                nodes.push(Node {
+                    name: n,
+                    parent: ni,
+                    len: len + 1,
+                    loc: nodes[ni].loc,
+                    prefix,
+                });
+                queue.push_back(nodes.len() - 1);
             }
         }
     }
@@ -636,6 +693,9 @@ pub fn disk_path(roots: &[PathBuf], rel: &str) -> Option<PathBuf> {
     p.exists().then_some(p)
 }
 
+/// Most findings from the dependencies of one manifest.
+const MAX_REFS_PER_MANIFEST: usize = 1_000;
+
 /// Analyses every manifest the walk handed over: per ecosystem and project folder, the declared
 /// and locked dependencies; the database's package entries; and with `--deps` the installed
 /// sources.
@@ -663,8 +723,27 @@ pub fn analyze(
     }
     let index = PackageIndex::new(det.db());
     let mut db_keys: HashSet<(String, u32, String, String)> = HashSet::new();
+    // Findings per manifest are capped: a manifest repeating one listed package on 100k lines
+    // must not make 100k findings (each of which later reads its manifest line's directives).
+    let mut per_file: HashMap<String, usize> = HashMap::new();
     for d in &deps {
+        let n = per_file.entry(d.loc.path.clone()).or_default();
+        if *n > MAX_REFS_PER_MANIFEST {
+            continue;
+        }
         for r in database_refs(det, &index, d) {
+            if *n == MAX_REFS_PER_MANIFEST {
+                *n += 1;
+                a.notes.push(note(
+                    NotificationLevel::Warning,
+                    &d.loc.path,
+                    format!(
+                        "more than {MAX_REFS_PER_MANIFEST} dependency findings; the rest of this file's dependencies are not reported"
+                    ),
+                ));
+                break;
+            }
+            *n += 1;
             db_keys.insert((
                 r.path.clone(),
                 r.line,
@@ -705,6 +784,48 @@ pub fn analyze(
         }
     }
     a
+}
+
+/// The scanned root that holds repository-relative `rel` (the single root, or the root whose
+/// given path `rel` starts with).
+pub(crate) fn tree_of<'r>(roots: &'r [PathBuf], rel: &str) -> Option<&'r Path> {
+    if roots.len() == 1 {
+        let r = &roots[0];
+        return r.is_dir().then_some(r.as_path());
+    }
+    roots
+        .iter()
+        .find(|r| Path::new(rel).starts_with(r))
+        .map(PathBuf::as_path)
+}
+
+/// A path outside the walk, as a notification shows it: relative to the scanned root when it is
+/// inside one, else relative to `base` (the dependency's folder), never an absolute path of the
+/// machine.
+pub(crate) fn shown(roots: &[PathBuf], base: &Path, p: &Path) -> String {
+    if let Some(r) = sources::root_relative(roots, p) {
+        return r;
+    }
+    let rel = p.strip_prefix(base).unwrap_or(p);
+    let name = base
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let rel = rel.to_string_lossy();
+    if rel.is_empty() {
+        name
+    } else {
+        format!("{name}/{rel}")
+    }
+}
+
+/// A file outside the walk that was not read, as a notification: its path and why.
+pub(crate) fn refused(path: &str, what: &str, e: &crate::safeio::ReadError) -> Notification {
+    note(
+        NotificationLevel::Warning,
+        path,
+        format!("{what} {}: {e}", crate::escape::display(path)),
+    )
 }
 
 /// Whether `p` lies inside one of the scanned roots (the walk covers it already).

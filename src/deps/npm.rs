@@ -8,9 +8,21 @@ use std::path::{Path, PathBuf};
 
 use yaml_rust2::{Yaml, YamlLoader};
 
-use super::locate::{self, Loc};
+use super::locate::{Loc, Locator};
 use super::{Dep, DepsOptions, Ecosystem, LockGraph, Locked, ManifestFile, ManifestKind};
-use crate::report::Notification;
+use crate::report::{Notification, NotificationLevel};
+use crate::safeio;
+
+/// Most entries read from one manifest or lock file (a real lock file has a few thousand).
+const MAX_ENTRIES: usize = 200_000;
+
+fn too_many(path: &str) -> Notification {
+    super::note(
+        NotificationLevel::Warning,
+        path,
+        format!("more than {MAX_ENTRIES} entries; only the first {MAX_ENTRIES} are checked"),
+    )
+}
 
 const DEP_KEYS: &[&str] = &[
     "dependencies",
@@ -94,14 +106,20 @@ pub fn package_json(m: &ManifestFile, notes: &mut Vec<Notification>) -> (Option<
     };
     let name = v.get("name").and_then(|n| n.as_str()).map(str::to_string);
     let mut out = Vec::new();
-    for key in DEP_KEYS {
-        let Some(obj) = v.get(*key).and_then(|d| d.as_object()) else {
-            continue;
-        };
+    let objs: Vec<(&str, &serde_json::Map<String, serde_json::Value>)> = DEP_KEYS
+        .iter()
+        .filter_map(|k| Some((*k, v.get(*k)?.as_object()?)))
+        .collect();
+    let loc = Locator::new(
+        &m.rel,
+        &m.text,
+        objs.iter().flat_map(|(_, o)| o.keys().map(String::as_str)),
+    );
+    for (key, obj) in objs {
         let quoted = format!("\"{key}\"");
-        for dep in obj.keys() {
-            let loc = locate::locate(&m.rel, &m.text, |l| l.starts_with(&quoted), dep);
-            out.push(direct(dep, loc));
+        let header = loc.line_where(0, |l| l.starts_with(&quoted));
+        for dep in obj.keys().take(MAX_ENTRIES) {
+            out.push(direct(dep, loc.locate(header, dep)));
         }
     }
     (name, out)
@@ -121,9 +139,12 @@ pub fn package_lock(
 ) -> Option<LockGraph> {
     let v = json(m, "package-lock.json", notes)?;
     let mut g = LockGraph::default();
-    let header = locate::line_where(&m.text, 0, |l| l.starts_with("\"packages\"")).unwrap_or(0);
     if let Some(pkgs) = v.get("packages").and_then(|p| p.as_object()) {
-        for (k, info) in pkgs {
+        let loc = Locator::new(&m.rel, &m.text, pkgs.keys().map(String::as_str));
+        let header = loc
+            .line_where(0, |l| l.starts_with("\"packages\""))
+            .unwrap_or(0);
+        for (k, info) in pkgs.iter().take(MAX_ENTRIES) {
             let deps: Vec<String> = DEP_KEYS
                 .iter()
                 .filter_map(|d| info.get(*d).and_then(|x| x.as_object()))
@@ -135,9 +156,10 @@ pub fn package_lock(
                 .map(str::to_string);
             let (name, loc) = match path_key_name(k) {
                 Some(n) => {
-                    let loc = locate::find_after(&m.rel, &m.text, header, k)
-                        .unwrap_or_else(|| Loc::line_of(&m.rel, &m.text, header as u32 + 1));
-                    (n.to_string(), loc)
+                    let l = loc
+                        .find_after(header, k)
+                        .unwrap_or_else(|| loc.line_of(header as u32 + 1));
+                    (n.to_string(), l)
                 }
                 None => {
                     // The root ("") or a workspace folder: a project of its own.
@@ -150,12 +172,17 @@ pub fn package_lock(
                     if let Some(real) = info.get("name").and_then(|x| x.as_str()) {
                         g.roots.push(real.to_string());
                     }
-                    (n, Loc::line_of(&m.rel, &m.text, header as u32 + 1))
+                    (n, loc.line_of(header as u32 + 1))
                 }
             };
+            // A path key is repository content: only `node_modules/...` folders below the
+            // project, never `..` or an absolute path.
+            let safe_key =
+                !k.is_empty() && k.split('/').all(|c| !c.is_empty() && c != "." && c != "..");
             let installed = dir
+                .filter(|_| safe_key)
                 .map(|d| d.join(k))
-                .filter(|p| p.is_dir() && !k.is_empty());
+                .filter(|p| p.is_dir());
             g.packages.push(Locked {
                 name,
                 version,
@@ -167,19 +194,30 @@ pub fn package_lock(
         return Some(g);
     }
     // v1: a tree of `dependencies` with `requires`.
-    fn walk(m: &ManifestFile, obj: &serde_json::Map<String, serde_json::Value>, g: &mut LockGraph) {
+    fn names<'v>(obj: &'v serde_json::Map<String, serde_json::Value>, out: &mut Vec<&'v str>) {
         for (name, info) in obj {
+            out.push(name);
+            if let Some(nested) = info.get("dependencies").and_then(|d| d.as_object()) {
+                names(nested, out);
+            }
+        }
+    }
+    fn walk(
+        loc: &Locator<'_>,
+        header: Option<usize>,
+        obj: &serde_json::Map<String, serde_json::Value>,
+        g: &mut LockGraph,
+    ) {
+        for (name, info) in obj {
+            if g.packages.len() >= MAX_ENTRIES {
+                return;
+            }
             let deps = info
                 .get("requires")
                 .and_then(|r| r.as_object())
                 .map(|o| o.keys().cloned().collect())
                 .unwrap_or_default();
-            let loc = locate::locate(
-                &m.rel,
-                &m.text,
-                |l| l.starts_with("\"dependencies\""),
-                &format!("\"{name}\""),
-            );
+            let at = loc.locate(header, name);
             g.packages.push(Locked {
                 name: name.clone(),
                 version: info
@@ -187,31 +225,120 @@ pub fn package_lock(
                     .and_then(|x| x.as_str())
                     .map(str::to_string),
                 deps,
-                loc,
+                loc: at,
                 installed: None,
             });
             if let Some(nested) = info.get("dependencies").and_then(|d| d.as_object()) {
-                walk(m, nested, g);
+                walk(loc, header, nested, g);
             }
         }
     }
     if let Some(d) = v.get("dependencies").and_then(|d| d.as_object()) {
-        walk(m, d, &mut g);
+        let mut all = Vec::new();
+        names(d, &mut all);
+        let loc = Locator::new(&m.rel, &m.text, all);
+        let header = loc.line_where(0, |l| l.starts_with("\"dependencies\""));
+        walk(&loc, header, d, &mut g);
     }
     Some(g)
 }
 
+/// Most nodes a YAML lock file may stand for once its aliases are expanded (yaml-rust2's loader
+/// copies the anchored node at every alias: a few hundred bytes of nested anchors would otherwise
+/// expand to gigabytes).
+const MAX_YAML_NODES: u64 = 4_000_000;
+
+/// Counts, from the parser's events, the nodes the loaded document would hold with every alias
+/// expanded; stops counting past [`MAX_YAML_NODES`].
+#[derive(Default)]
+struct AliasBudget {
+    /// Open collections: (anchor id, nodes so far).
+    stack: Vec<(usize, u64)>,
+    /// Expanded size of each anchored node.
+    anchors: HashMap<usize, u64>,
+    total: u64,
+}
+
+impl AliasBudget {
+    fn add(&mut self, n: u64) {
+        match self.stack.last_mut() {
+            Some((_, s)) => *s = s.saturating_add(n),
+            None => self.total = self.total.saturating_add(n),
+        }
+    }
+
+    fn over(&self) -> bool {
+        self.total > MAX_YAML_NODES || self.stack.iter().any(|(_, s)| *s > MAX_YAML_NODES)
+    }
+}
+
+impl yaml_rust2::parser::EventReceiver for AliasBudget {
+    fn on_event(&mut self, ev: yaml_rust2::Event) {
+        use yaml_rust2::Event;
+        if self.total > MAX_YAML_NODES {
+            return;
+        }
+        match ev {
+            Event::Scalar(_, _, anchor, _) => {
+                if anchor > 0 {
+                    self.anchors.insert(anchor, 1);
+                }
+                self.add(1);
+            }
+            Event::Alias(id) => {
+                let n = self.anchors.get(&id).copied().unwrap_or(1);
+                self.add(n);
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                self.stack.push((anchor, 1));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((anchor, n)) = self.stack.pop() {
+                    if anchor > 0 {
+                        self.anchors.insert(anchor, n);
+                    }
+                    self.add(n);
+                }
+            }
+            _ => {}
+        }
+        if self.over() {
+            self.total = MAX_YAML_NODES + 1;
+        }
+    }
+}
+
 fn yaml(m: &ManifestFile, what: &str, notes: &mut Vec<Notification>) -> Option<Yaml> {
+    let malformed = |e: yaml_rust2::ScanError, notes: &mut Vec<Notification>| {
+        notes.push(super::malformed(
+            &m.rel,
+            Some(e.marker().line()),
+            what,
+            e.info(),
+        ));
+    };
+    // First the events alone (of every document: the loader reads them all), counting what
+    // aliases would expand to; the loader runs only when the file stays within the budget.
+    let mut budget = AliasBudget::default();
+    if let Err(e) = yaml_rust2::parser::Parser::new_from_str(&m.text).load(&mut budget, true) {
+        malformed(e, notes);
+        return None;
+    }
+    if budget.total > MAX_YAML_NODES {
+        notes.push(super::note(
+            NotificationLevel::Warning,
+            &m.rel,
+            format!(
+                "too many alias expansions: its YAML aliases would expand to more than {MAX_YAML_NODES} nodes; not parsed, its dependencies are not checked"
+            ),
+        ));
+        return None;
+    }
     match YamlLoader::load_from_str(&m.text) {
         Ok(mut docs) if !docs.is_empty() => Some(docs.swap_remove(0)),
         Ok(_) => None,
         Err(e) => {
-            notes.push(super::malformed(
-                &m.rel,
-                Some(e.marker().line()),
-                what,
-                e.info(),
-            ));
+            malformed(e, notes);
             None
         }
     }
@@ -247,24 +374,51 @@ fn pnpm_key(k: &str) -> (String, Option<String>) {
     }
 }
 
-/// The line of a top-level entry `key` of a YAML section that starts at line `header`.
-fn entry_loc(m: &ManifestFile, header: usize, name: &str, key: &str) -> Loc {
-    for (i, l) in m.text.lines().enumerate().skip(header + 1) {
-        let indent = l.len() - l.trim_start().len();
-        if indent == 0 && !l.trim().is_empty() {
+/// The entries of a YAML section: the key of each line indented by `indent` → its first 0-based
+/// line (also the first descriptor of a Yarn Berry key `a@npm:1, a@npm:2`). The section starts
+/// after line `header` (`None`: the whole file) and ends at the next line at indent 0 (when
+/// `indent` > 0). One pass.
+fn section_entries<'a>(
+    loc: &Locator<'a>,
+    header: Option<usize>,
+    indent: usize,
+) -> HashMap<&'a str, usize> {
+    let mut out = HashMap::new();
+    let start = header.map_or(0, |h| h + 1);
+    for i in start..loc.lines() {
+        let l = loc.line(i);
+        let ind = l.len() - l.trim_start().len();
+        if indent > 0 && ind == 0 && !l.trim().is_empty() {
             break;
         }
-        let t = l.trim_start().trim_start_matches(['\'', '"', '/']);
-        if indent == 2 && t.starts_with(key.trim_start_matches('/')) {
-            if let Some(loc) =
-                locate::find_after(&m.rel, &m.text, i, name).filter(|x| x.line == i as u32 + 1)
-            {
-                return loc;
-            }
-            return Loc::line_of(&m.rel, &m.text, i as u32 + 1);
+        if ind != indent || l.trim_start().starts_with('#') {
+            continue;
+        }
+        let t = l.trim();
+        let key = match t.as_bytes().first() {
+            Some(&q @ (b'\'' | b'"')) => t[1..].split(q as char).next().unwrap_or(""),
+            _ => match t.find(": ") {
+                Some(e) => &t[..e],
+                None => t.strip_suffix(':').unwrap_or(t),
+            },
+        };
+        let key = key.trim_start_matches('/');
+        out.entry(key).or_insert(i);
+        if let Some((first, _)) = key.split_once(", ") {
+            out.entry(first).or_insert(i);
         }
     }
-    locate::locate(&m.rel, &m.text, |_| false, name)
+    out
+}
+
+/// The line of entry `key` (see [`section_entries`]), at `name` on it.
+fn entry_loc(loc: &Locator<'_>, entries: &HashMap<&str, usize>, name: &str, key: &str) -> Loc {
+    match entries.get(key.trim_start_matches('/')) {
+        Some(&i) => loc
+            .find_in_line(i, name)
+            .unwrap_or_else(|| loc.line_of(i as u32 + 1)),
+        None => loc.locate(None, name),
+    }
 }
 
 /// `pnpm-lock.yaml` (lockfile versions 5 to 9): importers (or the root's dependencies) and the
@@ -286,6 +440,7 @@ pub fn pnpm_lock(m: &ManifestFile, notes: &mut Vec<Notification>) -> Option<Lock
     } else {
         importers.push((".".into(), dep_names(&y)));
     }
+    let first_line = Loc::line_of(&m.rel, &m.text, 1);
     for (path, deps) in importers {
         let n = format!("<importer:{path}>");
         g.roots.push(n.clone());
@@ -293,24 +448,37 @@ pub fn pnpm_lock(m: &ManifestFile, notes: &mut Vec<Notification>) -> Option<Lock
             name: n,
             version: None,
             deps,
-            loc: Loc::line_of(&m.rel, &m.text, 1),
+            loc: first_line.clone(),
             installed: None,
         });
     }
     let mut seen: HashMap<(String, Option<String>), usize> = HashMap::new();
+    let names: Vec<String> = ["packages", "snapshots"]
+        .iter()
+        .filter_map(|s| y[*s].as_hash())
+        .flat_map(|h| h.keys().filter_map(|k| k.as_str()))
+        .take(MAX_ENTRIES)
+        .map(|k| pnpm_key(k).0)
+        .collect();
+    let loc = Locator::new(&m.rel, &m.text, names.iter().map(String::as_str));
     for section in ["packages", "snapshots"] {
-        let header = locate::line_where(&m.text, 0, |l| l == format!("{section}:")).unwrap_or(0);
         let Some(h) = y[section].as_hash() else {
             continue;
         };
+        let header = Some(loc.trimmed_line(&format!("{section}:")).unwrap_or(0));
+        let entries = section_entries(&loc, header, 2);
         for (k, v) in h {
             let Some(key) = k.as_str() else { continue };
+            if g.packages.len() >= MAX_ENTRIES {
+                notes.push(too_many(&m.rel));
+                break;
+            }
             let (name, version) = pnpm_key(key);
             let deps = dep_names(v);
             match seen.get(&(name.clone(), version.clone())) {
                 Some(&i) => g.packages[i].deps.extend(deps),
                 None => {
-                    let loc = entry_loc(m, header, &name, key);
+                    let loc = entry_loc(&loc, &entries, &name, key);
                     seen.insert((name.clone(), version.clone()), g.packages.len());
                     g.packages.push(Locked {
                         name,
@@ -331,10 +499,23 @@ pub fn yarn_lock(m: &ManifestFile, notes: &mut Vec<Notification>) -> Option<Lock
     if m.text.lines().any(|l| l.starts_with("__metadata:")) {
         let y = yaml(m, "yarn.lock", notes)?;
         let mut g = LockGraph::default();
-        for (k, v) in y.as_hash()? {
+        let h = y.as_hash()?;
+        let names: Vec<String> = h
+            .keys()
+            .filter_map(|k| k.as_str())
+            .take(MAX_ENTRIES)
+            .map(|k| descriptor_name(k.split(',').next().unwrap_or(k)))
+            .collect();
+        let loc = Locator::new(&m.rel, &m.text, names.iter().map(String::as_str));
+        let entries = section_entries(&loc, None, 0);
+        for (k, v) in h {
             let Some(key) = k.as_str() else { continue };
             if key == "__metadata" {
                 continue;
+            }
+            if g.packages.len() >= MAX_ENTRIES {
+                notes.push(too_many(&m.rel));
+                break;
             }
             let first = key.split(',').next().unwrap_or(key);
             let name = descriptor_name(first);
@@ -348,7 +529,7 @@ pub fn yarn_lock(m: &ManifestFile, notes: &mut Vec<Notification>) -> Option<Lock
             {
                 g.roots.push(name.clone());
             }
-            let loc = entry_loc(m, usize::MAX, &name, first);
+            let loc = entry_loc(&loc, &entries, &name, first);
             g.packages.push(Locked {
                 name,
                 version,
@@ -363,6 +544,7 @@ pub fn yarn_lock(m: &ManifestFile, notes: &mut Vec<Notification>) -> Option<Lock
     let mut g = LockGraph::default();
     let mut cur: Option<Locked> = None;
     let mut in_deps = false;
+    let loc = Locator::new(&m.rel, &m.text, []);
     for (i, line) in m.text.lines().enumerate() {
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
@@ -372,6 +554,10 @@ pub fn yarn_lock(m: &ManifestFile, notes: &mut Vec<Notification>) -> Option<Lock
         if indent == 0 {
             if let Some(p) = cur.take() {
                 g.packages.push(p);
+            }
+            if g.packages.len() >= MAX_ENTRIES {
+                notes.push(too_many(&m.rel));
+                return Some(g);
             }
             let Some(head) = t.strip_suffix(':') else {
                 notes.push(super::malformed(
@@ -384,14 +570,14 @@ pub fn yarn_lock(m: &ManifestFile, notes: &mut Vec<Notification>) -> Option<Lock
             };
             let first = head.split(',').next().unwrap_or(head);
             let name = descriptor_name(first);
-            let loc = locate::find_after(&m.rel, &m.text, i, &name)
-                .filter(|l| l.line == i as u32 + 1)
-                .unwrap_or_else(|| Loc::line_of(&m.rel, &m.text, i as u32 + 1));
+            let at = loc
+                .find_in_line(i, &name)
+                .unwrap_or_else(|| loc.line_of(i as u32 + 1));
             cur = Some(Locked {
                 name,
                 version: None,
                 deps: Vec::new(),
-                loc,
+                loc: at,
                 installed: None,
             });
             in_deps = false;
@@ -417,8 +603,14 @@ pub fn yarn_lock(m: &ManifestFile, notes: &mut Vec<Notification>) -> Option<Lock
 
 /// The packages installed in a `node_modules` folder (with their declared dependencies), for a
 /// project without a lock file.
-fn node_modules(nm: &Path, rel: &ManifestFile) -> Vec<Locked> {
+fn node_modules(
+    nm: &Path,
+    (tree, rel_dir): (&Path, &str),
+    rel: &ManifestFile,
+    notes: &mut Vec<Notification>,
+) -> Vec<Locked> {
     let mut out = Vec::new();
+    let at = Locator::new(&rel.rel, &rel.text, []).line_of(1);
     let mut dirs: Vec<PathBuf> = Vec::new();
     let Ok(rd) = std::fs::read_dir(nm) else {
         return out;
@@ -437,9 +629,21 @@ fn node_modules(nm: &Path, rel: &ManifestFile) -> Vec<Locked> {
             dirs.push(e.path());
         }
     }
-    for d in dirs {
-        let Ok(text) = std::fs::read_to_string(d.join("package.json")) else {
-            continue;
+    for d in dirs.into_iter().take(MAX_ENTRIES) {
+        // Through safeio: a FIFO, a link to `/dev/zero` or a folder linked out of the tree is a
+        // notification, never a blocked or unbounded read.
+        let pj = d.join("package.json");
+        let text = match safeio::read_text(&pj, Some(tree), safeio::limits::METADATA_FILE) {
+            Ok(t) => t,
+            Err(e) if e.is_not_found() => continue,
+            Err(e) => {
+                notes.push(super::refused(
+                    &rel_path(rel_dir, tree, &pj),
+                    "installed package manifest",
+                    &e,
+                ));
+                continue;
+            }
         };
         let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
             continue;
@@ -459,11 +663,21 @@ fn node_modules(nm: &Path, rel: &ManifestFile) -> Vec<Locked> {
                 .and_then(|x| x.as_str())
                 .map(str::to_string),
             deps,
-            loc: Loc::line_of(&rel.rel, &rel.text, 1),
+            loc: at.clone(),
             installed: Some(d),
         });
     }
     out
+}
+
+/// `p` (below the project folder `tree`, at repository-relative `rel_dir`) as a repository path.
+fn rel_path(rel_dir: &str, tree: &Path, p: &Path) -> String {
+    let r = p.strip_prefix(tree).unwrap_or(p).to_string_lossy();
+    if rel_dir.is_empty() {
+        r.into_owned()
+    } else {
+        format!("{rel_dir}/{r}")
+    }
 }
 
 /// Every JavaScript project folder in the scan.
@@ -509,27 +723,45 @@ pub fn analyze(
                 lock = g;
             }
         }
-        if let Some(nm) = disk
+        let nm = disk
             .as_ref()
-            .map(|d| d.join("node_modules"))
-            .filter(|p| p.is_dir())
-        {
-            match &mut lock {
-                Some(g) => {
-                    for p in &mut g.packages {
-                        if p.installed.is_none() && !p.name.starts_with('<') {
-                            let d = nm.join(&p.name);
-                            p.installed = d.is_dir().then_some(d);
+            .map(|d| (d.clone(), d.join("node_modules")))
+            .filter(|(_, p)| p.is_dir());
+        if let Some((tree, nm)) = nm {
+            // `node_modules` and each package folder must resolve inside the project: a link
+            // to a folder elsewhere is a notification, never read.
+            let inside = |p: &Path| safeio::check_inside(&p.join("package.json"), &tree);
+            if let Err(e) = inside(&nm) {
+                let shown = rel_path(dir, &tree, &nm);
+                notes.push(super::refused(&shown, "node_modules folder", &e));
+            } else {
+                match &mut lock {
+                    Some(g) => {
+                        for p in &mut g.packages {
+                            if p.installed.is_none()
+                                && !p.name.starts_with('<')
+                                && valid_name(&p.name)
+                            {
+                                let d = nm.join(&p.name);
+                                p.installed = d.is_dir().then_some(d);
+                            }
+                            if let Some(d) = &p.installed
+                                && let Err(e) = inside(d)
+                            {
+                                let shown = rel_path(dir, &tree, d);
+                                notes.push(super::refused(&shown, "installed package", &e));
+                                p.installed = None;
+                            }
                         }
                     }
+                    None if !declared.is_empty() => {
+                        lock = Some(LockGraph {
+                            packages: node_modules(&nm, (&tree, dir), ms[0], notes),
+                            roots: own.clone(),
+                        });
+                    }
+                    None => {}
                 }
-                None if !declared.is_empty() => {
-                    lock = Some(LockGraph {
-                        packages: node_modules(&nm, ms[0]),
-                        roots: own.clone(),
-                    });
-                }
-                None => {}
             }
         }
         if let Some(g) = &mut lock {
@@ -606,6 +838,23 @@ mod tests {
         let deps = super::super::combine(Ecosystem::Npm, Vec::new(), Some(&g));
         let ds = deps.iter().find(|d| d.name == "@ai-sdk/deepseek").unwrap();
         assert_eq!(ds.chain, vec!["ai-glue", "@ai-sdk/deepseek"]);
+    }
+
+    #[test]
+    fn long_multibyte_lock_files_do_not_panic() {
+        for pad in 0..4 {
+            let t = format!(
+                "lockfileVersion: '9.0'\n#{}{}\nimporters:\n  .:\n    dependencies:\n      é: 1.0.0\n",
+                "x".repeat(pad),
+                "é".repeat(3000)
+            );
+            let g = pnpm_lock(
+                &mf("pnpm-lock.yaml", ManifestKind::PnpmLock, &t),
+                &mut Vec::new(),
+            )
+            .unwrap();
+            assert_eq!(g.packages[0].loc.line, 1);
+        }
     }
 
     #[test]

@@ -8,9 +8,10 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::locate::{self, Loc};
+use super::locate::{self, Loc, Locator};
 use super::{Dep, DepsOptions, Ecosystem, LockGraph, Locked, ManifestFile, ManifestKind};
-use crate::report::Notification;
+use crate::report::{Notification, NotificationLevel};
+use crate::safeio;
 
 /// PEP 503 normalisation: lower case, every run of `-`, `_` and `.` becomes `-`.
 pub fn normalize(name: &str) -> String {
@@ -128,6 +129,7 @@ pub fn requirements(
 ) -> (Vec<Dep>, Vec<String>) {
     let mut deps = Vec::new();
     let mut includes = Vec::new();
+    let loc = Locator::new(path, text, []);
     let lines: Vec<&str> = text.lines().collect();
     let mut i = 0;
     while i < lines.len() {
@@ -172,9 +174,10 @@ pub fn requirements(
                 "e" | "-editable" => {
                     if let Some(egg) = arg.split("#egg=").nth(1) {
                         let name = egg.split(['&', '[']).next().unwrap_or(egg);
-                        let loc = locate::find_after(path, text, start, name)
-                            .unwrap_or_else(|| Loc::line_of(path, text, line_no));
-                        deps.push(dep(name, loc, None));
+                        let at = (start..i)
+                            .find_map(|l| loc.find_in_line(l, name))
+                            .unwrap_or_else(|| loc.line_of(line_no));
+                        deps.push(dep(name, at, None));
                     }
                 }
                 _ => {}
@@ -185,10 +188,10 @@ pub fn requirements(
         let req_text = content.split(" --").next().unwrap_or(content);
         match parse_requirement(req_text) {
             Ok(r) => {
-                let loc = locate::find_after(path, text, start, &r.name)
-                    .filter(|l| l.line == line_no)
-                    .unwrap_or_else(|| Loc::line_of(path, text, line_no));
-                deps.push(dep(&r.name, loc, r.marker));
+                let at = loc
+                    .find_in_line(start, &r.name)
+                    .unwrap_or_else(|| loc.line_of(line_no));
+                deps.push(dep(&r.name, at, r.marker));
             }
             // Local paths, archives and VCS URLs name no distribution.
             Err(_) if content.starts_with(['.', '/']) || content.contains("://") => {}
@@ -198,51 +201,101 @@ pub fn requirements(
     (deps, includes)
 }
 
-fn header_line(text: &str, header: &str) -> Option<usize> {
-    locate::line_where(text, 0, |l| {
-        l.split('#').next().unwrap_or("").trim() == header
-    })
+/// Line lookups of one TOML manifest, built in one pass: where a `[header]` is (comments
+/// ignored), and on which lines a key `key = ...` or `"key" ...` is written.
+struct TomlLines<'a> {
+    headers: HashMap<&'a str, usize>,
+    keys: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> TomlLines<'a> {
+    fn new(loc: &Locator<'a>) -> TomlLines<'a> {
+        let mut headers = HashMap::new();
+        let mut keys: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, raw) in loc.iter_lines() {
+            let l = raw.trim();
+            let h = l.split('#').next().unwrap_or("").trim();
+            if h.starts_with('[') {
+                headers.entry(h).or_insert(i);
+            }
+            if let Some((k, _)) = l.split_once('=') {
+                keys.entry(k.trim_end()).or_default().push(i);
+            }
+            if let Some(q) = l.strip_prefix('"')
+                && let Some(e) = q.find('"')
+            {
+                keys.entry(&l[..e + 2]).or_default().push(i);
+            }
+        }
+        TomlLines { headers, keys }
+    }
+
+    /// The first line at or after `from` that starts `key =` or `"key"`.
+    fn key_line(&self, from: usize, key: &str) -> Option<usize> {
+        let first = |k: &str| {
+            let v = self.keys.get(k)?;
+            v.get(v.partition_point(|&i| i < from)).copied()
+        };
+        match (first(key), first(&format!("\"{key}\""))) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// Every name a TOML manifest may declare: table keys and the names of requirement strings.
+fn toml_names(t: &toml::Table, out: &mut Vec<String>) {
+    for (k, x) in t {
+        out.push(k.clone());
+        value_names(x, out);
+    }
+}
+
+fn value_names(v: &toml::Value, out: &mut Vec<String>) {
+    match v {
+        toml::Value::Table(t) => toml_names(t, out),
+        toml::Value::Array(a) => a.iter().for_each(|x| value_names(x, out)),
+        toml::Value::String(s) => out.extend(parse_requirement(s).ok().map(|r| r.name)),
+        _ => {}
+    }
 }
 
 /// Declared dependencies of a list of PEP 508 strings under `[header]` key `key`.
 fn pep508_list(
-    m: &ManifestFile,
+    (loc, lines): (&Locator<'_>, &TomlLines<'_>),
     header: &str,
     key: &str,
     list: &[toml::Value],
     out: &mut Vec<Dep>,
     notes: &mut Vec<Notification>,
 ) {
-    let h = header_line(&m.text, header).unwrap_or(0);
-    let k = locate::line_where(&m.text, h, |l| {
-        l.starts_with(key) && l[key.len()..].trim_start().starts_with('=')
-            || l.starts_with(&format!("\"{key}\""))
-    })
-    .unwrap_or(h);
+    let h = lines.headers.get(header).copied().unwrap_or(0);
+    let k = lines.key_line(h, key).unwrap_or(h);
     for v in list {
         let Some(s) = v.as_str() else { continue };
         match parse_requirement(s) {
             Ok(r) => {
-                let loc = locate::find_after(&m.rel, &m.text, k, &r.name)
-                    .unwrap_or_else(|| Loc::line_of(&m.rel, &m.text, k as u32 + 1));
-                out.push(dep(&r.name, loc, r.marker));
+                let at = loc
+                    .find_after(k, &r.name)
+                    .unwrap_or_else(|| loc.line_of(k as u32 + 1));
+                out.push(dep(&r.name, at, r.marker));
             }
             Err(e) => {
-                let line =
-                    locate::find_after(&m.rel, &m.text, k, s.trim()).map(|l| l.line as usize);
-                notes.push(super::malformed(&m.rel, line, "requirement", &e));
+                let line = loc.find_after(k, s.trim()).map(|l| l.line as usize);
+                notes.push(super::malformed(loc.path, line, "requirement", &e));
             }
         }
     }
 }
 
 /// Declared dependencies of a table `name = spec` under `[header]` (Poetry, Pipfile).
-fn table_deps(m: &ManifestFile, header: &str, t: &toml::Table, out: &mut Vec<Dep>) {
+fn table_deps(loc: &Locator<'_>, header: &str, t: &toml::Table, out: &mut Vec<Dep>) {
+    let h = loc.trimmed_line(header);
     for (name, v) in t {
         if name == "python" {
             continue;
         }
-        let loc = locate::locate(&m.rel, &m.text, |l| l == header, name);
+        let loc = loc.locate(h, name);
         let marker = v
             .get("markers")
             .and_then(|x| x.as_str())
@@ -269,6 +322,11 @@ pub fn pyproject(m: &ManifestFile, notes: &mut Vec<Notification>) -> (Option<Str
         return (None, Vec::new());
     };
     let mut out = Vec::new();
+    let mut names = Vec::new();
+    toml_names(&t, &mut names);
+    let loc = Locator::new(&m.rel, &m.text, names.iter().map(String::as_str));
+    let lines = TomlLines::new(&loc);
+    let ll = (&loc, &lines);
     let project = t.get("project").and_then(|p| p.as_table());
     let name = project
         .and_then(|p| p.get("name"))
@@ -276,12 +334,12 @@ pub fn pyproject(m: &ManifestFile, notes: &mut Vec<Notification>) -> (Option<Str
         .map(str::to_string);
     if let Some(p) = project {
         if let Some(l) = p.get("dependencies").and_then(|d| d.as_array()) {
-            pep508_list(m, "[project]", "dependencies", l, &mut out, notes);
+            pep508_list(ll, "[project]", "dependencies", l, &mut out, notes);
         }
         if let Some(groups) = p.get("optional-dependencies").and_then(|d| d.as_table()) {
             for (g, l) in groups {
                 if let Some(l) = l.as_array() {
-                    pep508_list(m, "[project.optional-dependencies]", g, l, &mut out, notes);
+                    pep508_list(ll, "[project.optional-dependencies]", g, l, &mut out, notes);
                 }
             }
         }
@@ -289,23 +347,23 @@ pub fn pyproject(m: &ManifestFile, notes: &mut Vec<Notification>) -> (Option<Str
     if let Some(groups) = t.get("dependency-groups").and_then(|d| d.as_table()) {
         for (g, l) in groups {
             if let Some(l) = l.as_array() {
-                pep508_list(m, "[dependency-groups]", g, l, &mut out, notes);
+                pep508_list(ll, "[dependency-groups]", g, l, &mut out, notes);
             }
         }
     }
     let tool = t.get("tool");
     if let Some(poetry) = tool.and_then(|x| x.get("poetry")) {
         if let Some(d) = poetry.get("dependencies").and_then(|d| d.as_table()) {
-            table_deps(m, "[tool.poetry.dependencies]", d, &mut out);
+            table_deps(&loc, "[tool.poetry.dependencies]", d, &mut out);
         }
         if let Some(d) = poetry.get("dev-dependencies").and_then(|d| d.as_table()) {
-            table_deps(m, "[tool.poetry.dev-dependencies]", d, &mut out);
+            table_deps(&loc, "[tool.poetry.dev-dependencies]", d, &mut out);
         }
         if let Some(groups) = poetry.get("group").and_then(|g| g.as_table()) {
             for (g, gv) in groups {
                 if let Some(d) = gv.get("dependencies").and_then(|d| d.as_table()) {
                     table_deps(
-                        m,
+                        &loc,
                         &format!("[tool.poetry.group.{g}.dependencies]"),
                         d,
                         &mut out,
@@ -319,25 +377,29 @@ pub fn pyproject(m: &ManifestFile, notes: &mut Vec<Notification>) -> (Option<Str
         .and_then(|u| u.get("dev-dependencies"))
         .and_then(|d| d.as_array())
     {
-        pep508_list(m, "[tool.uv]", "dev-dependencies", l, &mut out, notes);
+        pep508_list(ll, "[tool.uv]", "dev-dependencies", l, &mut out, notes);
     }
     (name, out)
 }
 
-fn name_entry_loc(m: &ManifestFile, name: &str, version: Option<&str>) -> Loc {
-    let lines: Vec<&str> = m.text.lines().collect();
+fn name_entry_loc(
+    loc: &Locator<'_>,
+    entries: &HashMap<(&str, &str), usize>,
+    name: &str,
+    version: Option<&str>,
+) -> Loc {
     let want = format!("name = \"{name}\"");
-    let ver = version.map(|v| format!("version = \"{v}\""));
-    let i = lines.iter().enumerate().position(|(i, l)| {
-        l.trim() == want
-            && ver
-                .as_ref()
-                .is_none_or(|v| lines.get(i + 1).is_some_and(|n| n.trim() == v))
-    });
+    let i = match version {
+        Some(v) => entries
+            .get(&(want.as_str(), format!("version = \"{v}\"").as_str()))
+            .copied(),
+        None => loc.trimmed_line(&want),
+    };
     match i {
-        Some(i) => locate::find_after(&m.rel, &m.text, i, name)
-            .unwrap_or_else(|| Loc::line_of(&m.rel, &m.text, i as u32 + 1)),
-        None => locate::locate(&m.rel, &m.text, |_| false, name),
+        Some(i) => loc
+            .find_after(i, name)
+            .unwrap_or_else(|| loc.line_of(i as u32 + 1)),
+        None => loc.locate(None, name),
     }
 }
 
@@ -350,6 +412,15 @@ pub fn toml_lock(m: &ManifestFile, notes: &mut Vec<Notification>) -> Option<Lock
     };
     let t = parse_toml(m, what, notes)?;
     let mut g = LockGraph::default();
+    let pkgs = t.get("package").and_then(|p| p.as_array());
+    let loc = Locator::new(
+        &m.rel,
+        &m.text,
+        pkgs.into_iter()
+            .flatten()
+            .filter_map(|p| p.get("name")?.as_str()),
+    );
+    let entries = super::cargo::entry_lines(&loc);
     for p in t
         .get("package")
         .and_then(|p| p.as_array())
@@ -392,7 +463,7 @@ pub fn toml_lock(m: &ManifestFile, notes: &mut Vec<Notification>) -> Option<Lock
         }
         g.packages.push(Locked {
             name: name.to_string(),
-            loc: name_entry_loc(m, name, version.as_deref()),
+            loc: name_entry_loc(&loc, &entries, name, version.as_deref()),
             version,
             deps,
             installed: None,
@@ -416,24 +487,33 @@ pub fn pipfile_lock(m: &ManifestFile, notes: &mut Vec<Notification>) -> Option<L
         }
     };
     let mut g = LockGraph::default();
+    let loc = Locator::new(
+        &m.rel,
+        &m.text,
+        ["default", "develop"]
+            .iter()
+            .filter_map(|s| v.get(*s)?.as_object())
+            .flat_map(|o| o.keys().map(String::as_str)),
+    );
     for section in ["default", "develop"] {
         let Some(obj) = v.get(section).and_then(|s| s.as_object()) else {
             continue;
         };
-        let h = locate::line_where(&m.text, 0, |l| l.starts_with(&format!("\"{section}\"")))
-            .unwrap_or(0);
+        let quoted = format!("\"{section}\"");
+        let h = loc.line_where(0, |l| l.starts_with(&quoted)).unwrap_or(0);
         for (name, info) in obj {
             let version = info
                 .get("version")
                 .and_then(|x| x.as_str())
                 .map(|x| x.trim_start_matches('=').to_string());
-            let loc = locate::find_after(&m.rel, &m.text, h, name)
-                .unwrap_or_else(|| Loc::line_of(&m.rel, &m.text, h as u32 + 1));
+            let at = loc
+                .find_after(h, name)
+                .unwrap_or_else(|| loc.line_of(h as u32 + 1));
             g.packages.push(Locked {
                 name: name.clone(),
                 version,
                 deps: Vec::new(),
-                loc,
+                loc: at,
                 installed: None,
             });
         }
@@ -447,6 +527,7 @@ pub fn setup_cfg(m: &ManifestFile, notes: &mut Vec<Notification>) -> Vec<Dep> {
     let mut out = Vec::new();
     let mut section = String::new();
     let mut key = String::new();
+    let loc = Locator::new(&m.rel, &m.text, []);
     for (i, raw) in m.text.lines().enumerate() {
         let line = raw.split(['#', ';']).next().unwrap_or("");
         if line.trim().is_empty() {
@@ -476,9 +557,10 @@ pub fn setup_cfg(m: &ManifestFile, notes: &mut Vec<Notification>) -> Vec<Dep> {
         }
         match parse_requirement(value) {
             Ok(r) => {
-                let loc = locate::find_after(&m.rel, &m.text, i, &r.name)
-                    .unwrap_or_else(|| Loc::line_of(&m.rel, &m.text, i as u32 + 1));
-                out.push(dep(&r.name, loc, r.marker));
+                let at = loc
+                    .find_in_line(i, &r.name)
+                    .unwrap_or_else(|| loc.line_of(i as u32 + 1));
+                out.push(dep(&r.name, at, r.marker));
             }
             Err(e) => notes.push(super::malformed(&m.rel, Some(i + 1), "requirement", &e)),
         }
@@ -511,8 +593,9 @@ pub struct Dist {
     pub dist_info: PathBuf,
 }
 
-/// The distributions installed in `site-packages` (from each `*.dist-info/METADATA`).
-pub fn installed(site: &Path) -> Vec<Dist> {
+/// The distributions installed in `site-packages` (from each `*.dist-info/METADATA`, read
+/// through [`crate::safeio`]: a FIFO, a link or an oversized file is a notification).
+pub fn installed(roots: &[PathBuf], site: &Path, notes: &mut Vec<Notification>) -> Vec<Dist> {
     let mut out = Vec::new();
     let Ok(rd) = std::fs::read_dir(site) else {
         return out;
@@ -525,7 +608,16 @@ pub fn installed(site: &Path) -> Vec<Dist> {
         let Some(stem) = fname.strip_suffix(".dist-info") else {
             continue;
         };
-        let meta = std::fs::read_to_string(p.join("METADATA")).unwrap_or_default();
+        let meta_path = p.join("METADATA");
+        let meta = match safeio::read_text(&meta_path, Some(site), safeio::limits::METADATA_FILE) {
+            Ok(t) => t,
+            Err(e) if e.is_not_found() => String::new(),
+            Err(e) => {
+                let shown = super::shown(roots, site, &meta_path);
+                notes.push(super::refused(&shown, "installed package metadata", &e));
+                continue;
+            }
+        };
         let mut name = None;
         let mut version = None;
         let mut requires = Vec::new();
@@ -555,15 +647,42 @@ pub fn installed(site: &Path) -> Vec<Dist> {
     out
 }
 
-/// The environment of a project folder: `--python-env`, else `.venv` or `venv` beside it.
-fn env_for(dir: &Path, opts: &DepsOptions) -> Option<PathBuf> {
+/// The environment of a project folder: `--python-env`, else `.venv` or `venv` beside it (which
+/// must resolve inside the scanned tree: a link to a folder elsewhere is a notification).
+fn env_for(
+    roots: &[PathBuf],
+    dir: &Path,
+    rel_dir: &str,
+    opts: &DepsOptions,
+    notes: &mut Vec<Notification>,
+) -> Option<PathBuf> {
     if let Some(e) = &opts.python_env {
         return Some(e.clone());
     }
-    [".venv", "venv"]
-        .iter()
-        .map(|n| dir.join(n))
-        .find(|p| p.join("pyvenv.cfg").is_file() || site_packages(p).is_some())
+    for n in [".venv", "venv"] {
+        let p = dir.join(n);
+        if !(p.join("pyvenv.cfg").is_file() || site_packages(&p).is_some()) {
+            continue;
+        }
+        // The environment and its site-packages (a `.venv/lib` linked to `/usr/lib`).
+        let inside = super::inside_roots(roots, &p)
+            && site_packages(&p).is_none_or(|s| super::inside_roots(roots, &s));
+        if !inside {
+            let rel = if rel_dir.is_empty() {
+                n.to_string()
+            } else {
+                format!("{rel_dir}/{n}")
+            };
+            notes.push(super::refused(
+                &rel,
+                "Python environment",
+                &safeio::ReadError::OutsideTree(PathBuf::new()),
+            ));
+            return None;
+        }
+        return Some(p);
+    }
+    None
 }
 
 /// Every Python project folder in the scan: declared dependencies of its manifests, joined with
@@ -600,12 +719,15 @@ pub fn analyze(
                 }
                 ManifestKind::Pipfile => {
                     if let Some(t) = parse_toml(m, "Pipfile", notes) {
+                        let mut names = Vec::new();
+                        toml_names(&t, &mut names);
+                        let loc = Locator::new(&m.rel, &m.text, names.iter().map(String::as_str));
                         for (sec, hdr) in [
                             ("packages", "[packages]"),
                             ("dev-packages", "[dev-packages]"),
                         ] {
                             if let Some(d) = t.get(sec).and_then(|x| x.as_table()) {
-                                table_deps(m, hdr, d, &mut declared);
+                                table_deps(&loc, hdr, d, &mut declared);
                             }
                         }
                     }
@@ -625,14 +747,32 @@ pub fn analyze(
             if !done.insert(rel.clone()) || known.contains(rel.as_str()) {
                 continue;
             }
-            let Some(text) = rel
-                .split('/')
-                .all(|c| c != "..")
-                .then(|| super::disk_path(roots, &rel))
-                .flatten()
-                .and_then(|p| std::fs::read_to_string(p).ok())
+            if rel.split('/').any(|c| c == "..") {
+                notes.push(super::note(
+                    NotificationLevel::Warning,
+                    &rel,
+                    format!(
+                        "requirements include {} leads out of the scanned tree; not read",
+                        crate::escape::display(&rel)
+                    ),
+                ));
+                continue;
+            }
+            let (Some(p), Some(tree)) =
+                (super::disk_path(roots, &rel), super::tree_of(roots, &rel))
             else {
                 continue;
+            };
+            // Through safeio: a FIFO must not block the scan, a link (to `/dev/zero`, to a file
+            // elsewhere) is not followed, a folder linked out of the tree is refused, and the
+            // size is capped. The content of a refused file is never read, so never shown.
+            let text = match safeio::read_text(&p, Some(tree), safeio::limits::METADATA_FILE) {
+                Ok(t) => t,
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => {
+                    notes.push(super::refused(&rel, "requirements include", &e));
+                    continue;
+                }
             };
             let (d, inc) = requirements(&rel, &text, notes);
             declared.extend(d);
@@ -645,8 +785,11 @@ pub fn analyze(
         }
         if opts.scan_sources {
             let disk_dir = super::disk_path(roots, dir).unwrap_or_else(|| PathBuf::from(dir));
-            if let Some(site) = env_for(&disk_dir, opts).as_deref().and_then(site_packages) {
-                let dists = installed(&site);
+            if let Some(site) = env_for(roots, &disk_dir, dir, opts, notes)
+                .as_deref()
+                .and_then(site_packages)
+            {
+                let dists = installed(roots, &site, notes);
                 let by_name: HashMap<String, &Dist> =
                     dists.iter().map(|d| (normalize(&d.name), d)).collect();
                 match &mut lock {

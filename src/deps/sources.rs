@@ -3,12 +3,13 @@
 //! inside the dependency becomes a related location.
 //!
 //! Python distributions are read through their `RECORD` (the files the installer wrote); other
-//! packages through their folder (without nested `node_modules`, `target` or `.git`). Symbolic
-//! links are not followed, binaries and documentation are skipped, and files larger than
-//! `--max-file-size` are left out.
+//! packages through their folder (without nested `node_modules`, `target` or `.git`). Every file
+//! is read through [`crate::safeio`]: symbolic links are not followed, FIFOs and devices are not
+//! opened, a folder linked out of the package is refused, and files larger than
+//! `--max-file-size` are left out, each with a notification. Binaries and documentation are
+//! skipped.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::{Dep, DepContext, DepsOptions, Evidence, Related};
@@ -16,15 +17,29 @@ use crate::classify::{self, Class, SNIFF_LEN};
 use crate::detect::Reference;
 use crate::detect::text::TextDetector;
 use crate::report::Notification;
+use crate::safeio::{self, limits};
 
-/// The files of one installed package: (absolute path, path to report) pairs, sorted.
-fn files_of(installed: &Path) -> (PathBuf, Vec<PathBuf>) {
+/// The files of one installed package: its base folder and the paths relative to it, sorted.
+fn files_of(
+    roots: &[PathBuf],
+    installed: &Path,
+    notes: &mut Vec<Notification>,
+) -> (PathBuf, Vec<PathBuf>) {
     let is_dist_info = installed
         .file_name()
         .is_some_and(|n| n.to_string_lossy().ends_with(".dist-info"));
     if is_dist_info {
         let site = installed.parent().unwrap_or(installed).to_path_buf();
-        let record = std::fs::read_to_string(installed.join("RECORD")).unwrap_or_default();
+        let record_path = installed.join("RECORD");
+        let record = match safeio::read_text(&record_path, Some(&site), limits::METADATA_FILE) {
+            Ok(t) => t,
+            Err(e) if e.is_not_found() => String::new(),
+            Err(e) => {
+                let shown = super::shown(roots, &site, &record_path);
+                notes.push(super::refused(&shown, "installed package record", &e));
+                String::new()
+            }
+        };
         let mut out: Vec<PathBuf> = record
             .lines()
             .filter_map(|l| {
@@ -71,17 +86,6 @@ fn files_of(installed: &Path) -> (PathBuf, Vec<PathBuf>) {
     (installed.to_path_buf(), out)
 }
 
-fn read_text(p: &Path, max: u64) -> Option<Vec<u8>> {
-    let f = std::fs::File::open(p).ok()?;
-    let md = f.metadata().ok()?;
-    if !md.is_file() || md.len() > max {
-        return None;
-    }
-    let mut buf = Vec::new();
-    f.take(max + 1).read_to_end(&mut buf).ok()?;
-    Some(buf)
-}
-
 /// A reference found in a dependency's file, before it is attributed.
 struct Found {
     reference: Reference,
@@ -90,18 +94,26 @@ struct Found {
     abs: PathBuf,
 }
 
-fn scan_package(det: &TextDetector, installed: &Path, max: u64) -> Vec<Found> {
-    let (base, files) = files_of(installed);
+/// What one package's files gave: the references and the files that were refused.
+type Scanned = (Vec<Found>, Vec<Notification>);
+
+fn scan_package(roots: &[PathBuf], det: &TextDetector, installed: &Path, max: u64) -> Scanned {
+    let mut notes = Vec::new();
+    let (base, files) = files_of(roots, installed, &mut notes);
     let mut out: Vec<Found> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     for rel in files {
         let abs = base.join(&rel);
-        // Never follow a symbolic link out of the package.
-        if std::fs::symlink_metadata(&abs).is_ok_and(|m| m.file_type().is_symlink()) {
-            continue;
-        }
-        let Some(bytes) = read_text(&abs, max) else {
-            continue;
+        // Through safeio: a FIFO listed in a RECORD does not block, a symbolic link is not
+        // followed, a folder linked out of the package is refused, the size is capped.
+        let bytes = match safeio::read_bounded(&abs, Some(&base), max) {
+            Ok(b) => b,
+            Err(e) if e.is_not_found() => continue,
+            Err(e) => {
+                let shown = super::shown(roots, &base, &abs);
+                notes.push(super::refused(&shown, "dependency file", &e));
+                continue;
+            }
         };
         let head = &bytes[..bytes.len().min(SNIFF_LEN)];
         match classify::classify(&abs, head) {
@@ -113,10 +125,9 @@ fn scan_package(det: &TextDetector, installed: &Path, max: u64) -> Vec<Found> {
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
             .join("/");
-        let mut refs = Vec::new();
-        det.scan(&bytes, &rel_s, false, &mut refs);
-        for r in refs {
-            // One finding per identifier and package: the first place it occurs.
+        // One finding per identifier and package: the first place it occurs. Streamed, so a file
+        // full of repeats costs no memory per repeat.
+        det.scan_with(&bytes, &rel_s, false, &mut |r| {
             if seen.insert(r.hit.identifier.to_ascii_lowercase()) {
                 out.push(Found {
                     reference: r,
@@ -124,9 +135,9 @@ fn scan_package(det: &TextDetector, installed: &Path, max: u64) -> Vec<Found> {
                     abs: abs.clone(),
                 });
             }
-        }
+        });
     }
-    out
+    (out, notes)
 }
 
 /// Whether an installed folder is covered by the walk already (a path dependency inside the
@@ -141,7 +152,7 @@ fn walked(roots: &[PathBuf], p: &Path) -> bool {
     !in_env && super::inside_roots(roots, p)
 }
 
-fn root_relative(roots: &[PathBuf], abs: &Path) -> Option<String> {
+pub(crate) fn root_relative(roots: &[PathBuf], abs: &Path) -> Option<String> {
     let ca = abs.canonicalize().ok()?;
     for r in roots {
         let Ok(cr) = r.canonicalize() else { continue };
@@ -165,7 +176,7 @@ pub fn scan(
     det: &TextDetector,
     deps: &[Dep],
     opts: &DepsOptions,
-    _notes: &mut Vec<Notification>,
+    notes: &mut Vec<Notification>,
 ) -> Vec<Reference> {
     let max = if opts.max_file_size == 0 {
         8 << 20
@@ -186,7 +197,7 @@ pub fn scan(
         .map_or(1, |n| n.get())
         .min(list.len().max(1));
     let chunk = list.len().div_ceil(threads).max(1);
-    let mut found: Vec<(usize, Vec<Found>)> = std::thread::scope(|s| {
+    let mut found: Vec<(usize, Scanned)> = std::thread::scope(|s| {
         let handles: Vec<_> = list
             .chunks(chunk)
             .enumerate()
@@ -194,7 +205,7 @@ pub fn scan(
                 s.spawn(move || {
                     part.iter()
                         .enumerate()
-                        .map(|(i, (dir, _))| (ci * chunk + i, scan_package(det, dir, max)))
+                        .map(|(i, (dir, _))| (ci * chunk + i, scan_package(roots, det, dir, max)))
                         .collect::<Vec<_>>()
                 })
             })
@@ -206,7 +217,8 @@ pub fn scan(
     });
     found.sort_by_key(|(i, _)| *i);
     let mut out = Vec::new();
-    for (i, fs) in found {
+    for (i, (fs, n)) in found {
+        notes.extend(n);
         let (_, ds) = list[i];
         for f in fs {
             let related = match root_relative(roots, &f.abs) {

@@ -9,12 +9,23 @@ use super::source::{Cursor, Source};
 pub const MAGIC: &[u8; 4] = b"GGUF";
 /// Largest key accepted (llama.cpp limits keys to 65535 bytes).
 const MAX_KEY: u64 = 65_535;
-/// Largest string value kept; longer ones are skipped.
-const MAX_KEPT_VALUE: u64 = 4096;
-/// At most this many metadata bytes are read (tokenizer vocabularies are large).
-const MAX_META_BYTES: u64 = 256 << 20;
-/// At most this many keys are parsed.
-const MAX_KEYS: u64 = 1 << 20;
+/// Bytes of a kept string value that are read; the value is then cut to
+/// [`super::MAX_VALUE_CHARS`] characters and the rest skipped.
+const MAX_KEPT_READ: u64 = 4 * super::MAX_VALUE_CHARS as u64 + 4;
+/// Longest key kept in [`GgufInfo::meta`] (longer `general.*` keys are skipped).
+const MAX_KEPT_KEY: usize = 256;
+/// Entries kept in [`GgufInfo::meta`].
+const MAX_KEPT: usize = 512;
+/// At most this many metadata bytes are read (tokenizer vocabularies are large); past it the
+/// header is reported as truncated.
+pub const MAX_META_BYTES: u64 = 256 << 20;
+/// Most keys accepted (real files have a few dozen); more is malformed.
+pub const MAX_KEYS: u64 = 1 << 16;
+/// Most items of one array accepted (vocabularies have a few hundred thousand); more is
+/// malformed.
+pub const MAX_ARRAY: u64 = 1 << 24;
+/// Longest string value accepted (chat templates are kilobytes); longer is malformed.
+pub const MAX_STRING: u64 = 16 << 20;
 /// Array nesting depth accepted.
 const MAX_DEPTH: u32 = 3;
 
@@ -24,7 +35,8 @@ pub struct GgufInfo {
     pub version: u32,
     pub tensor_count: u64,
     pub kv_count: u64,
-    /// String values of `general.*` keys and `tokenizer.ggml.model`.
+    /// String values of `general.*` keys and `tokenizer.ggml.model` (at most 512, values cut to
+    /// [`super::MAX_VALUE_CHARS`] characters).
     pub meta: BTreeMap<String, String>,
     /// True when parsing stopped early (cap reached); what was read is still reported.
     pub truncated: bool,
@@ -112,13 +124,18 @@ pub fn parse<S: Source>(src: &S) -> Result<GgufInfo, String> {
             "GGUF header claims {kv_count} keys, more than the file can hold"
         ));
     }
+    if kv_count > MAX_KEYS {
+        return Err(format!(
+            "GGUF header claims {kv_count} keys, more than the {MAX_KEYS} accepted"
+        ));
+    }
     let mut info = GgufInfo {
         version,
         tensor_count,
         kv_count,
         ..GgufInfo::default()
     };
-    for _ in 0..kv_count.min(MAX_KEYS) {
+    for _ in 0..kv_count {
         if c.pos() > MAX_META_BYTES {
             info.truncated = true;
             break;
@@ -131,31 +148,24 @@ pub fn parse<S: Source>(src: &S) -> Result<GgufInfo, String> {
         }
         let key = c.string(klen)?;
         let t = c.u32()?;
-        if t == 8 && wanted(&key) {
-            let n = c.u64()?;
-            if n > c.remaining() {
-                return Err(format!("GGUF string of {n} bytes past the end of the file"));
+        let keep = wanted(&key) && key.len() <= MAX_KEPT_KEY && info.meta.len() < MAX_KEPT;
+        if t == 8 && keep {
+            let n = string_len(&mut c)?;
+            let head = n.min(MAX_KEPT_READ);
+            let v = c.string(head)?;
+            c.skip(n - head)?;
+            let mut v = super::cap_text(&v, super::MAX_VALUE_CHARS);
+            if n > head && !v.ends_with('\u{2026}') {
+                v.push('\u{2026}');
             }
-            if n <= MAX_KEPT_VALUE {
-                let v = c.string(n)?;
-                if info.meta.len() < 512 {
-                    info.meta.insert(key, v);
-                }
-            } else {
-                c.skip(n)?;
-            }
-        } else if wanted(&key) && fixed_size(t).is_some() && key.ends_with(".count") {
+            info.meta.insert(key, v);
+        } else if keep && fixed_size(t).is_some() && key.ends_with(".count") {
             // Numeric general.* values (general.base_model.count): kept as text.
             let v = read_int(&mut c, t)?;
-            if info.meta.len() < 512 {
-                info.meta.insert(key, v.to_string());
-            }
+            info.meta.insert(key, v.to_string());
         } else {
             skip_value(&mut c, t, 0)?;
         }
-    }
-    if kv_count > MAX_KEYS {
-        info.truncated = true;
     }
     Ok(info)
 }
@@ -178,16 +188,27 @@ fn read_int<S: Source>(c: &mut Cursor<'_, S>, t: u32) -> Result<i128, String> {
     })
 }
 
+/// The length of a string value, bounded by the file and by [`MAX_STRING`].
+fn string_len<S: Source>(c: &mut Cursor<'_, S>) -> Result<u64, String> {
+    let n = c.u64()?;
+    if n > c.remaining() {
+        return Err(format!("GGUF string of {n} bytes past the end of the file"));
+    }
+    if n > MAX_STRING {
+        return Err(format!(
+            "GGUF string of {n} bytes, more than the {MAX_STRING} accepted"
+        ));
+    }
+    Ok(n)
+}
+
 fn skip_value<S: Source>(c: &mut Cursor<'_, S>, t: u32, depth: u32) -> Result<(), String> {
     if let Some(n) = fixed_size(t) {
         return c.skip(n);
     }
     match t {
         8 => {
-            let n = c.u64()?;
-            if n > c.remaining() {
-                return Err(format!("GGUF string of {n} bytes past the end of the file"));
-            }
+            let n = string_len(c)?;
             c.skip(n)
         }
         9 => {
@@ -196,6 +217,11 @@ fn skip_value<S: Source>(c: &mut Cursor<'_, S>, t: u32, depth: u32) -> Result<()
             }
             let et = c.u32()?;
             let n = c.u64()?;
+            if n > MAX_ARRAY {
+                return Err(format!(
+                    "GGUF array of {n} items, more than the {MAX_ARRAY} accepted"
+                ));
+            }
             match fixed_size(et) {
                 Some(sz) => {
                     let total = n

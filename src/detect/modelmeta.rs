@@ -3,6 +3,15 @@
 //! (README.md YAML front matter), Ollama manifests, Hugging Face cache paths and
 //! `trust_remote_code` in code. Each parser takes bytes and never panics.
 
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::BoundedStr;
+
+/// Most `base_model` entries kept from a model card.
+const MAX_BASE_MODELS: usize = 32;
+/// Most `trust_remote_code` lines reported per file.
+const MAX_REMOTE_CODE_LINES: usize = 1000;
+
 /// 1-based line of byte offset `at`.
 pub fn line_of(buf: &[u8], at: usize) -> u32 {
     memchr::memchr_iter(b'\n', &buf[..at.min(buf.len())]).count() as u32 + 1
@@ -67,55 +76,27 @@ pub fn is_config_name(name: &str) -> bool {
     )
 }
 
+/// Largest config file read.
+pub const MAX_CONFIG: usize = 16 << 20;
+/// `architectures` entries kept.
+const MAX_ARCHS: usize = 16;
+/// `auto_map` entries looked at, and repositories kept from them.
+const MAX_AUTO_MAP: usize = 32;
+
 /// Parses a transformers config (or adapter/generation config). `None` when it is not JSON or
 /// carries none of the keys of interest.
+///
+/// The JSON is streamed through a visitor that keeps only the keys of interest, each bounded
+/// (strings cut to [`super::MAX_VALUE_CHARS`] characters, at most 16 architectures and 32
+/// `auto_map` entries); everything else is skipped without being built, so memory does not grow
+/// with the file's structure (serde_json's nesting limit stays on).
 pub fn config(buf: &[u8]) -> Option<ConfigInfo> {
-    if buf.len() > 16 << 20 {
+    if buf.len() > MAX_CONFIG {
         return None;
     }
-    let v: serde_json::Value = serde_json::from_slice(buf).ok()?;
-    let o = v.as_object()?;
-    let s = |k: &str| {
-        o.get(k)
-            .and_then(|x| x.as_str())
-            .map(str::trim)
-            .filter(|x| !x.is_empty() && x.len() <= 512)
-            .map(str::to_string)
-    };
-    let mut c = ConfigInfo {
-        model_type: s("model_type"),
-        name_or_path: s("_name_or_path"),
-        adapter_base: s("base_model_name_or_path"),
-        ..Default::default()
-    };
-    if let Some(a) = o.get("architectures").and_then(|x| x.as_array()) {
-        c.architectures = a
-            .iter()
-            .take(16)
-            .filter_map(|x| x.as_str())
-            .filter(|x| x.len() <= 256)
-            .map(str::to_string)
-            .collect();
-    }
-    if let Some(am) = o.get("auto_map").and_then(|x| x.as_object()) {
-        c.has_auto_map = !am.is_empty();
-        c.auto_map_line = line_of_text(buf, "\"auto_map\"");
-        for val in am.values().take(32) {
-            let items: Vec<&str> = match val {
-                serde_json::Value::String(s) => vec![s.as_str()],
-                serde_json::Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect(),
-                _ => vec![],
-            };
-            for it in items {
-                if let Some((repo, _)) = it.split_once("--")
-                    && repo.contains('/')
-                    && !c.auto_map.iter().any(|r| r == repo)
-                {
-                    c.auto_map.push(repo.to_string());
-                }
-            }
-        }
-    }
+    let mut de = serde_json::Deserializer::from_slice(buf);
+    let mut c = serde::Deserializer::deserialize_map(&mut de, ConfigVisitor).ok()?;
+    de.end().ok()?;
     if c.model_type.is_none()
         && c.architectures.is_empty()
         && c.name_or_path.is_none()
@@ -123,6 +104,9 @@ pub fn config(buf: &[u8]) -> Option<ConfigInfo> {
         && !c.has_auto_map
     {
         return None;
+    }
+    if c.has_auto_map {
+        c.auto_map_line = line_of_text(buf, "\"auto_map\"");
     }
     c.line = [
         "\"base_model_name_or_path\"",
@@ -136,6 +120,235 @@ pub fn config(buf: &[u8]) -> Option<ConfigInfo> {
     Some(c)
 }
 
+fn trimmed(v: Option<String>) -> Option<String> {
+    v.map(|x| x.trim().to_string()).filter(|x| !x.is_empty())
+}
+
+struct ConfigVisitor;
+
+impl<'de> Visitor<'de> for ConfigVisitor {
+    type Value = ConfigInfo;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ConfigInfo, A::Error> {
+        let mut c = ConfigInfo::default();
+        let bounded = BoundedStr(super::MAX_VALUE_CHARS);
+        while let Some(k) = map.next_key_seed(ConfigKey)? {
+            match k {
+                Some(Key::ModelType) => c.model_type = trimmed(map.next_value_seed(bounded)?),
+                Some(Key::NameOrPath) => c.name_or_path = trimmed(map.next_value_seed(bounded)?),
+                Some(Key::AdapterBase) => {
+                    c.adapter_base = trimmed(map.next_value_seed(bounded)?);
+                }
+                Some(Key::Architectures) => {
+                    c.architectures = map.next_value_seed(StringList(MAX_ARCHS))?;
+                }
+                Some(Key::AutoMap) => {
+                    let (n, repos) = map.next_value_seed(AutoMapSeed)?;
+                    c.has_auto_map = n > 0;
+                    c.auto_map = repos;
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(c)
+    }
+}
+
+enum Key {
+    ModelType,
+    NameOrPath,
+    AdapterBase,
+    Architectures,
+    AutoMap,
+}
+
+/// A config key: one of interest, else `None` (never copied).
+struct ConfigKey;
+
+impl<'de> DeserializeSeed<'de> for ConfigKey {
+    type Value = Option<Key>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Key>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ConfigKey {
+    type Value = Option<Key>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string key")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<Key>, E> {
+        Ok(match v {
+            "model_type" => Some(Key::ModelType),
+            "_name_or_path" => Some(Key::NameOrPath),
+            "base_model_name_or_path" => Some(Key::AdapterBase),
+            "architectures" => Some(Key::Architectures),
+            "auto_map" => Some(Key::AutoMap),
+            _ => None,
+        })
+    }
+}
+
+/// At most `.0` string items of a list (each cut to [`super::MAX_VALUE_CHARS`] characters);
+/// other items and a value that is not a list are skipped.
+#[derive(Clone, Copy)]
+struct StringList(usize);
+
+impl<'de> DeserializeSeed<'de> for StringList {
+    type Value = Vec<String>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<String>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StringList {
+    type Value = Vec<String>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of strings")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(BoundedStr(super::MAX_VALUE_CHARS))? {
+            if let Some(v) = v
+                && out.len() < self.0
+            {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Vec<String>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Vec<String>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Vec<String>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Vec<String>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Vec<String>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Vec<String>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<String>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Vec::new())
+    }
+}
+
+/// `auto_map`: (number of entries, repositories named by `org/repo--module.Class` values).
+struct AutoMapSeed;
+
+impl<'de> DeserializeSeed<'de> for AutoMapSeed {
+    type Value = (usize, Vec<String>);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for AutoMapSeed {
+    type Value = (usize, Vec<String>);
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an auto_map object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut n = 0usize;
+        let mut repos: Vec<String> = Vec::new();
+        while map.next_key::<IgnoredAny>()?.is_some() {
+            n += 1;
+            if n > MAX_AUTO_MAP {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            // A value is a string or a list of strings (an `AutoTokenizer` pair).
+            let items: Vec<String> = map.next_value_seed(OneOrList)?;
+            for it in items {
+                if let Some((repo, _)) = it.split_once("--")
+                    && repo.contains('/')
+                    && repos.len() < MAX_AUTO_MAP
+                    && !repos.iter().any(|r| r == repo)
+                {
+                    repos.push(repo.to_string());
+                }
+            }
+        }
+        Ok((n, repos))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok((0, Vec::new()))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok((0, Vec::new()))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok((0, Vec::new()))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok((0, Vec::new()))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok((0, Vec::new()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok((0, Vec::new()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok((0, Vec::new()))
+    }
+}
+
+/// A string, or the strings of a list (at most 8), each cut to [`super::MAX_VALUE_CHARS`].
+struct OneOrList;
+
+impl<'de> DeserializeSeed<'de> for OneOrList {
+    type Value = Vec<String>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<String>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OneOrList {
+    type Value = Vec<String>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string or a list of strings")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<String>, E> {
+        Ok(vec![super::cap_text(v, super::MAX_VALUE_CHARS)])
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Vec<String>, A::Error> {
+        StringList(8).visit_seq(seq)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Vec<String>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Vec<String>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Vec<String>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Vec<String>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Vec<String>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<String>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Vec::new())
+    }
+}
+
 /// A model card's front matter.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CardInfo {
@@ -146,10 +359,14 @@ pub struct CardInfo {
     pub line: u32,
 }
 
+/// A front-matter scalar without quotes or comment, cut to [`super::MAX_VALUE_CHARS`].
 fn unquote(s: &str) -> String {
     let s = s.trim();
     let s = s.split(" #").next().unwrap_or(s).trim();
-    s.trim_matches(|c| c == '"' || c == '\'').trim().to_string()
+    super::cap_text(
+        s.trim_matches(|c| c == '"' || c == '\'').trim(),
+        super::MAX_VALUE_CHARS,
+    )
 }
 
 /// Reads `base_model`, `base_model_relation` and `license` from YAML front matter (the block
@@ -174,7 +391,7 @@ pub fn card(buf: &[u8]) -> Option<CardInfo> {
                 && l.starts_with([' ', '-'])
             {
                 let v = unquote(item);
-                if !v.is_empty() && info.base_models.len() < 32 {
+                if !v.is_empty() && info.base_models.len() < MAX_BASE_MODELS {
                     info.base_models.push(v);
                 }
                 continue;
@@ -194,14 +411,15 @@ pub fn card(buf: &[u8]) -> Option<CardInfo> {
                 if v.is_empty() {
                     in_base = true;
                 } else if let Some(inner) = v.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
+                    let room = MAX_BASE_MODELS.saturating_sub(info.base_models.len());
                     info.base_models.extend(
                         inner
                             .split(',')
                             .map(unquote)
                             .filter(|x| !x.is_empty())
-                            .take(32),
+                            .take(room),
                     );
-                } else {
+                } else if info.base_models.len() < MAX_BASE_MODELS {
                     info.base_models.push(unquote(v));
                 }
             }
@@ -230,8 +448,9 @@ pub fn ollama_manifest(rel: &str, buf: &[u8]) -> Option<OllamaManifest> {
         return None;
     }
     let (registry, ns, model, tag) = (parts[i + 1], parts[i + 2], parts[i + 3], parts[i + 4]);
-    let v: serde_json::Value = serde_json::from_slice(buf).ok()?;
-    let layers = v.get("layers")?.as_array()?;
+    let mut de = serde_json::Deserializer::from_slice(buf);
+    let layers = serde::Deserializer::deserialize_map(&mut de, ManifestVisitor).ok()??;
+    de.end().ok()?;
     let mut out = OllamaManifest {
         registry: registry.to_string(),
         model: if ns == "library" {
@@ -241,20 +460,158 @@ pub fn ollama_manifest(rel: &str, buf: &[u8]) -> Option<OllamaManifest> {
         },
         model_layers: Vec::new(),
     };
-    for l in layers.iter().take(64) {
-        if l.get("mediaType").and_then(|m| m.as_str()) == Some("application/vnd.ollama.image.model")
-            && let Some(d) = l
-                .get("digest")
-                .and_then(|d| d.as_str())
-                .and_then(|d| d.strip_prefix("sha256:"))
+    for l in layers {
+        if l.media_type.as_deref() == Some("application/vnd.ollama.image.model")
+            && let Some(d) = l.digest.as_deref().and_then(|d| d.strip_prefix("sha256:"))
             && d.len() == 64
             && d.bytes().all(|b| b.is_ascii_hexdigit())
         {
-            let size = l.get("size").and_then(|s| s.as_u64()).unwrap_or(0);
-            out.model_layers.push((d.to_ascii_lowercase(), size));
+            out.model_layers
+                .push((d.to_ascii_lowercase(), l.size.unwrap_or(0)));
         }
     }
     Some(out)
+}
+
+/// Manifest layers looked at.
+const MAX_LAYERS: usize = 64;
+
+#[derive(Default)]
+struct Layer {
+    media_type: Option<String>,
+    digest: Option<String>,
+    size: Option<u64>,
+}
+
+/// A manifest, streamed: the first [`MAX_LAYERS`] layers' `mediaType`, `digest` and `size`;
+/// `None` without a `layers` list.
+struct ManifestVisitor;
+
+impl<'de> Visitor<'de> for ManifestVisitor {
+    type Value = Option<Vec<Layer>>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an Ollama manifest object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut layers = None;
+        while let Some(k) = map.next_key_seed(super::NameIs("layers"))? {
+            if k {
+                layers = Some(map.next_value_seed(LayersSeed)?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(layers)
+    }
+}
+
+struct LayersSeed;
+
+impl<'de> DeserializeSeed<'de> for LayersSeed {
+    type Value = Vec<Layer>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Layer>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LayersSeed {
+    type Value = Vec<Layer>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of layers")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Layer>, A::Error> {
+        let mut out = Vec::new();
+        let mut n = 0usize;
+        loop {
+            n += 1;
+            let more = if n <= MAX_LAYERS {
+                seq.next_element_seed(LayerSeed)?.map(|l| out.extend(l))
+            } else {
+                seq.next_element::<IgnoredAny>()?.map(|_| ())
+            };
+            if more.is_none() {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One layer: its fields when it is an object, else `None` (skipped).
+struct LayerSeed;
+
+impl<'de> DeserializeSeed<'de> for LayerSeed {
+    type Value = Option<Layer>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Layer>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LayerSeed {
+    type Value = Option<Layer>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a layer object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut l = Layer::default();
+        while let Some(k) = map.next_key_seed(LayerKey)? {
+            match k {
+                1 => l.media_type = map.next_value_seed(BoundedStr(128))?,
+                2 => l.digest = map.next_value_seed(BoundedStr(128))?,
+                3 => l.size = map.next_value_seed(super::AnyU64)?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Some(l))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        BoundedStr(0).visit_seq(seq).map(|_| None)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// A layer key: 1 `mediaType`, 2 `digest`, 3 `size`, 0 anything else (never copied).
+struct LayerKey;
+
+impl<'de> DeserializeSeed<'de> for LayerKey {
+    type Value = u8;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<u8, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LayerKey {
+    type Value = u8;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string key")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<u8, E> {
+        Ok(match v {
+            "mediaType" => 1,
+            "digest" => 2,
+            "size" => 3,
+            _ => 0,
+        })
+    }
 }
 
 /// The sha256 an Ollama blob (`blobs/sha256-<hex>`) or a Hugging Face cache blob
@@ -279,8 +636,12 @@ pub fn hf_cache_repo(rel: &str) -> Option<String> {
 }
 
 /// Lines (1-based) where code or configuration turns on `trust_remote_code`.
+/// At most [`MAX_REMOTE_CODE_LINES`], in one pass (lines are counted forward, never from the
+/// start of the file per occurrence).
 pub fn trust_remote_code_lines(buf: &[u8]) -> Vec<u32> {
-    let mut out = Vec::new();
+    let mut out: Vec<u32> = Vec::new();
+    let mut counted = 0usize;
+    let mut line = 1u32;
     for i in memchr::memmem::find_iter(buf, b"trust_remote_code") {
         let rest = &buf[i + "trust_remote_code".len()..];
         let rest = &rest[..rest.len().min(24)];
@@ -291,9 +652,13 @@ pub fn trust_remote_code_lines(buf: &[u8]) -> Vec<u32> {
             .take(4)
             .collect();
         if t.eq_ignore_ascii_case(b"true") {
-            let l = line_of(buf, i);
-            if !out.contains(&l) && out.len() < 1000 {
-                out.push(l);
+            line += memchr::memchr_iter(b'\n', &buf[counted..i]).count() as u32;
+            counted = i;
+            if out.last() != Some(&line) {
+                if out.len() == MAX_REMOTE_CODE_LINES {
+                    break;
+                }
+                out.push(line);
             }
         }
     }

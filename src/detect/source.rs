@@ -63,6 +63,37 @@ impl Source for FileSource<'_> {
     }
 }
 
+/// `std::io::Read` over `len` bytes of a [`Source`] from `off` (for streaming parsers).
+pub struct SourceReader<'a, S: Source> {
+    src: &'a S,
+    pos: u64,
+    end: u64,
+}
+
+impl<'a, S: Source> SourceReader<'a, S> {
+    pub fn new(src: &'a S, off: u64, len: u64) -> Self {
+        SourceReader {
+            src,
+            pos: off,
+            end: off.saturating_add(len).min(src.len()),
+        }
+    }
+}
+
+impl<S: Source> std::io::Read for SourceReader<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos >= self.end {
+            return Ok(0);
+        }
+        let want = buf
+            .len()
+            .min((self.end - self.pos).min(usize::MAX as u64) as usize);
+        let n = self.src.read_at(self.pos, &mut buf[..want])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
 const BUF: usize = 64 * 1024;
 
 /// A forward reader over a [`Source`].

@@ -13,10 +13,53 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use regex::{Regex, RegexSet};
 
 use super::{Confidence, Hit, RefKind, Reference};
+use crate::lineindex::{ColumnCursor, LineIndex};
 use crate::rules::{Database, HostKind, Problem};
 
-/// Tokens longer than this are not identifiers (minified code, base64 blobs).
-const MAX_TOKEN: usize = 300;
+/// Tokens longer than this are not identifiers (minified code, base64 blobs). It also bounds
+/// how far a candidate is widened.
+pub const MAX_TOKEN: usize = 300;
+/// Bytes of the line before a token that a context rule (`after`) sees.
+pub const MAX_PREFIX: usize = 256;
+
+/// The text before a token on its line, for context rules: given, or cut from the file only
+/// when a rule asks for it.
+enum Prefix<'a> {
+    Text(&'a str),
+    Lazy {
+        buf: &'a [u8],
+        at: usize,
+        text: std::cell::OnceCell<String>,
+    },
+}
+
+impl Prefix<'_> {
+    fn get(&self) -> &str {
+        match self {
+            Prefix::Text(t) => t,
+            Prefix::Lazy { buf, at, text } => text.get_or_init(|| line_prefix(buf, *at)),
+        }
+    }
+}
+
+/// At most [`MAX_PREFIX`] bytes of the line before `at`. When the line starts earlier, the cut is
+/// marked with `…` so that a rule anchored at the line start (`^\s*FROM`) cannot match inside
+/// the window.
+fn line_prefix(buf: &[u8], at: usize) -> String {
+    let at = at.min(buf.len());
+    let lo = at.saturating_sub(MAX_PREFIX);
+    match memchr::memrchr(b'\n', &buf[lo..at]) {
+        Some(i) => String::from_utf8_lossy(&buf[lo + i + 1..at]).into_owned(),
+        None if lo == 0 => String::from_utf8_lossy(&buf[..at]).into_owned(),
+        None => {
+            let mut lo = lo;
+            while lo < at && (buf[lo] & 0xC0) == 0x80 {
+                lo += 1;
+            }
+            format!("\u{2026}{}", String::from_utf8_lossy(&buf[lo..at]))
+        }
+    }
+}
 
 fn is_tok(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/' | b':' | b'@' | b'~')
@@ -156,25 +199,43 @@ impl TextDetector {
 
     /// Finds every reference in `buf` (the whole file). `path` is only copied into the results.
     pub fn scan(&self, buf: &[u8], path: &str, prose: bool, out: &mut Vec<Reference>) {
+        self.scan_with(buf, path, prose, &mut |r| out.push(r));
+    }
+
+    /// Finds every reference in `buf` and hands each to `sink`, in file order.
+    ///
+    /// Linear in the size of `buf` whatever its shape (a minified bundle is one long line full of
+    /// anchors): the automaton scans each byte once, a candidate is widened by at most
+    /// [`MAX_TOKEN`] bytes on each side, a run of token bytes longer than that is skipped once
+    /// (never widened again from a later anchor inside it), the context rules see at most
+    /// [`MAX_PREFIX`] bytes of the line, built only when a rule asks, and line and column are
+    /// computed only for confirmed hits, through one [`LineIndex`] and a [`ColumnCursor`].
+    pub fn scan_with(&self, buf: &[u8], path: &str, prose: bool, sink: &mut dyn FnMut(Reference)) {
         let mut at = 0usize;
-        let mut line_pos = 0usize;
-        let mut line_no = 1u32;
+        let mut lines: Option<LineIndex> = None;
+        let mut cursor = ColumnCursor::default();
         while at < buf.len() {
             let Some(m) = self.anchors.find(Input::new(buf).span(at..buf.len())) else {
                 break;
             };
             let mut s = m.start();
-            while s > 0 && is_tok(buf[s - 1]) && m.start() - s <= MAX_TOKEN {
+            let floor = m.start().saturating_sub(MAX_TOKEN + 1);
+            while s > floor && is_tok(buf[s - 1]) {
                 s -= 1;
             }
-            let mut e = m.end();
-            while e < buf.len() && is_tok(buf[e]) {
+            let limit = s.saturating_add(MAX_TOKEN + 1).min(buf.len());
+            let mut e = m.end().min(limit);
+            while e < limit && is_tok(buf[e]) {
                 e += 1;
             }
-            at = e.max(m.end());
-            if e - s > MAX_TOKEN || (s > 0 && is_tok(buf[s - 1])) {
+            let too_long = e - s > MAX_TOKEN || (s > 0 && is_tok(buf[s - 1]));
+            if too_long {
+                // Skip the rest of the run: every byte is skipped once.
+                let rest = buf[e..].iter().position(|&b| !is_tok(b));
+                at = rest.map_or(buf.len(), |i| e + i).max(m.end());
                 continue;
             }
+            at = e.max(m.end());
             // `\n` and `\t` escapes inside JSON strings (notebooks) are not part of a token.
             if s >= 1 && buf[s - 1] == b'\\' && matches!(buf[s], b'n' | b't' | b'r') {
                 s += 1;
@@ -190,18 +251,20 @@ impl TextDetector {
             }
             // Tokens are ASCII by construction.
             let token = std::str::from_utf8(&buf[s..e]).unwrap_or("");
-            let line_start = memchr::memrchr(b'\n', &buf[..s]).map_or(0, |i| i + 1);
-            let prefix = String::from_utf8_lossy(&buf[line_start..s]);
-            let Some(hit) = self.resolve_token(token, &prefix) else {
+            let prefix = Prefix::Lazy {
+                buf,
+                at: s,
+                text: std::cell::OnceCell::new(),
+            };
+            let Some(hit) = self.resolve(token, &prefix) else {
                 continue;
             };
-            line_no += memchr::memchr_iter(b'\n', &buf[line_pos..line_start]).count() as u32;
-            line_pos = line_start;
-            let column = prefix.chars().count() as u32 + 1;
-            out.push(Reference {
+            let idx = lines.get_or_insert_with(|| LineIndex::new(buf));
+            let (line, column) = cursor.line_col(idx, buf, s);
+            sink(Reference {
                 hit,
                 path: path.to_string(),
-                line: line_no,
+                line,
                 column,
                 end_column: column + (e - s) as u32,
                 text: token.to_string(),
@@ -214,6 +277,10 @@ impl TextDetector {
 
     /// Decides what one token is, if anything. `prefix` is the text before it on its line.
     pub fn resolve_token(&self, token: &str, prefix: &str) -> Option<Hit> {
+        self.resolve(token, &Prefix::Text(prefix))
+    }
+
+    fn resolve(&self, token: &str, prefix: &Prefix<'_>) -> Option<Hit> {
         if let Some(i) = token.find("://") {
             return self.resolve_url(&token[i + 3..]);
         }
@@ -222,7 +289,7 @@ impl TextDetector {
         }
         if let Some(rest) = token.strip_prefix("arn:") {
             let tail = rest.rsplit('/').next().unwrap_or("");
-            return self.match_pattern(tail, "");
+            return self.match_pattern(tail, &Prefix::Text(""));
         }
         if token.contains('/') {
             let first = token.split('/').next().unwrap_or("");
@@ -246,7 +313,7 @@ impl TextDetector {
         None
     }
 
-    fn match_pattern(&self, token: &str, prefix: &str) -> Option<Hit> {
+    fn match_pattern(&self, token: &str, prefix: &Prefix<'_>) -> Option<Hit> {
         let matches = self.set.matches(token);
         if !matches.matched_any() {
             return None;
@@ -254,7 +321,7 @@ impl TextDetector {
         for i in matches.iter() {
             let rule = &self.set_rules[i];
             if let Some(a) = &rule.after
-                && !a.is_match(prefix)
+                && !a.is_match(prefix.get())
             {
                 continue;
             }
@@ -380,7 +447,7 @@ impl TextDetector {
                 // The shape fallback is not used for prefixes that are also hub or router
                 // namespaces (`tencent/`, `deepseek/`): those ids are read as namespaces below.
                 let ns_too = self.namespaces.contains_key(&segs[0].to_ascii_lowercase());
-                self.match_pattern(&rest, "").or_else(|| {
+                self.match_pattern(&rest, &Prefix::Text("")).or_else(|| {
                     if ns_too {
                         return None;
                     }

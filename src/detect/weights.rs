@@ -167,7 +167,15 @@ pub fn binary_file(
     let src = FileSource { file, len };
     match format {
         Format::Gguf => match gguf::parse(&src) {
-            Ok(i) => obs.gguf = Some(i),
+            Ok(i) => {
+                if i.truncated {
+                    obs.problem = Some(format!(
+                        "GGUF header: metadata larger than {} MiB; the keys after it were not read",
+                        gguf::MAX_META_BYTES >> 20
+                    ));
+                }
+                obs.gguf = Some(i);
+            }
             Err(e) => obs.problem = Some(format!("GGUF header: {e}")),
         },
         Format::Safetensors => match safetensors::parse(&src) {

@@ -1,20 +1,13 @@
 //! GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` annotation per
-//! unsuppressed finding, and `::warning` lines for notifications.
+//! unsuppressed finding, and `::warning` lines for notifications. Every string that came from
+//! the repository goes through [`escape::github_property`] or [`escape::github_message`]: no line
+//! break (so no forged `::command::`), no control character, no property break.
 
 use std::io::Write;
 
 use super::Report;
 use crate::checks::Level;
-
-fn data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn property(s: &str) -> String {
-    data(s).replace(':', "%3A").replace(',', "%2C")
-}
+use crate::escape::{github_message as data, github_property as property};
 
 pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     for f in report.visible().filter(|f| f.suppression.is_none()) {
@@ -55,13 +48,4 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         "modelgate: {e} error(s), {wa} warning(s), {no} note(s), {} suppressed",
         report.suppressed()
     )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn escaping() {
-        assert_eq!(super::data("a%b\nc"), "a%25b%0Ac");
-        assert_eq!(super::property("a:b,c"), "a%3Ab%2Cc");
-    }
 }

@@ -1,21 +1,20 @@
 //! Markdown output: summary tables by check, organisation and file, then the findings. Suited to
-//! a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+//! a pull-request comment or `$GITHUB_STEP_SUMMARY`. Every string that came from the repository
+//! or the rules (paths, names, messages) goes through [`escape::markdown`]: no control character,
+//! no Markdown or HTML syntax, no cell break.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 
 use super::Report;
 use crate::checks::{CHECKS, Level};
+use crate::escape;
 
 /// Most rows in the findings table; the rest are counted.
 pub const MAX_ROWS: usize = 200;
 
 fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('\n', " ")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    escape::markdown(s)
 }
 
 fn icon(l: Level) -> &'static str {
@@ -40,7 +39,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         "**{e} error(s), {wa} warning(s), {n} note(s)** · {} suppressed · {inv} inventory-only · {} files scanned · rules {} ({})",
         report.suppressed(),
         report.stats.files_scanned,
-        report.rules.as_of,
+        cell(&report.rules.as_of),
         cell(&report.rules.origin)
     )?;
     writeln!(w)?;
@@ -105,7 +104,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
             }
         }
         for (p, c) in &files {
-            writeln!(w, "| `{}` | {} | {} | {} |", cell(p), c[0], c[1], c[2])?;
+            writeln!(w, "| {} | {} | {} | {} |", cell(p), c[0], c[1], c[2])?;
         }
         writeln!(w)?;
         writeln!(w, "### Findings")?;
@@ -115,7 +114,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         for f in shown.iter().take(MAX_ROWS) {
             writeln!(
                 w,
-                "| {} | `{}:{}` | {} | {} |",
+                "| {} | {}:{} | {} | {} |",
                 icon(f.level),
                 cell(&f.path),
                 f.line,
@@ -147,7 +146,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
                 n.level.as_str(),
                 n.path
                     .as_deref()
-                    .map(|p| format!("`{}`: ", cell(p)))
+                    .map(|p| format!("{}: ", cell(p)))
                     .unwrap_or_default(),
                 cell(&n.message)
             )?;

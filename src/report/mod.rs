@@ -71,6 +71,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub notifications: Vec<Notification>,
     pub stats: WalkStats,
+    /// The exact bytes of the paths above that are not UTF-8 (shown with `\xNN` escapes), by
+    /// display path; SARIF URIs encode these bytes.
+    pub raw_paths: std::collections::BTreeMap<String, Vec<u8>>,
 }
 
 impl Report {

@@ -33,17 +33,28 @@ fn level_str(l: Level) -> &'static str {
     }
 }
 
-/// Encodes a relative path as a URI reference (RFC 3986): `/` kept, unsafe bytes escaped.
-fn uri(path: &str) -> String {
+/// Encodes a relative path's bytes as a URI reference (RFC 3986): the unreserved characters,
+/// the sub-delimiters and `/` kept, every other byte (`%` itself, spaces, `:`, controls, bytes
+/// of non-ASCII and non-UTF-8 names) percent-encoded.
+fn uri_of_bytes(path: &[u8]) -> String {
     let mut s = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
+    for &b in path {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=/".contains(&b) {
             s.push(b as char);
         } else {
             s.push_str(&format!("%{b:02X}"));
         }
     }
     s
+}
+
+/// The URI of a report path: the exact bytes of the file name when it is not UTF-8 (the report
+/// shows it with `\xNN` escapes), else the path's own bytes.
+fn uri(report: &Report, path: &str) -> String {
+    match report.raw_paths.get(path) {
+        Some(raw) => uri_of_bytes(raw),
+        None => uri_of_bytes(path.as_bytes()),
+    }
 }
 
 pub fn build(report: &Report) -> Sarif {
@@ -107,7 +118,7 @@ pub fn build(report: &Report) -> Sarif {
                         PhysicalLocation::builder()
                             .artifact_location(
                                 ArtifactLocation::builder()
-                                    .uri(uri(&f.path))
+                                    .uri(uri(report, &f.path))
                                     .uri_base_id("%SRCROOT%")
                                     .build(),
                             )
@@ -204,7 +215,7 @@ pub fn build(report: &Report) -> Sarif {
                                 PhysicalLocation::builder()
                                     .artifact_location(
                                         ArtifactLocation::builder()
-                                            .uri(uri(&r.path))
+                                            .uri(uri_of_bytes(r.path.as_bytes()))
                                             .uri_base_id(r.base)
                                             .build(),
                                     )
@@ -259,7 +270,7 @@ pub fn build(report: &Report) -> Sarif {
                             PhysicalLocation::builder()
                                 .artifact_location(
                                     ArtifactLocation::builder()
-                                        .uri(uri(path))
+                                        .uri(uri(report, path))
                                         .uri_base_id("%SRCROOT%")
                                         .build(),
                                 )
@@ -328,4 +339,17 @@ pub fn build(report: &Report) -> Sarif {
 pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *w, &build(report))?;
     w.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uris_encode_every_byte_outside_the_unreserved_and_sub_delims_sets() {
+        assert_eq!(super::uri_of_bytes(b"src/main.rs"), "src/main.rs");
+        assert_eq!(
+            super::uri_of_bytes(b"a b%c:d@e/\xff\x1b\n(x)+,;=.py"),
+            "a%20b%25c%3Ad%40e/%FF%1B%0A(x)+,;=.py"
+        );
+        assert_eq!(super::uri_of_bytes("é".as_bytes()), "%C3%A9");
+    }
 }

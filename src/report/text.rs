@@ -1,4 +1,6 @@
 //! Text output for people: findings grouped by file, a summary line with counts per level.
+//! Every string that came from the repository (paths, messages) goes through
+//! [`escape::display`]: no control character reaches the terminal.
 
 use std::io::Write;
 
@@ -6,6 +8,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::Report;
 use crate::checks::Level;
+use crate::escape;
 
 fn style(level: Level) -> Style {
     match level {
@@ -32,7 +35,7 @@ pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> std::io::Result
             if current.is_some() {
                 writeln!(w)?;
             }
-            writeln!(w, "{}", paint(bold, &f.path))?;
+            writeln!(w, "{}", paint(bold, &escape::display(&f.path)))?;
             current = Some(&f.path);
         }
         writeln!(
@@ -44,7 +47,7 @@ pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> std::io::Result
             paint(bold, f.code.as_str()),
             paint(dim, f.check)
         )?;
-        writeln!(w, "      {}", f.message)?;
+        writeln!(w, "      {}", escape::display(&f.message))?;
     }
     if !report.notifications.is_empty() {
         if current.is_some() {
@@ -57,9 +60,9 @@ pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> std::io::Result
                 paint(dim, n.level.as_str()),
                 n.path
                     .as_deref()
-                    .map(|p| format!("{p}: "))
+                    .map(|p| format!("{}: ", escape::display(p)))
                     .unwrap_or_default(),
-                n.message
+                escape::display(&n.message)
             )?;
         }
     }
@@ -81,7 +84,7 @@ pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> std::io::Result
         report.stats.files_scanned,
         report.stats.binary_files,
         report.stats.skipped,
-        report.rules.as_of,
-        report.rules.origin,
+        escape::display(&report.rules.as_of),
+        escape::display(&report.rules.origin),
     )
 }

@@ -4,7 +4,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::Origin;
 use super::bundle::{self, MAX_BUNDLE};
@@ -28,22 +28,105 @@ pub struct Updated {
     pub sha256: String,
 }
 
+/// Most redirects followed for one request.
+pub const MAX_REDIRECTS: usize = 5;
+
 fn is_loopback(host: &str) -> bool {
     matches!(host, "localhost" | "127.0.0.1" | "::1" | "[::1]") || host.starts_with("127.")
 }
 
-fn client(timeout: Duration) -> Result<reqwest::blocking::Client, String> {
+fn loopback_url(u: &reqwest::Url) -> bool {
+    u.host_str().is_some_and(is_loopback)
+}
+
+/// Whether the redirect number `hop` (1 for the first) from `from` to `to` may be followed, in a
+/// chain that started at `original`: never more than [`MAX_REDIRECTS`], never from HTTPS down to
+/// plain HTTP, plain HTTP only to a loopback address and only when the chain started at one.
+pub fn check_redirect(
+    original: &reqwest::Url,
+    from: &reqwest::Url,
+    to: &reqwest::Url,
+    hop: usize,
+) -> Result<(), String> {
+    let refuse = |why: &str| Err(format!("redirect {hop} from {from} to {to} refused: {why}"));
+    if hop > MAX_REDIRECTS {
+        return refuse(&format!("more than {MAX_REDIRECTS} redirects"));
+    }
+    match to.scheme() {
+        "https" => Ok(()),
+        "http" if from.scheme() == "https" || original.scheme() == "https" => {
+            refuse("a downgrade from https:// to plain http://")
+        }
+        "http" if !loopback_url(to) => {
+            refuse("plain http:// is only accepted to a loopback address")
+        }
+        "http" if !loopback_url(original) => {
+            refuse("plain http:// is only accepted when the request started at a loopback address")
+        }
+        "http" => Ok(()),
+        s => refuse(&format!("only https:// is accepted (got {s}://)")),
+    }
+}
+
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let prev = attempt.previous();
+        let (Some(original), Some(from)) = (prev.first().cloned(), prev.last().cloned()) else {
+            return attempt.error("redirect without a previous request");
+        };
+        match check_redirect(&original, &from, attempt.url(), prev.len()) {
+            Ok(()) => attempt.follow(),
+            Err(e) => attempt.error(e),
+        }
+    })
+}
+
+/// The HTTP client for untrusted servers (rules bundles, the hub's API): each connection and
+/// each read is bounded by `timeout`, and redirects are checked hop by hop with
+/// [`check_redirect`]. Use it with [`get`], which bounds the whole request.
+pub fn client(timeout: Duration) -> Result<reqwest::blocking::Client, String> {
     reqwest::blocking::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)
-        .redirect(reqwest::redirect::Policy::limited(5))
+        .redirect(redirect_policy())
         .user_agent(concat!("modelgate/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| format!("cannot start the HTTP client: {e}"))
 }
 
-fn get(c: &reqwest::blocking::Client, url: &str, limit: u64) -> Result<Vec<u8>, String> {
-    let resp = c
+/// GETs `url` and returns its body, at most `limit` bytes, within `timeout` in total: connection,
+/// redirects, headers and the whole body (a server sending one byte at a time cannot stretch
+/// it). The request runs on its own thread, which checks the deadline between reads and stops
+/// soon after it; the caller returns at the deadline in any case.
+pub fn get(
+    c: &reqwest::blocking::Client,
+    url: &str,
+    limit: u64,
+    timeout: Duration,
+) -> Result<Vec<u8>, String> {
+    let deadline = Instant::now() + timeout;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (c, u) = (c.clone(), url.to_string());
+    std::thread::spawn(move || {
+        let _ = tx.send(get_until(&c, &u, limit, deadline));
+    });
+    match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        Ok(r) => r,
+        Err(_) => Err(format!(
+            "{url}: timed out (no complete answer within {:?})",
+            timeout
+        )),
+    }
+}
+
+fn get_until(
+    c: &reqwest::blocking::Client,
+    url: &str,
+    limit: u64,
+    deadline: Instant,
+) -> Result<Vec<u8>, String> {
+    let timed_out = || format!("{url}: timed out");
+    let mut resp = c
         .get(url)
         .send()
         .map_err(|e| format!("{url}: {}", describe(&e)))?;
@@ -59,23 +142,48 @@ fn get(c: &reqwest::blocking::Client, url: &str, limit: u64) -> Result<Vec<u8>, 
         ));
     }
     let mut body = Vec::new();
-    resp.take(limit + 1)
-        .read_to_end(&mut body)
-        .map_err(|e| format!("{url}: download failed: {e}"))?;
-    if body.len() as u64 > limit {
-        return Err(format!("{url}: more than the {limit}-byte limit"));
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        if Instant::now() >= deadline {
+            return Err(timed_out());
+        }
+        let n = match resp.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(format!("{url}: download failed: {e}")),
+        };
+        if body.len() as u64 + n as u64 > limit {
+            return Err(format!("{url}: more than the {limit}-byte limit"));
+        }
+        body.extend_from_slice(&buf[..n]);
+    }
+    if Instant::now() >= deadline {
+        return Err(timed_out());
     }
     Ok(body)
 }
 
+/// An error and its causes (a refused redirect is the cause of reqwest's error).
 fn describe(e: &reqwest::Error) -> String {
     if e.is_timeout() {
-        "timed out".into()
-    } else if e.is_connect() {
+        return "timed out".into();
+    }
+    let mut s = if e.is_connect() {
         format!("cannot connect ({e})")
     } else {
         e.to_string()
+    };
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        cause = c.source();
     }
+    s
 }
 
 /// Checks the URL: HTTPS, or plain HTTP to a loopback address (tests, local mirrors).
@@ -91,13 +199,13 @@ pub fn check_url(url: &str) -> Result<(), String> {
 pub fn update(o: &UpdateOptions<'_>) -> Result<Updated, String> {
     check_url(o.url)?;
     let c = client(o.timeout)?;
-    let body = get(&c, o.url, MAX_BUNDLE)?;
+    let body = get(&c, o.url, MAX_BUNDLE, o.timeout)?;
     let actual = bundle::sha256_hex(&body);
     let expected = match o.sha256 {
         Some(h) => h.trim().to_ascii_lowercase(),
         None => {
             let side = format!("{}.sha256", o.url);
-            let text = get(&c, &side, 4096)?;
+            let text = get(&c, &side, 4096, o.timeout)?;
             String::from_utf8_lossy(&text)
                 .split_whitespace()
                 .next()
@@ -106,8 +214,11 @@ pub fn update(o: &UpdateOptions<'_>) -> Result<Updated, String> {
         }
     };
     if expected.len() != 64 || !expected.bytes().all(|b| b.is_ascii_hexdigit()) {
+        // The server's text, shown inert.
+        let shown: String = expected.chars().take(100).collect();
         return Err(format!(
-            "`{expected}` is not a sha256 digest (64 hex digits)"
+            "`{}` is not a sha256 digest (64 hex digits)",
+            crate::escape::display(&shown)
         ));
     }
     if actual != expected {
@@ -116,9 +227,13 @@ pub fn update(o: &UpdateOptions<'_>) -> Result<Updated, String> {
         ));
     }
     let db = bundle::load(&body, Origin::Dir(o.data_dir.join(bundle::FILE_NAME))).map_err(|p| {
+        // Problems quote the downloaded content: shown inert.
         format!(
             "the bundle is invalid; nothing installed:\n{}",
-            p.join("\n")
+            p.iter()
+                .map(|l| crate::escape::display(l).into_owned())
+                .collect::<Vec<_>>()
+                .join("\n")
         )
     })?;
     if db.meta.as_of.as_str() < o.current_as_of && !o.force {
@@ -134,4 +249,36 @@ pub fn update(o: &UpdateOptions<'_>) -> Result<Updated, String> {
         as_of: db.meta.as_of.clone(),
         sha256: actual,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> reqwest::Url {
+        reqwest::Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn redirects_are_checked_hop_by_hop() {
+        let https = u("https://rules.example/b.json");
+        let local = u("http://127.0.0.1:8080/b.json");
+        // HTTPS anywhere is fine.
+        assert!(check_redirect(&https, &https, &u("https://mirror.example/b.json"), 1).is_ok());
+        // Never down to plain HTTP, not even to a loopback address.
+        let e = check_redirect(&https, &https, &u("http://mirror.example/b.json"), 1).unwrap_err();
+        assert!(e.contains("redirect 1 from https://rules.example/b.json to http://mirror.example/b.json refused: a downgrade"), "{e}");
+        assert!(check_redirect(&https, &https, &u("http://127.0.0.1/b.json"), 1).is_err());
+        // A chain that went through HTTPS cannot come back to plain HTTP either.
+        let mid = u("https://127.0.0.1/x");
+        assert!(check_redirect(&local, &mid, &u("http://127.0.0.1/y"), 2).is_err());
+        // Plain HTTP: loopback to loopback only.
+        assert!(check_redirect(&local, &local, &u("http://127.0.0.1:9/c.json"), 1).is_ok());
+        let e = check_redirect(&local, &local, &u("http://evil.example/c.json"), 1).unwrap_err();
+        assert!(e.contains("only accepted to a loopback address"), "{e}");
+        // Other schemes, and too many hops.
+        assert!(check_redirect(&https, &https, &u("file:///etc/passwd"), 1).is_err());
+        let e = check_redirect(&https, &https, &https, MAX_REDIRECTS + 1).unwrap_err();
+        assert!(e.contains("more than 5 redirects"), "{e}");
+    }
 }
