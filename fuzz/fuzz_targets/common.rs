@@ -165,8 +165,14 @@ pub fn include_root() -> &'static PathBuf {
         let _ = std::fs::create_dir_all(p.join("common"));
         let files = [
             ("p/base.txt", "zhipuai>=2\n-r common/more.in\n"),
-            ("p/common/more.in", "dashscope==1.20 \\\n  --hash=sha256:abc\n-r ../base.txt\n-r more.in\n"),
-            ("p/dev.txt", "-r base.txt\n-e git+https://example.invalid/x.git#egg=qianfan\n"),
+            (
+                "p/common/more.in",
+                "dashscope==1.20 \\\n  --hash=sha256:abc\n-r ../base.txt\n-r more.in\n",
+            ),
+            (
+                "p/dev.txt",
+                "-r base.txt\n-e git+https://example.invalid/x.git#egg=qianfan\n",
+            ),
         ];
         for (rel, text) in files {
             if std::fs::read_to_string(d.join(rel)).ok().as_deref() != Some(text) {

@@ -8,7 +8,13 @@ use modelgate::deps::{Ecosystem, ManifestKind, cargo, golang};
 
 mod common;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    init: {
+        // Built before fuzzing starts, so its cost is not charged to the first input's timeout.
+        common::detector();
+        common::include_root();
+    },
+    |data: &[u8]| {
     let mut files = common::manifests(data, common::kinds(Ecosystem::Cargo));
     files.extend(common::manifests(data, common::kinds(Ecosystem::Go)));
     let mut notes = Vec::new();
@@ -33,4 +39,5 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     common::analyze(&files);
-});
+}
+);

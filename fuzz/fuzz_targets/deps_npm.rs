@@ -8,7 +8,13 @@ use modelgate::deps::{Ecosystem, ManifestKind, npm};
 
 mod common;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    init: {
+        // Built before fuzzing starts, so its cost is not charged to the first input's timeout.
+        common::detector();
+        common::include_root();
+    },
+    |data: &[u8]| {
     let files = common::manifests(data, common::kinds(Ecosystem::Npm));
     let mut notes = Vec::new();
     for m in &files {
@@ -31,4 +37,5 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     common::analyze(&files);
-});
+}
+);

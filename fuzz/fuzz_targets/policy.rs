@@ -8,7 +8,12 @@ use modelgate::config::Config;
 
 mod common;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    init: {
+        // Built before fuzzing starts, so its cost is not charged to the first input's timeout.
+        common::detector();
+    },
+    |data: &[u8]| {
     // `Config::load` reads the file with `read_to_string`: only UTF-8 reaches the parser.
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -37,4 +42,5 @@ fuzz_target!(|data: &[u8]| {
             assert!(notes.len() <= cfg.allows.len());
         }
     }
-});
+}
+);

@@ -9,7 +9,10 @@ use modelgate::suppress::{Baseline, inline_allows, parse_directive};
 fn baseline_path() -> &'static std::path::PathBuf {
     static P: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     P.get_or_init(|| {
-        std::env::temp_dir().join(format!("modelgate-fuzz-baseline-{}.json", std::process::id()))
+        std::env::temp_dir().join(format!(
+            "modelgate-fuzz-baseline-{}.json",
+            std::process::id()
+        ))
     })
 }
 
@@ -26,7 +29,10 @@ fuzz_target!(|data: &[u8]| {
         match parse_directive(&String::from_utf8_lossy(l)) {
             Some(Ok((codes, reason))) => {
                 assert!(!codes.is_empty());
-                assert!(codes.iter().all(|c| c.len() == 5 && c.starts_with("MG")), "{codes:?}");
+                assert!(
+                    codes.iter().all(|c| c.len() == 5 && c.starts_with("MG")),
+                    "{codes:?}"
+                );
                 assert!(!reason.is_empty() && reason.trim() == reason, "{reason:?}");
             }
             Some(Err(codes)) => assert!(!codes.is_empty()),
@@ -36,7 +42,10 @@ fuzz_target!(|data: &[u8]| {
     let mut notes = Vec::new();
     for line in 0..=(lines.len().min(256) as u32 + 1) {
         for a in inline_allows(&lines, line, "src/app.py", &mut notes) {
-            assert!(a.line >= 1 && (a.line == line || a.line + 1 == line), "{a:?} at {line}");
+            assert!(
+                a.line >= 1 && (a.line == line || a.line + 1 == line),
+                "{a:?} at {line}"
+            );
         }
     }
 });
