@@ -390,3 +390,104 @@ fn export_round_trips_and_old_databases_warn() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+fn scan_json(data: &Path, dir: &Path) -> (Option<i32>, serde_json::Value) {
+    let o = cmd(data)
+        .current_dir(dir)
+        .args(["scan", "--format", "json", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+    (o.status.code(), v)
+}
+
+fn finding<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["identifier"] == id)
+        .unwrap_or_else(|| panic!("no finding {id}: {v}"))
+}
+
+#[test]
+fn ndaa_covered_ai_prohibition_is_off_until_the_policy_enforces_it() {
+    let data = tempfile::tempdir().unwrap();
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("a.py"),
+        "M = \"deepseek-ai/DeepSeek-R1-Distill-Qwen-7B\"\n",
+    )
+    .unwrap();
+    let (_, v) = scan_json(data.path(), t.path());
+    let f = finding(&v, "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B");
+    assert_eq!(f["code"], "MG103", "{f}");
+    assert!(!f["message"].as_str().unwrap().contains("NDAA"), "{f}");
+    std::fs::write(
+        t.path().join("modelgate.toml"),
+        "[policy]\nenforce-lists = [\"us-entity-list\", \"us-ndaa-fy26-covered-ai\"]\n",
+    )
+    .unwrap();
+    let (code, v) = scan_json(data.path(), t.path());
+    assert_eq!(code, Some(1));
+    let f = finding(&v, "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B");
+    assert_eq!(f["code"], "MG101", "{f}");
+    let m = f["message"].as_str().unwrap();
+    assert!(m.contains("FY2026 NDAA") && m.contains("2025-12-18"), "{m}");
+    assert_eq!(m.matches("FY2026 NDAA").count(), 1, "{m}");
+}
+
+#[test]
+fn qihoo_360_is_on_the_entity_list() {
+    let data = tempfile::tempdir().unwrap();
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("a.py"),
+        "M = \"qihoo360/360Zhinao2-7B-Chat-4K\"\n",
+    )
+    .unwrap();
+    let (_, v) = scan_json(data.path(), t.path());
+    let f = finding(&v, "qihoo360/360Zhinao2-7B-Chat-4K");
+    assert_eq!(f["code"], "MG101", "{f}");
+    assert!(
+        f["message"].as_str().unwrap().contains("85 FR 34495"),
+        "{f}"
+    );
+}
+
+#[test]
+fn explain_cites_primary_documents_with_urls_and_the_affiliates_window() {
+    let t = tempfile::tempdir().unwrap();
+    let run = |q: &str| {
+        let o = cmd(t.path()).args(["explain", q]).output().unwrap();
+        assert!(o.status.success(), "{q}: {}", text(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let z = run("zhipu");
+    assert!(
+        z.contains("[FR_2025_00704] (primary) Federal Register")
+            && z.contains("<https://www.federalregister.gov/d/2025-00704>"),
+        "{z}"
+    );
+    assert!(
+        z.contains("BIS Affiliates (50%) rule") && z.contains("suspended 2025-11-12 to 2026-11-09"),
+        "{z}"
+    );
+    assert!(!z.contains("find_string") && !z.contains("Hit ids"), "{z}");
+    let q = run("qihoo360");
+    assert!(
+        q.contains("85 FR 34495")
+            && q.contains("https://www.federalregister.gov/citation/85-FR-34495"),
+        "{q}"
+    );
+    let d = run("deepseek");
+    assert!(
+        d.contains("binds: U.S. Department of Defense") && d.contains("enforce-lists"),
+        "{d}"
+    );
+    let h = run("huawei");
+    assert!(
+        h.contains("84 FR 22961") && h.contains("DoD Section 1260H"),
+        "{h}"
+    );
+}

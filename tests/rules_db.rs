@@ -90,12 +90,54 @@ fn seed_organisations_and_listings_are_present() {
     assert!(z[0].citation.contains("90 FR 4617"));
     let b: Vec<_> = db.listings_of("baai").collect();
     assert_eq!(b[0].effective, "2025-03-25");
-    // DeepSeek is on no restriction list: only informational government-device bans.
+    // DeepSeek is on no trade, investment or designation list: only informational
+    // government-device bans and the FY2026 NDAA procurement prohibition (off by default).
+    use modelgate::rules::ListKind;
     for l in db.listings_of("deepseek") {
         let kind = db.list(&l.list).unwrap().kind;
-        assert_eq!(kind, modelgate::rules::ListKind::Informational, "{}", l.id);
+        assert!(
+            matches!(
+                kind,
+                ListKind::Informational | ListKind::ProcurementProhibition
+            ),
+            "{}",
+            l.id
+        );
     }
     assert!(db.listings_of("deepseek").count() >= 4);
+    let ndaa = db
+        .listings
+        .iter()
+        .find(|l| l.id == "ndaa-fy26-1532-deepseek")
+        .unwrap();
+    assert_eq!(ndaa.effective, "2025-12-18");
+    assert!(!ndaa.applies_to.is_empty() && !ndaa.waiver.is_empty());
+    // Qihoo 360 is on the Entity List (85 FR 34495), not only on the DoD 1260H list.
+    let q: Vec<_> = db
+        .listings_of("qihoo360")
+        .filter(|l| l.list == "us-entity-list")
+        .collect();
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].effective, "2020-06-05");
+    assert!(q[0].citation.contains("85 FR 34495"));
+    // Withdrawn listings stay, with the date they stopped applying.
+    for l in db.listings.iter().filter(|l| l.withdrawn) {
+        assert!(l.withdrawn_on.is_some(), "{}", l.id);
+    }
+    // Every source can be opened and says whether it is primary.
+    for s in db.sources.values() {
+        assert!(
+            s.url.as_deref().is_some_and(|u| u.starts_with("http")),
+            "{}",
+            s.id
+        );
+        assert!(s.kind.is_some(), "{}", s.id);
+        assert!(
+            modelgate::rules::is_search_trace(&s.citation).is_none(),
+            "{}",
+            s.id
+        );
+    }
 }
 
 #[test]
