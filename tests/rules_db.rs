@@ -249,3 +249,175 @@ fn every_chinese_model_developer_resolves_from_a_hub_id() {
         "only {n} Chinese organisations have Hugging Face namespaces"
     );
 }
+
+/// Every identifier in `lines` (each line written as a source file would) yields a reference
+/// whose identifier is `want` and whose developer is `org`.
+fn resolves(org: &str, cases: &[(&str, &str)]) {
+    let db = std::sync::Arc::new(Database::embedded().unwrap());
+    let d = modelgate::detect::text::TextDetector::new(db).unwrap();
+    for (line, want) in cases {
+        let mut out = Vec::new();
+        d.scan(format!("{line}\n").as_bytes(), "app.py", false, &mut out);
+        assert!(
+            out.iter()
+                .any(|r| r.hit.identifier == *want && r.hit.org.as_deref() == Some(org)),
+            "{org}: `{line}` gives {:?}",
+            out.iter()
+                .map(|r| (&r.hit.identifier, &r.hit.org))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+/// Nothing in `lines` is a reference: short generic names outside their provider's context.
+fn no_reference(lines: &[&str]) {
+    let db = std::sync::Arc::new(Database::embedded().unwrap());
+    let d = modelgate::detect::text::TextDetector::new(db).unwrap();
+    for line in lines {
+        let mut out = Vec::new();
+        d.scan(format!("{line}\n").as_bytes(), "app.py", false, &mut out);
+        assert!(
+            out.is_empty(),
+            "`{line}` gives {:?}",
+            out.iter().map(|r| &r.hit.identifier).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn zhipu_api_names_resolve() {
+    resolves(
+        "zhipu",
+        &[
+            ("m = \"chatglm_std\"", "chatglm_std"),
+            ("m = \"chatglm_turbo\"", "chatglm_turbo"),
+            ("m = \"glm-4-plus\"", "glm-4-plus"),
+            ("m = \"glm-4v-flash\"", "glm-4v-flash"),
+            ("m = \"glm-zero-preview\"", "glm-zero-preview"),
+            ("m = \"cogview-3-plus\"", "cogview-3-plus"),
+            ("m = \"cogvideox-2\"", "cogvideox-2"),
+            ("m = \"charglm-3\"", "charglm-3"),
+            ("m = \"codegeex-4\"", "codegeex-4"),
+            (
+                "e = ZhipuAIEmbeddings(model=\"embedding-3\")",
+                "embedding-3",
+            ),
+            ("llm = ChatOllama(model=\"glm4\")", "glm4"),
+            ("key = os.environ[\"CHATGLM_API_KEY\"]", "CHATGLM_API_KEY"),
+        ],
+    );
+    no_reference(&["model = \"embedding-2\"", "model = \"glm4\""]);
+}
+
+#[test]
+fn iflytek_spark_names_resolve() {
+    resolves(
+        "iflytek",
+        &[
+            ("m = \"generalv3.5\"", "generalv3.5"),
+            ("m = \"Spark-Lite\"", "Spark-Lite"),
+            ("m = \"Spark-4.0-Ultra\"", "Spark-4.0-Ultra"),
+            ("m = \"SparkDesk-v3.5\"", "SparkDesk-v3.5"),
+            ("IFLYTEK_SPARK_LLM_DOMAIN=4.0Ultra", "4.0Ultra"),
+            ("spark_llm_domain=\"max-32k\"", "max-32k"),
+            ("SPARK_DOMAIN: pro-128k", "pro-128k"),
+            ("spark_llm_domain = 'lite'", "lite"),
+            ("IFLYTEK_API_KEY=x", "IFLYTEK_API_KEY"),
+        ],
+    );
+    no_reference(&[
+        "tier = \"lite\"",
+        "model: max-32k",
+        "context = \"pro-128k\"",
+        "version = \"4.0Ultra\"",
+        "spark-submit --master local",
+    ]);
+}
+
+#[test]
+fn zero_one_ai_api_names_resolve() {
+    resolves(
+        "01ai",
+        &[
+            ("m = \"yi-large\"", "yi-large"),
+            ("m = \"yi-large-turbo\"", "yi-large-turbo"),
+            ("m = \"yi-medium\"", "yi-medium"),
+            ("m = \"yi-medium-200k\"", "yi-medium-200k"),
+            ("m = \"yi-vision\"", "yi-vision"),
+            ("m = \"yi-spark\"", "yi-spark"),
+            ("m = \"yi-vl-plus\"", "yi-vl-plus"),
+            ("m = \"yi-lightning\"", "yi-lightning"),
+            ("ZEROONE_API_KEY=x", "ZEROONE_API_KEY"),
+        ],
+    );
+}
+
+#[test]
+fn baai_aquila_names_resolve() {
+    resolves(
+        "baai",
+        &[
+            ("m = \"AquilaChat2-7B\"", "AquilaChat2-7B"),
+            ("m = \"AquilaChat2-34B-16K\"", "AquilaChat2-34B-16K"),
+            ("m = \"BAAI/AquilaChat2-7B\"", "BAAI/AquilaChat2-7B"),
+        ],
+    );
+}
+
+#[test]
+fn ollama_library_names_resolve_in_an_ollama_context() {
+    resolves(
+        "deepseek",
+        &[
+            ("ollama.chat(model=\"deepseek-r1\")", "deepseek-r1"),
+            ("ollama pull deepseek-r1", "deepseek-r1"),
+            ("m = \"deepseek-r1:14b\"", "deepseek-r1:14b"),
+        ],
+    );
+    resolves(
+        "alibaba",
+        &[
+            ("ollama.chat(model=\"qwen2.5\")", "qwen2.5"),
+            ("m = \"qwen2.5:7b\"", "qwen2.5:7b"),
+        ],
+    );
+    resolves(
+        "zhipu",
+        &[("ollama run glm4", "glm4"), ("m = \"glm4:9b\"", "glm4:9b")],
+    );
+    no_reference(&["model = \"deepseek-r1\"", "model = \"qwen2.5\""]);
+}
+
+#[test]
+fn new_namespaces_resolve_to_their_developers() {
+    for (org, id) in [
+        ("bilibili", "IndexTeam/Index-1.9B-Chat"),
+        ("duxiaoman", "Duxiaoman-DI/XuanYuan-70B"),
+        ("vivo", "vivo-ai/BlueLM-7B-Chat"),
+        ("alibaba", "AIDC-AI/Ovis2-8B"),
+        ("xiaomi", "mispeech/midashenglm-7b"),
+        ("bytedance", "BytedanceDouyinContent/SAIL-VL-2B"),
+        ("bytedance", "bytedance-research/UI-TARS-7B-DPO"),
+        ("tencent", "tencent/Hunyuan-7B-Instruct"),
+    ] {
+        resolves(org, &[(&format!("m = \"{id}\""), id)]);
+    }
+}
+
+#[test]
+fn qihoo_360_and_app_variables_resolve() {
+    resolves(
+        "qihoo360",
+        &[
+            ("m = \"360GPT_S2_V9\"", "360GPT_S2_V9"),
+            ("AI360_API_KEY=x", "AI360_API_KEY"),
+        ],
+    );
+    resolves("bytedance", &[("BYTEDANCE_API_KEY=x", "BYTEDANCE_API_KEY")]);
+    resolves("alibaba", &[("QWEN_API_KEY=x", "QWEN_API_KEY")]);
+    resolves("meituan", &[("LONGCAT_API_KEY=x", "LONGCAT_API_KEY")]);
+    resolves(
+        "siliconflow",
+        &[("SILICONCLOUD_API_KEY=x", "SILICONCLOUD_API_KEY")],
+    );
+}
