@@ -491,3 +491,91 @@ fn explain_cites_primary_documents_with_urls_and_the_affiliates_window() {
         "{h}"
     );
 }
+
+#[test]
+fn rules_diff_reports_added_changed_withdrawn_and_removed_entries_of_two_bundles() {
+    let t = tempfile::tempdir().unwrap();
+    let old = t.path().join("old.json");
+    std::fs::write(&old, bundle_with("2026-12-04", false)).unwrap();
+    // The new bundle: a listing withdrawn with its date, a source re-cited, a namespace removed
+    // and an org added.
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&bundle_with("2027-01-15", false)).unwrap();
+    let edit = |v: &mut serde_json::Value, file: &str, from: &str, to: &str| {
+        let s = v["files"][file].as_str().unwrap();
+        assert!(s.contains(from), "{file}: {from}");
+        v["files"][file] = s.replacen(from, to, 1).into();
+    };
+    edit(
+        &mut v,
+        "lists.toml",
+        "id = \"dod-1260h-tencent\"",
+        "id = \"dod-1260h-tencent\"\nwithdrawn = true\nwithdrawn_on = \"2027-01-07\"",
+    );
+    edit(
+        &mut v,
+        "sources.toml",
+        "citation = \"PyPI transformers 5.24.0 wheel",
+        "citation = \"PyPI transformers 5.30.0 wheel",
+    );
+    edit(
+        &mut v,
+        "orgs/vivo.toml",
+        "[[namespace]]\nname = \"vivo-ai\"\nhost = \"modelscope\"",
+        "[[namespace]]\nname = \"vivo-ai-gone\"\nhost = \"modelscope\"",
+    );
+    v["files"]["orgs/example.toml"] = "[org]\nid = \"example\"\nname = \"Example Lab\"\ncountry = \"CN\"\nsources = [\"TF\"]\nas_of = \"2027-01-15\"\n".into();
+    let new = t.path().join("new.json");
+    std::fs::write(&new, serde_json::to_vec(&v).unwrap()).unwrap();
+
+    let o = cmd(t.path())
+        .args([
+            "rules",
+            "diff",
+            old.to_str().unwrap(),
+            new.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        s.contains("(as of 2026-12-04) ->") && s.contains("(as of 2027-01-15)"),
+        "{s}"
+    );
+    assert!(
+        s.contains(
+            "withdrawn  listing:dod-1260h-tencent  Tencent Holdings Limited (on 2027-01-07)"
+        ),
+        "{s}"
+    );
+    assert!(s.contains("changed    source:TF (citation)"), "{s}");
+    assert!(s.contains("added      org:example  Example Lab"), "{s}");
+    assert!(
+        s.contains("added      namespace:vivo-ai-gone@modelscope"),
+        "{s}"
+    );
+    assert!(s.contains("removed    namespace:vivo-ai@modelscope"), "{s}");
+    assert!(
+        s.trim_end()
+            .ends_with("2 added, 1 changed, 1 withdrawn, 1 removed"),
+        "{s}"
+    );
+
+    // A folder against a bundle, and identical inputs.
+    let o = cmd(t.path())
+        .args(["rules", "diff", "rules", old.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        s.trim_end()
+            .ends_with("0 added, 0 changed, 0 withdrawn, 0 removed"),
+        "{s}"
+    );
+    let o = cmd(t.path())
+        .args(["rules", "diff", "rules", "no-such-bundle.json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}

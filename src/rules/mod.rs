@@ -3,6 +3,7 @@
 //! go through the same loader and the same validation.
 
 pub mod bundle;
+pub mod diff;
 pub mod embedded;
 pub mod update;
 mod validate;
