@@ -416,6 +416,13 @@ fn qihoo_360_and_app_variables_resolve() {
     resolves("bytedance", &[("BYTEDANCE_API_KEY=x", "BYTEDANCE_API_KEY")]);
     resolves("alibaba", &[("QWEN_API_KEY=x", "QWEN_API_KEY")]);
     resolves("meituan", &[("LONGCAT_API_KEY=x", "LONGCAT_API_KEY")]);
+    resolves("baidu", &[("BAIDU_SECRET_KEY=x", "BAIDU_SECRET_KEY")]);
+    resolves("tencent", &[("TENCENT_SECRET_ID=x", "TENCENT_SECRET_ID")]);
+    resolves(
+        "moonshot",
+        &[("MOONSHOT_PROXY_URL=x", "MOONSHOT_PROXY_URL")],
+    );
+    resolves("deepseek", &[("DEEPSEEK_URL=x", "DEEPSEEK_URL")]);
     resolves(
         "siliconflow",
         &[("SILICONCLOUD_API_KEY=x", "SILICONCLOUD_API_KEY")],
