@@ -69,6 +69,32 @@ fn jurisdiction(j: &str) -> &str {
 }
 
 fn listings_section(db: &Database, org: &str, s: &mut String, sources: &mut Vec<String>) {
+    listings_active(db, org, s, sources);
+    // Withdrawn listings stay in the database with the date they stopped applying.
+    let gone: Vec<_> = db
+        .listings
+        .iter()
+        .filter(|l| l.org == org && l.withdrawn)
+        .collect();
+    if !gone.is_empty() {
+        let _ = writeln!(s, "Withdrawn listings:");
+        for l in gone {
+            let _ = writeln!(
+                s,
+                "  - {}: {} — effective {}, withdrawn {} — {}",
+                db.list(&l.list)
+                    .map_or(l.list.as_str(), |x| x.name.as_str()),
+                l.entities.join("; "),
+                l.effective,
+                l.withdrawn_on.as_deref().unwrap_or("(date not recorded)"),
+                l.citation
+            );
+            cite(db, &l.sources, sources);
+        }
+    }
+}
+
+fn listings_active(db: &Database, org: &str, s: &mut String, sources: &mut Vec<String>) {
     let ls: Vec<_> = db.listings_of(org).collect();
     if ls.is_empty() {
         let _ = writeln!(s, "Restriction listings: none in the database");

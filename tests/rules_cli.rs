@@ -485,6 +485,11 @@ fn explain_cites_primary_documents_with_urls_and_the_affiliates_window() {
         d.contains("binds: U.S. Department of Defense") && d.contains("enforce-lists"),
         "{d}"
     );
+    let m = run("megvii");
+    assert!(
+        m.contains("Withdrawn listings:") && m.contains("withdrawn 2025-01-07"),
+        "{m}"
+    );
     let h = run("huawei");
     assert!(
         h.contains("84 FR 22961") && h.contains("DoD Section 1260H"),
