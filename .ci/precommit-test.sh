@@ -25,11 +25,18 @@ grep -q "^version = \"$version\"$" "$repo/pre-commit-mirror/pyproject.toml" \
   && grep -q "\"modelgate-cli==$version\"" "$repo/pre-commit-mirror/pyproject.toml" \
   || { echo "pre-commit-mirror/pyproject.toml does not pin modelgate-cli $version" >&2; exit 1; }
 
-# The wheel, as the release workflow builds it (reusing the checkout's release build).
+# The wheel, as the release workflow builds it (reusing the checkout's release build), or the
+# one .ci/wheel-test.sh left in MODELGATE_WHEEL_DIR.
 wheels="$work/wheels"
-t0=$(now)
-(cd "$repo" && "$work/venv/bin/maturin" build --release --locked --quiet --out "$wheels")
-echo "pre-commit: wheel built in $(secs "$t0" "$(now)") s: $(ls "$wheels")"
+mkdir -p "$wheels"
+if [ -n "${MODELGATE_WHEEL_DIR:-}" ] && ls "$MODELGATE_WHEEL_DIR"/modelgate_cli-*.whl >/dev/null 2>&1; then
+  cp "$MODELGATE_WHEEL_DIR"/modelgate_cli-*.whl "$wheels/"
+else
+  t0=$(now)
+  (cd "$repo" && "$work/venv/bin/maturin" build --release --locked --quiet --out "$wheels")
+  echo "pre-commit: wheel built in $(secs "$t0" "$(now)") s"
+fi
+echo "pre-commit: $(ls "$wheels")"
 # The mirror's build backend, so that pip needs no index at all.
 "$work/venv/bin/pip" download --quiet --disable-pip-version-check --dest "$wheels" "setuptools>=61"
 
