@@ -11,8 +11,10 @@
 #   from source is reused exactly when the source it was built from is the same.
 set -euo pipefail
 cd "$GITHUB_ACTION_PATH"
+# sha256sum (Linux, Windows' Git Bash) or shasum (macOS).
+if command -v sha256sum >/dev/null 2>&1; then sha=(sha256sum); else sha=(shasum -a 256); fi
 digest=$(find Cargo.toml Cargo.lock src rules docs/checks docs/modelgate.default.toml -type f -print0 \
-  | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-32)
+  | LC_ALL=C sort -z | xargs -0 "${sha[@]}" | "${sha[@]}" | cut -c1-32)
 
 version=$(sed -n 's/^version = "\([^"]*\)"$/\1/p' Cargo.toml | head -n 1)
 ref="${MG_ACTION_REF:-}"
