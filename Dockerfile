@@ -22,7 +22,7 @@ RUN cargo build --release --locked \
 
 FROM alpine:3.22
 RUN apk add --no-cache git ca-certificates \
- && adduser -D -H -u 10001 modelgate \
+ && adduser -D -u 10001 modelgate \
  && git config --system --add safe.directory '*'
 COPY --from=build /build/target/release/modelgate /usr/local/bin/modelgate
 USER 10001:10001
