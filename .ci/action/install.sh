@@ -84,7 +84,9 @@ download() {
     if command -v unzip >/dev/null 2>&1; then
       unzip -q "$work/archive$ext" -d "$work/x"
     else
-      pwsh -NoProfile -Command "Expand-Archive -LiteralPath '$work/archive$ext' -DestinationPath '$work/x'"
+      local zip="$work/archive$ext" dest="$work/x"
+      if command -v cygpath >/dev/null 2>&1; then zip="$(cygpath -w "$zip")"; dest="$(cygpath -w "$dest")"; fi
+      pwsh -NoProfile -Command "Expand-Archive -LiteralPath '$zip' -DestinationPath '$dest'"
     fi
   else
     tar -xzf "$work/archive$ext" -C "$work/x"
