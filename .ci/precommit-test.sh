@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tests the pre-commit hooks with the real pre-commit from PyPI:
 # 1. the wheel route: a locally built wheel (maturin, from pyproject.toml) and a hook repository
-#    made from pre-commit-mirror/; `pre-commit try-repo` installs the hook from the wheel with no
+#    made from .github/pre-commit-mirror/; `pre-commit try-repo` installs the hook from the wheel with no
 #    cargo on PATH and no package index, blocks a staged zai-org/GLM-4.5-Air reference and passes a
 #    clean file;
 # 2. the fallback: this repository's `language: rust` hook (pre-commit runs cargo install) blocks
@@ -17,13 +17,13 @@ python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check pre-commit "maturin>=1.9,<2"
 pc="$work/venv/bin/pre-commit"
 "$pc" validate-manifest "$repo/.pre-commit-hooks.yaml"
-"$pc" validate-manifest "$repo/pre-commit-mirror/.pre-commit-hooks.yaml"
+"$pc" validate-manifest "$repo/.github/pre-commit-mirror/.pre-commit-hooks.yaml"
 
 # The mirror pins the release of this checkout.
 version="$(sed -n 's/^version = "\([^"]*\)"$/\1/p' "$repo/Cargo.toml" | head -n 1)"
-grep -q "^version = \"$version\"$" "$repo/pre-commit-mirror/pyproject.toml" \
-  && grep -q "\"modelgate-cli==$version\"" "$repo/pre-commit-mirror/pyproject.toml" \
-  || { echo "pre-commit-mirror/pyproject.toml does not pin modelgate-cli $version" >&2; exit 1; }
+grep -q "^version = \"$version\"$" "$repo/.github/pre-commit-mirror/pyproject.toml" \
+  && grep -q "\"modelgate-cli==$version\"" "$repo/.github/pre-commit-mirror/pyproject.toml" \
+  || { echo ".github/pre-commit-mirror/pyproject.toml does not pin modelgate-cli $version" >&2; exit 1; }
 
 # The wheel, as the release workflow builds it (reusing the checkout's release build), or the
 # one .ci/wheel-test.sh left in MODELGATE_WHEEL_DIR.
@@ -41,7 +41,7 @@ echo "pre-commit: $(ls "$wheels")"
 "$work/venv/bin/pip" download --quiet --disable-pip-version-check --dest "$wheels" "setuptools>=61"
 
 mirror="$work/modelgate-pre-commit"
-cp -r "$repo/pre-commit-mirror" "$mirror"
+cp -r "$repo/.github/pre-commit-mirror" "$mirror"
 git -C "$mirror" init -q -b main
 git -C "$mirror" add -A
 git -C "$mirror" -c user.email=ci@example.com -c user.name=ci -c commit.gpgsign=false commit -q -m "modelgate $version"
