@@ -135,6 +135,81 @@ pub struct Config {
     /// Glob patterns of paths (relative to the scanned root) not to scan.
     pub excludes: Vec<String>,
     pub allows: Vec<Allow>,
+    /// [`Config::allow_index`], built on first use.
+    pub allow_index: std::sync::OnceLock<AllowIndex>,
+}
+
+/// Which name of a finding an allow entry is keyed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AllowKey {
+    Model,
+    Org,
+    Host,
+    Package,
+}
+
+/// Allow entries by the literal name they require, so that a finding is checked against the
+/// entries that can match it (and the glob or name-free ones), not against every entry: findings
+/// times entries would be quadratic on a policy with thousands of entries.
+#[derive(Debug, Clone, Default)]
+pub struct AllowIndex {
+    /// (field, lower-case name) → entry indices, ascending.
+    by_name: std::collections::HashMap<(AllowKey, String), Vec<usize>>,
+    /// Entries with no literal name to key on (globs, or only checks and paths), ascending.
+    general: Vec<usize>,
+}
+
+impl AllowIndex {
+    fn new(allows: &[Allow]) -> AllowIndex {
+        let mut ix = AllowIndex::default();
+        for (i, a) in allows.iter().enumerate() {
+            // Every name an entry gives must match, so any one literal name is a sound key.
+            let key = [
+                (AllowKey::Model, &a.model),
+                (AllowKey::Org, &a.org),
+                (AllowKey::Host, &a.host),
+                (AllowKey::Package, &a.package),
+            ]
+            .into_iter()
+            .find_map(|(field, g)| match g {
+                Some(NameGlob::Literal(l)) => Some((field, l.clone())),
+                _ => None,
+            });
+            match key {
+                Some(k) => ix.by_name.entry(k).or_default().push(i),
+                None => ix.general.push(i),
+            }
+        }
+        ix
+    }
+
+    /// Indices of the entries that may match a finding with these names, ascending (the first
+    /// matching entry wins, as written).
+    pub fn candidates<'a>(
+        &self,
+        names: impl IntoIterator<Item = (AllowKey, &'a str)>,
+        out: &mut Vec<usize>,
+    ) {
+        out.clear();
+        out.extend_from_slice(&self.general);
+        if !self.by_name.is_empty() {
+            for (k, n) in names {
+                if let Some(v) = self.by_name.get(&(k, n.to_lowercase())) {
+                    out.extend_from_slice(v);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+}
+
+impl Config {
+    /// The index of [`Config::allows`].
+    pub fn allow_index(&self) -> &AllowIndex {
+        self.allow_index
+            .get_or_init(|| AllowIndex::new(&self.allows))
+    }
 }
 
 /// Why a `YYYY-MM-DD` string is not a calendar date (days per month, leap years), if it is not.

@@ -13,10 +13,15 @@ use crate::rules::{Database, Host, Org};
 fn cite(db: &Database, ids: &[String], out: &mut Vec<String>) {
     for id in ids {
         let line = match db.sources.get(id) {
-            Some(s) => match &s.url {
-                Some(u) => format!("[{id}] {} <{u}>", s.citation),
-                None => format!("[{id}] {}", s.citation),
-            },
+            Some(s) => {
+                let kind = s
+                    .kind
+                    .map_or(String::new(), |k| format!("({}) ", k.as_str()));
+                match &s.url {
+                    Some(u) => format!("[{id}] {kind}{} <{u}>", s.citation),
+                    None => format!("[{id}] {kind}{}", s.citation),
+                }
+            }
             None => format!("[{id}] (unknown source)"),
         };
         if !out.contains(&line) {
@@ -64,12 +69,39 @@ fn jurisdiction(j: &str) -> &str {
 }
 
 fn listings_section(db: &Database, org: &str, s: &mut String, sources: &mut Vec<String>) {
+    listings_active(db, org, s, sources);
+    // Withdrawn listings stay in the database with the date they stopped applying.
+    let gone: Vec<_> = db
+        .listings
+        .iter()
+        .filter(|l| l.org == org && l.withdrawn)
+        .collect();
+    if !gone.is_empty() {
+        let _ = writeln!(s, "Withdrawn listings:");
+        for l in gone {
+            let _ = writeln!(
+                s,
+                "  - {}: {} — effective {}, withdrawn {} — {}",
+                db.list(&l.list)
+                    .map_or(l.list.as_str(), |x| x.name.as_str()),
+                l.entities.join("; "),
+                l.effective,
+                l.withdrawn_on.as_deref().unwrap_or("(date not recorded)"),
+                l.citation
+            );
+            cite(db, &l.sources, sources);
+        }
+    }
+}
+
+fn listings_active(db: &Database, org: &str, s: &mut String, sources: &mut Vec<String>) {
     let ls: Vec<_> = db.listings_of(org).collect();
     if ls.is_empty() {
         let _ = writeln!(s, "Restriction listings: none in the database");
         return;
     }
     let _ = writeln!(s, "Restriction listings:");
+    let mut noted: Vec<String> = Vec::new();
     for l in ls {
         let list = db.list(&l.list);
         let _ = writeln!(
@@ -84,11 +116,63 @@ fn listings_section(db: &Database, org: &str, s: &mut String, sources: &mut Vec<
         if !l.aliases.is_empty() {
             let _ = writeln!(s, "    listed aliases: {}", l.aliases.join("; "));
         }
+        if !l.applies_to.is_empty() {
+            let _ = writeln!(s, "    binds: {}", l.applies_to.join("; "));
+        }
+        if !l.prohibits.is_empty() {
+            let _ = writeln!(s, "    prohibits: {}", l.prohibits);
+        }
+        if !l.waiver.is_empty() {
+            let _ = writeln!(s, "    waiver: {}", l.waiver);
+        }
+        if list.is_some_and(|x| x.kind == crate::rules::ListKind::ProcurementProhibition) {
+            let _ = writeln!(
+                s,
+                "    enforced only when the policy names `{}` in enforce-lists",
+                l.list
+            );
+        }
         if !l.notes.is_empty() {
             let _ = writeln!(s, "    note: {}", l.notes);
         }
         cite(db, &l.sources, sources);
+        if let Some(list) = list
+            && !noted.contains(&list.id)
+        {
+            noted.push(list.id.clone());
+            for n in &list.note {
+                let _ = writeln!(s, "    {}", list_note_line(n, crate::rules::today_days()));
+                cite(db, &n.sources, sources);
+            }
+        }
     }
+}
+
+/// A dated note on a list, with whether it applies today and, during a suspension, when it
+/// applies again.
+pub fn list_note_line(n: &crate::rules::ListNote, today: i64) -> String {
+    let mut line = format!("{} (effective {}", n.title, n.effective);
+    if let (Some(a), Some(b)) = (&n.suspended_from, &n.suspended_until) {
+        line.push_str(&format!("; suspended {a} to {b}"));
+    }
+    line.push_str(&format!("; {}): {}", n.citation, n.text));
+    let status = if n.applies_on(today) {
+        match &n.suspended_until {
+            Some(b) if crate::rules::days_from_date(b).is_some_and(|d| d < today) => format!(
+                " Status: the recorded suspension ended {b}; the rule applies again unless a later stay (not recorded) extended it."
+            ),
+            _ => " Status: applies.".to_string(),
+        }
+    } else {
+        match &n.suspended_until {
+            Some(b) if crate::rules::days_from_date(&n.effective).is_some_and(|d| d <= today) => {
+                format!(" Status: suspended; applies again after {b}.")
+            }
+            _ => " Status: not yet effective.".to_string(),
+        }
+    };
+    line.push_str(&status);
+    line
 }
 
 fn host_line(h: &Host) -> String {
@@ -371,4 +455,36 @@ pub fn explain(db: &Database, det: &TextDetector, query: &str) -> Option<String>
         return Some(p);
     }
     identifier_dossier(db, det, query)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::list_note_line;
+    use crate::rules::{ListNote, days_from_date};
+
+    fn note() -> ListNote {
+        ListNote {
+            id: "n".into(),
+            title: "Rule".into(),
+            text: "t".into(),
+            effective: "2025-09-29".into(),
+            suspended_from: Some("2025-11-12".into()),
+            suspended_until: Some("2026-11-09".into()),
+            citation: "c".into(),
+            sources: vec![],
+            as_of: "2026-12-04".into(),
+        }
+    }
+
+    #[test]
+    fn a_suspended_rule_says_when_it_applies_again() {
+        let d = |s| days_from_date(s).unwrap();
+        assert!(list_note_line(&note(), d("2025-10-01")).ends_with("Status: applies."));
+        assert!(
+            list_note_line(&note(), d("2026-01-01"))
+                .ends_with("Status: suspended; applies again after 2026-11-09.")
+        );
+        assert!(list_note_line(&note(), d("2026-12-05")).contains("suspension ended 2026-11-09"));
+        assert!(list_note_line(&note(), d("2025-01-01")).ends_with("not yet effective."));
+    }
 }

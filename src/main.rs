@@ -82,6 +82,9 @@ enum RulesCommand {
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
+    /// Show what changes between two databases (rules folders or bundle files): added, changed,
+    /// withdrawn and removed entries
+    Diff { old: PathBuf, new: PathBuf },
     /// Download, verify, validate and install a rules bundle
     Update {
         /// Bundle URL (https://; plain http only to a loopback address). Default: $MODELGATE_RULES_URL
@@ -578,6 +581,14 @@ fn cmd_rules(c: &RulesCommand) -> Result<u8, Failure> {
                 }
             }
             out.flush()?;
+            Ok(0)
+        }
+        RulesCommand::Diff { old, new } => {
+            let load = |p: &PathBuf| modelgate::rules::diff::load(p).map_err(Failure::Error);
+            print!(
+                "{}",
+                modelgate::rules::diff::report(&load(old)?, &load(new)?)
+            );
             Ok(0)
         }
         RulesCommand::Export { output, rules } => {

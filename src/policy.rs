@@ -111,7 +111,9 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
     let hit = &r.hit;
     // By default MG101 enforces export-control lists (the US Entity List). Investment
     // restrictions (NS-CMIC) and procurement designations (DoD 1260H) are reported in the
-    // message and can be enforced with `enforce-lists`; informational lists never are.
+    // message and can be enforced with `enforce-lists`; procurement prohibitions (FY2026 NDAA
+    // covered AI) are off and silent unless `enforce-lists` names them; informational lists are
+    // never enforced.
     let enforced = |list: &str, kind: &str| {
         kind != "informational"
             && match &policy.enforced_lists {
@@ -251,7 +253,12 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
     if let Some(d) = &r.dep {
         msg.push_str(&d.describe());
     }
+    let mut named: Vec<(&str, &str)> = Vec::new();
     for l in &restricted {
+        if named.contains(&(l.org.as_str(), l.list.as_str())) {
+            continue;
+        }
+        named.push((&l.org, &l.list));
         msg.push_str(&format!(
             "; {} is on the {} since {} ({})",
             l.org_name, l.list_name, l.effective, l.citation
@@ -263,6 +270,14 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
         .iter()
         .filter(|l| !enforced(&l.list, l.list_kind))
     {
+        // A procurement prohibition (FY2026 NDAA covered AI) binds only the buyers it names
+        // (DoD and its contractors): it is silent unless the policy enforces its list.
+        if l.list_kind == "procurement-prohibition"
+            || named.contains(&(l.org.as_str(), l.list.as_str()))
+        {
+            continue;
+        }
+        named.push((&l.org, &l.list));
         if l.list_kind == "informational" {
             if !informational.contains(&l.list_name.as_str()) {
                 informational.push(&l.list_name);

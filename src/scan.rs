@@ -256,12 +256,7 @@ impl<'a> FileRefs<'a> {
         let Some(f) = policy::evaluate(&self.config.policy, r, resolve::resolve(self.db, r)) else {
             return (None, RANK_OFF);
         };
-        let mut fs = [f];
-        if !self.config.allows.is_empty() {
-            suppress::apply(&mut fs, self.config, None, &mut Vec::new());
-        }
-        let [f] = fs;
-        let rank = if f.suppression.is_some() {
+        let rank = if suppress::allowed(self.config, &f, &mut Vec::new()) {
             RANK_SUPPRESSED
         } else {
             level_rank(f.level)

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
+use crate::config::{AllowKey, Config};
 use crate::policy::{Finding, Suppression};
 use crate::report::{Notification, NotificationLevel};
 use crate::safeio::{self, limits};
@@ -171,6 +171,45 @@ pub fn apply_inline(f: &mut Finding, directives: &[InlineAllow]) {
     }
 }
 
+/// The names of `f` that an allow entry can be keyed on (see [`crate::config::AllowIndex`]).
+fn allow_names(f: &Finding) -> Vec<(AllowKey, &str)> {
+    let mut v = vec![
+        (AllowKey::Model, f.identifier.as_str()),
+        (AllowKey::Model, f.matched.as_str()),
+        (AllowKey::Host, f.identifier.as_str()),
+        (AllowKey::Package, f.identifier.as_str()),
+    ];
+    let op = f
+        .resolved
+        .hosting
+        .as_ref()
+        .and_then(|h| h.operator.as_ref());
+    for o in [f.resolved.developer.as_ref(), op].into_iter().flatten() {
+        v.push((AllowKey::Org, o.id.as_str()));
+        v.push((AllowKey::Org, o.name.as_str()));
+    }
+    if let Some(h) = &f.resolved.hosting {
+        v.push((AllowKey::Host, h.id.as_str()));
+    }
+    if let Some(d) = &f.dependency {
+        v.push((AllowKey::Package, d.name.as_str()));
+    }
+    v
+}
+
+/// Whether an unexpired allow entry suppresses `f` (what ranking within a file needs; no
+/// notifications).
+pub fn allowed(config: &Config, f: &Finding, scratch: &mut Vec<usize>) -> bool {
+    if config.allows.is_empty() {
+        return false;
+    }
+    config.allow_index().candidates(allow_names(f), scratch);
+    scratch.iter().any(|&i| {
+        let a = &config.allows[i];
+        !a.expired && allow_matches(a, f)
+    })
+}
+
 /// Marks findings suppressed by allow entries or the baseline, and reports expired and unused
 /// allow entries.
 pub fn apply(
@@ -180,11 +219,18 @@ pub fn apply(
     notes: &mut Vec<Notification>,
 ) {
     let mut used = vec![false; config.allows.len()];
+    let mut candidates = Vec::new();
     for f in findings.iter_mut() {
         if f.suppression.is_some() {
             continue;
         }
-        for (ai, a) in config.allows.iter().enumerate() {
+        if !config.allows.is_empty() {
+            config
+                .allow_index()
+                .candidates(allow_names(f), &mut candidates);
+        }
+        for &ai in &candidates {
+            let a = &config.allows[ai];
             if allow_matches(a, f) {
                 used[ai] = true;
                 if !a.expired {

@@ -357,7 +357,7 @@ fn oversized_policy_file_is_refused() {
     let (code, _, err) = scan(t.path(), &[]);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("larger than the limit of 4194304 bytes; not read"),
+        err.contains("larger than the limit of 2097152 bytes; not read"),
         "{err}"
     );
 }
@@ -479,4 +479,55 @@ fn gitignore_stops_at_a_nested_repository_but_dot_ignore_does_not() {
     fs::write(d.join("top.py"), HIT).unwrap();
     let v = ok_scan(d, &[]);
     assert_eq!(paths(&v), ["nested/deep/a.py"], "{}", render(&v));
+}
+
+/// Thousands of allow entries against a thousand findings: each finding is checked against the
+/// entries that name it (an index), not against every entry (findings × entries took minutes).
+#[test]
+fn many_allow_entries_against_many_findings() {
+    let t = tempfile::tempdir().unwrap();
+    let mut src = String::new();
+    for i in 0..900 {
+        src.push_str(&format!("m{i} = \"Qwen/example-{i}\"\n"));
+    }
+    fs::write(t.path().join("models.py"), src).unwrap();
+    let mut pol = String::new();
+    // Entries for every other model, and many that match nothing.
+    for i in (0..900).step_by(2) {
+        pol.push_str(&format!(
+            "[[allow]]\nmodel = \"qwen/EXAMPLE-{i}\"\nreason = \"reviewed\"\n"
+        ));
+    }
+    for i in 0..20_000 {
+        pol.push_str(&format!(
+            "[[allow]]\nmodel = \"other/m{i}\"\nreason = \"r\"\n"
+        ));
+    }
+    // A glob entry still applies, after the literal ones as written.
+    pol.push_str("[[allow]]\nmodel = \"Qwen/example-1?\"\nreason = \"glob\"\n");
+    // The policy lives outside the scanned tree (its own names are not findings then).
+    let pd = tempfile::tempdir().unwrap();
+    let cfg = pd.path().join("policy.toml");
+    fs::write(&cfg, pol).unwrap();
+    let v = ok_scan(t.path(), &["--config", cfg.to_str().unwrap()]);
+    let fs_ = v["findings"].as_array().unwrap();
+    let in_models: Vec<_> = fs_.iter().filter(|f| f["path"] == "models.py").collect();
+    assert_eq!(in_models.len(), 900);
+    let reason = |i: usize| {
+        let id = format!("Qwen/example-{i}");
+        in_models
+            .iter()
+            .find(|f| f["identifier"] == id.as_str())
+            .map(|f| f["suppression"]["reason"].clone())
+            .unwrap()
+    };
+    assert_eq!(reason(0), "reviewed");
+    assert_eq!(reason(898), "reviewed");
+    assert_eq!(reason(13), "glob");
+    assert!(reason(21).is_null());
+    let suppressed = in_models
+        .iter()
+        .filter(|f| !f["suppression"].is_null())
+        .count();
+    assert_eq!(suppressed, 450 + 5); // 11, 13, 15, 17, 19
 }

@@ -390,3 +390,197 @@ fn export_round_trips_and_old_databases_warn() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+fn scan_json(data: &Path, dir: &Path) -> (Option<i32>, serde_json::Value) {
+    let o = cmd(data)
+        .current_dir(dir)
+        .args(["scan", "--format", "json", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+    (o.status.code(), v)
+}
+
+fn finding<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["identifier"] == id)
+        .unwrap_or_else(|| panic!("no finding {id}: {v}"))
+}
+
+#[test]
+fn ndaa_covered_ai_prohibition_is_off_until_the_policy_enforces_it() {
+    let data = tempfile::tempdir().unwrap();
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("a.py"),
+        "M = \"deepseek-ai/DeepSeek-R1-Distill-Qwen-7B\"\n",
+    )
+    .unwrap();
+    let (_, v) = scan_json(data.path(), t.path());
+    let f = finding(&v, "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B");
+    assert_eq!(f["code"], "MG103", "{f}");
+    assert!(!f["message"].as_str().unwrap().contains("NDAA"), "{f}");
+    std::fs::write(
+        t.path().join("modelgate.toml"),
+        "[policy]\nenforce-lists = [\"us-entity-list\", \"us-ndaa-fy26-covered-ai\"]\n",
+    )
+    .unwrap();
+    let (code, v) = scan_json(data.path(), t.path());
+    assert_eq!(code, Some(1));
+    let f = finding(&v, "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B");
+    assert_eq!(f["code"], "MG101", "{f}");
+    let m = f["message"].as_str().unwrap();
+    assert!(m.contains("FY2026 NDAA") && m.contains("2025-12-18"), "{m}");
+    assert_eq!(m.matches("FY2026 NDAA").count(), 1, "{m}");
+}
+
+#[test]
+fn qihoo_360_is_on_the_entity_list() {
+    let data = tempfile::tempdir().unwrap();
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("a.py"),
+        "M = \"qihoo360/360Zhinao2-7B-Chat-4K\"\n",
+    )
+    .unwrap();
+    let (_, v) = scan_json(data.path(), t.path());
+    let f = finding(&v, "qihoo360/360Zhinao2-7B-Chat-4K");
+    assert_eq!(f["code"], "MG101", "{f}");
+    assert!(
+        f["message"].as_str().unwrap().contains("85 FR 34495"),
+        "{f}"
+    );
+}
+
+#[test]
+fn explain_cites_primary_documents_with_urls_and_the_affiliates_window() {
+    let t = tempfile::tempdir().unwrap();
+    let run = |q: &str| {
+        let o = cmd(t.path()).args(["explain", q]).output().unwrap();
+        assert!(o.status.success(), "{q}: {}", text(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let z = run("zhipu");
+    assert!(
+        z.contains("[FR_2025_00704] (primary) Federal Register")
+            && z.contains("<https://www.federalregister.gov/d/2025-00704>"),
+        "{z}"
+    );
+    assert!(
+        z.contains("BIS Affiliates (50%) rule") && z.contains("suspended 2025-11-12 to 2026-11-09"),
+        "{z}"
+    );
+    assert!(!z.contains("find_string") && !z.contains("Hit ids"), "{z}");
+    let q = run("qihoo360");
+    assert!(
+        q.contains("85 FR 34495")
+            && q.contains("https://www.federalregister.gov/citation/85-FR-34495"),
+        "{q}"
+    );
+    let d = run("deepseek");
+    assert!(
+        d.contains("binds: U.S. Department of Defense") && d.contains("enforce-lists"),
+        "{d}"
+    );
+    let m = run("megvii");
+    assert!(
+        m.contains("Withdrawn listings:") && m.contains("withdrawn 2025-01-07"),
+        "{m}"
+    );
+    let h = run("huawei");
+    assert!(
+        h.contains("84 FR 22961") && h.contains("DoD Section 1260H"),
+        "{h}"
+    );
+}
+
+#[test]
+fn rules_diff_reports_added_changed_withdrawn_and_removed_entries_of_two_bundles() {
+    let t = tempfile::tempdir().unwrap();
+    let old = t.path().join("old.json");
+    std::fs::write(&old, bundle_with("2026-12-04", false)).unwrap();
+    // The new bundle: a listing withdrawn with its date, a source re-cited, a namespace removed
+    // and an org added.
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&bundle_with("2027-01-15", false)).unwrap();
+    let edit = |v: &mut serde_json::Value, file: &str, from: &str, to: &str| {
+        let s = v["files"][file].as_str().unwrap();
+        assert!(s.contains(from), "{file}: {from}");
+        v["files"][file] = s.replacen(from, to, 1).into();
+    };
+    edit(
+        &mut v,
+        "lists.toml",
+        "id = \"dod-1260h-tencent\"",
+        "id = \"dod-1260h-tencent\"\nwithdrawn = true\nwithdrawn_on = \"2027-01-07\"",
+    );
+    edit(
+        &mut v,
+        "sources.toml",
+        "citation = \"PyPI transformers 5.24.0 wheel",
+        "citation = \"PyPI transformers 5.30.0 wheel",
+    );
+    edit(
+        &mut v,
+        "orgs/vivo.toml",
+        "[[namespace]]\nname = \"vivo-ai\"\nhost = \"modelscope\"",
+        "[[namespace]]\nname = \"vivo-ai-gone\"\nhost = \"modelscope\"",
+    );
+    v["files"]["orgs/example.toml"] = "[org]\nid = \"example\"\nname = \"Example Lab\"\ncountry = \"CN\"\nsources = [\"TF\"]\nas_of = \"2027-01-15\"\n".into();
+    let new = t.path().join("new.json");
+    std::fs::write(&new, serde_json::to_vec(&v).unwrap()).unwrap();
+
+    let o = cmd(t.path())
+        .args([
+            "rules",
+            "diff",
+            old.to_str().unwrap(),
+            new.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        s.contains("(as of 2026-12-04) ->") && s.contains("(as of 2027-01-15)"),
+        "{s}"
+    );
+    assert!(
+        s.contains(
+            "withdrawn  listing:dod-1260h-tencent  Tencent Holdings Limited (on 2027-01-07)"
+        ),
+        "{s}"
+    );
+    assert!(s.contains("changed    source:TF (citation)"), "{s}");
+    assert!(s.contains("added      org:example  Example Lab"), "{s}");
+    assert!(
+        s.contains("added      namespace:vivo-ai-gone@modelscope"),
+        "{s}"
+    );
+    assert!(s.contains("removed    namespace:vivo-ai@modelscope"), "{s}");
+    assert!(
+        s.trim_end()
+            .ends_with("2 added, 1 changed, 1 withdrawn, 1 removed"),
+        "{s}"
+    );
+
+    // A folder against a bundle, and identical inputs.
+    let o = cmd(t.path())
+        .args(["rules", "diff", "rules", old.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        s.trim_end()
+            .ends_with("0 added, 0 changed, 0 withdrawn, 0 removed"),
+        "{s}"
+    );
+    let o = cmd(t.path())
+        .args(["rules", "diff", "rules", "no-such-bundle.json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}

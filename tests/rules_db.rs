@@ -90,12 +90,54 @@ fn seed_organisations_and_listings_are_present() {
     assert!(z[0].citation.contains("90 FR 4617"));
     let b: Vec<_> = db.listings_of("baai").collect();
     assert_eq!(b[0].effective, "2025-03-25");
-    // DeepSeek is on no restriction list: only informational government-device bans.
+    // DeepSeek is on no trade, investment or designation list: only informational
+    // government-device bans and the FY2026 NDAA procurement prohibition (off by default).
+    use modelgate::rules::ListKind;
     for l in db.listings_of("deepseek") {
         let kind = db.list(&l.list).unwrap().kind;
-        assert_eq!(kind, modelgate::rules::ListKind::Informational, "{}", l.id);
+        assert!(
+            matches!(
+                kind,
+                ListKind::Informational | ListKind::ProcurementProhibition
+            ),
+            "{}",
+            l.id
+        );
     }
     assert!(db.listings_of("deepseek").count() >= 4);
+    let ndaa = db
+        .listings
+        .iter()
+        .find(|l| l.id == "ndaa-fy26-1532-deepseek")
+        .unwrap();
+    assert_eq!(ndaa.effective, "2025-12-18");
+    assert!(!ndaa.applies_to.is_empty() && !ndaa.waiver.is_empty());
+    // Qihoo 360 is on the Entity List (85 FR 34495), not only on the DoD 1260H list.
+    let q: Vec<_> = db
+        .listings_of("qihoo360")
+        .filter(|l| l.list == "us-entity-list")
+        .collect();
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].effective, "2020-06-05");
+    assert!(q[0].citation.contains("85 FR 34495"));
+    // Withdrawn listings stay, with the date they stopped applying.
+    for l in db.listings.iter().filter(|l| l.withdrawn) {
+        assert!(l.withdrawn_on.is_some(), "{}", l.id);
+    }
+    // Every source can be opened and says whether it is primary.
+    for s in db.sources.values() {
+        assert!(
+            s.url.as_deref().is_some_and(|u| u.starts_with("http")),
+            "{}",
+            s.id
+        );
+        assert!(s.kind.is_some(), "{}", s.id);
+        assert!(
+            modelgate::rules::is_search_trace(&s.citation).is_none(),
+            "{}",
+            s.id
+        );
+    }
 }
 
 #[test]
@@ -205,5 +247,184 @@ fn every_chinese_model_developer_resolves_from_a_hub_id() {
     assert!(
         n >= 30,
         "only {n} Chinese organisations have Hugging Face namespaces"
+    );
+}
+
+/// Every identifier in `lines` (each line written as a source file would) yields a reference
+/// whose identifier is `want` and whose developer is `org`.
+fn resolves(org: &str, cases: &[(&str, &str)]) {
+    let db = std::sync::Arc::new(Database::embedded().unwrap());
+    let d = modelgate::detect::text::TextDetector::new(db).unwrap();
+    for (line, want) in cases {
+        let mut out = Vec::new();
+        d.scan(format!("{line}\n").as_bytes(), "app.py", false, &mut out);
+        assert!(
+            out.iter()
+                .any(|r| r.hit.identifier == *want && r.hit.org.as_deref() == Some(org)),
+            "{org}: `{line}` gives {:?}",
+            out.iter()
+                .map(|r| (&r.hit.identifier, &r.hit.org))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+/// Nothing in `lines` is a reference: short generic names outside their provider's context.
+fn no_reference(lines: &[&str]) {
+    let db = std::sync::Arc::new(Database::embedded().unwrap());
+    let d = modelgate::detect::text::TextDetector::new(db).unwrap();
+    for line in lines {
+        let mut out = Vec::new();
+        d.scan(format!("{line}\n").as_bytes(), "app.py", false, &mut out);
+        assert!(
+            out.is_empty(),
+            "`{line}` gives {:?}",
+            out.iter().map(|r| &r.hit.identifier).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn zhipu_api_names_resolve() {
+    resolves(
+        "zhipu",
+        &[
+            ("m = \"chatglm_std\"", "chatglm_std"),
+            ("m = \"chatglm_turbo\"", "chatglm_turbo"),
+            ("m = \"glm-4-plus\"", "glm-4-plus"),
+            ("m = \"glm-4v-flash\"", "glm-4v-flash"),
+            ("m = \"glm-zero-preview\"", "glm-zero-preview"),
+            ("m = \"cogview-3-plus\"", "cogview-3-plus"),
+            ("m = \"cogvideox-2\"", "cogvideox-2"),
+            ("m = \"charglm-3\"", "charglm-3"),
+            ("m = \"codegeex-4\"", "codegeex-4"),
+            (
+                "e = ZhipuAIEmbeddings(model=\"embedding-3\")",
+                "embedding-3",
+            ),
+            ("llm = ChatOllama(model=\"glm4\")", "glm4"),
+            ("key = os.environ[\"CHATGLM_API_KEY\"]", "CHATGLM_API_KEY"),
+        ],
+    );
+    no_reference(&["model = \"embedding-2\"", "model = \"glm4\""]);
+}
+
+#[test]
+fn iflytek_spark_names_resolve() {
+    resolves(
+        "iflytek",
+        &[
+            ("m = \"generalv3.5\"", "generalv3.5"),
+            ("m = \"Spark-Lite\"", "Spark-Lite"),
+            ("m = \"Spark-4.0-Ultra\"", "Spark-4.0-Ultra"),
+            ("m = \"SparkDesk-v3.5\"", "SparkDesk-v3.5"),
+            ("IFLYTEK_SPARK_LLM_DOMAIN=4.0Ultra", "4.0Ultra"),
+            ("spark_llm_domain=\"max-32k\"", "max-32k"),
+            ("SPARK_DOMAIN: pro-128k", "pro-128k"),
+            ("spark_llm_domain = 'lite'", "lite"),
+            ("IFLYTEK_API_KEY=x", "IFLYTEK_API_KEY"),
+        ],
+    );
+    no_reference(&[
+        "tier = \"lite\"",
+        "model: max-32k",
+        "context = \"pro-128k\"",
+        "version = \"4.0Ultra\"",
+        "spark-submit --master local",
+    ]);
+}
+
+#[test]
+fn zero_one_ai_api_names_resolve() {
+    resolves(
+        "01ai",
+        &[
+            ("m = \"yi-large\"", "yi-large"),
+            ("m = \"yi-large-turbo\"", "yi-large-turbo"),
+            ("m = \"yi-medium\"", "yi-medium"),
+            ("m = \"yi-medium-200k\"", "yi-medium-200k"),
+            ("m = \"yi-vision\"", "yi-vision"),
+            ("m = \"yi-spark\"", "yi-spark"),
+            ("m = \"yi-vl-plus\"", "yi-vl-plus"),
+            ("m = \"yi-lightning\"", "yi-lightning"),
+            ("ZEROONE_API_KEY=x", "ZEROONE_API_KEY"),
+        ],
+    );
+}
+
+#[test]
+fn baai_aquila_names_resolve() {
+    resolves(
+        "baai",
+        &[
+            ("m = \"AquilaChat2-7B\"", "AquilaChat2-7B"),
+            ("m = \"AquilaChat2-34B-16K\"", "AquilaChat2-34B-16K"),
+            ("m = \"BAAI/AquilaChat2-7B\"", "BAAI/AquilaChat2-7B"),
+        ],
+    );
+}
+
+#[test]
+fn ollama_library_names_resolve_in_an_ollama_context() {
+    resolves(
+        "deepseek",
+        &[
+            ("ollama.chat(model=\"deepseek-r1\")", "deepseek-r1"),
+            ("ollama pull deepseek-r1", "deepseek-r1"),
+            ("m = \"deepseek-r1:14b\"", "deepseek-r1:14b"),
+        ],
+    );
+    resolves(
+        "alibaba",
+        &[
+            ("ollama.chat(model=\"qwen2.5\")", "qwen2.5"),
+            ("m = \"qwen2.5:7b\"", "qwen2.5:7b"),
+        ],
+    );
+    resolves(
+        "zhipu",
+        &[("ollama run glm4", "glm4"), ("m = \"glm4:9b\"", "glm4:9b")],
+    );
+    no_reference(&["model = \"deepseek-r1\"", "model = \"qwen2.5\""]);
+}
+
+#[test]
+fn new_namespaces_resolve_to_their_developers() {
+    for (org, id) in [
+        ("bilibili", "IndexTeam/Index-1.9B-Chat"),
+        ("duxiaoman", "Duxiaoman-DI/XuanYuan-70B"),
+        ("vivo", "vivo-ai/BlueLM-7B-Chat"),
+        ("alibaba", "AIDC-AI/Ovis2-8B"),
+        ("xiaomi", "mispeech/midashenglm-7b"),
+        ("bytedance", "BytedanceDouyinContent/SAIL-VL-2B"),
+        ("bytedance", "bytedance-research/UI-TARS-7B-DPO"),
+        ("tencent", "tencent/Hunyuan-7B-Instruct"),
+    ] {
+        resolves(org, &[(&format!("m = \"{id}\""), id)]);
+    }
+}
+
+#[test]
+fn qihoo_360_and_app_variables_resolve() {
+    resolves(
+        "qihoo360",
+        &[
+            ("m = \"360GPT_S2_V9\"", "360GPT_S2_V9"),
+            ("AI360_API_KEY=x", "AI360_API_KEY"),
+        ],
+    );
+    resolves("bytedance", &[("BYTEDANCE_API_KEY=x", "BYTEDANCE_API_KEY")]);
+    resolves("alibaba", &[("QWEN_API_KEY=x", "QWEN_API_KEY")]);
+    resolves("meituan", &[("LONGCAT_API_KEY=x", "LONGCAT_API_KEY")]);
+    resolves("baidu", &[("BAIDU_SECRET_KEY=x", "BAIDU_SECRET_KEY")]);
+    resolves("tencent", &[("TENCENT_SECRET_ID=x", "TENCENT_SECRET_ID")]);
+    resolves(
+        "moonshot",
+        &[("MOONSHOT_PROXY_URL=x", "MOONSHOT_PROXY_URL")],
+    );
+    resolves("deepseek", &[("DEEPSEEK_URL=x", "DEEPSEEK_URL")]);
+    resolves(
+        "siliconflow",
+        &[("SILICONCLOUD_API_KEY=x", "SILICONCLOUD_API_KEY")],
     );
 }

@@ -117,6 +117,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../rules/orgs/baidu.toml"),
     ),
     (
+        "orgs/bilibili.toml",
+        include_str!("../../rules/orgs/bilibili.toml"),
+    ),
+    (
         "orgs/bytedance.toml",
         include_str!("../../rules/orgs/bytedance.toml"),
     ),
@@ -131,6 +135,10 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "orgs/deepseek.toml",
         include_str!("../../rules/orgs/deepseek.toml"),
+    ),
+    (
+        "orgs/duxiaoman.toml",
+        include_str!("../../rules/orgs/duxiaoman.toml"),
     ),
     (
         "orgs/flagalpha.toml",
@@ -273,6 +281,7 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../rules/orgs/tencent.toml"),
     ),
     ("orgs/tii.toml", include_str!("../../rules/orgs/tii.toml")),
+    ("orgs/vivo.toml", include_str!("../../rules/orgs/vivo.toml")),
     (
         "orgs/weibo.toml",
         include_str!("../../rules/orgs/weibo.toml"),

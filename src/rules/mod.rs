@@ -3,6 +3,7 @@
 //! go through the same loader and the same validation.
 
 pub mod bundle;
+pub mod diff;
 pub mod embedded;
 pub mod update;
 mod validate;
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-pub use validate::{Problem, is_date, validate};
+pub use validate::{Problem, is_date, is_search_trace, validate};
 pub use weights::{Arch, ArchKey, DigestEntry};
 
 /// Version of the on-disk format described in `rules/README.md`.
@@ -51,9 +52,32 @@ pub struct Meta {
 #[serde(deny_unknown_fields)]
 pub struct Source {
     pub id: String,
+    /// What the source is (a document, a file at a commit, a page), never how it was found.
     pub citation: String,
+    /// Where a reader opens it. Required by `rules check`.
     #[serde(default)]
     pub url: Option<String>,
+    /// `primary` (a government document, the organisation's own code, package or documentation)
+    /// or `secondary` (press, law-firm notes, third-party code relaying a primary). Required by
+    /// `rules check`; every listing cites at least one primary source.
+    #[serde(default)]
+    pub kind: Option<SourceKind>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    Primary,
+    Secondary,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Primary => "primary",
+            SourceKind::Secondary => "secondary",
+        }
+    }
 }
 
 /// A restriction list (the US Entity List, ...).
@@ -67,8 +91,47 @@ pub struct List {
     pub kind: ListKind,
     #[serde(default)]
     pub description: String,
+    /// Dated notes on the list as a whole (a rule that extends it, and when it is suspended).
+    #[serde(default)]
+    pub note: Vec<ListNote>,
     pub sources: Vec<String>,
     pub as_of: String,
+}
+
+/// A dated note on a list: a rule that changes what the list covers (the BIS Affiliates rule),
+/// with the window in which it is suspended, if any.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListNote {
+    pub id: String,
+    pub title: String,
+    pub text: String,
+    /// When the rule took effect.
+    pub effective: String,
+    /// First and last day of a suspension (stay) of the rule, when one is recorded.
+    #[serde(default)]
+    pub suspended_from: Option<String>,
+    #[serde(default)]
+    pub suspended_until: Option<String>,
+    pub citation: String,
+    pub sources: Vec<String>,
+    pub as_of: String,
+}
+
+impl ListNote {
+    /// Whether the rule applies on `day` (days since 1970-01-01): on or after `effective`, and
+    /// outside the suspension window.
+    pub fn applies_on(&self, day: i64) -> bool {
+        let from = days_from_date(&self.effective).unwrap_or(i64::MAX);
+        let suspended = match (
+            self.suspended_from.as_deref().and_then(days_from_date),
+            self.suspended_until.as_deref().and_then(days_from_date),
+        ) {
+            (Some(a), Some(b)) => (a..=b).contains(&day),
+            _ => false,
+        };
+        day >= from && !suspended
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -80,6 +143,9 @@ pub enum ListKind {
     InvestmentRestriction,
     /// A designation with procurement consequences (DoD 1260H).
     ProcurementDesignation,
+    /// A statute that bars named buyers (an agency and its contractors) from using or acquiring
+    /// named products (FY2026 NDAA covered AI). Off unless the policy enforces the list.
+    ProcurementProhibition,
     /// Government-device bans and similar: never raises MG101.
     Informational,
 }
@@ -90,6 +156,7 @@ impl ListKind {
             ListKind::TradeRestriction => "trade-restriction",
             ListKind::InvestmentRestriction => "investment-restriction",
             ListKind::ProcurementDesignation => "procurement-designation",
+            ListKind::ProcurementProhibition => "procurement-prohibition",
             ListKind::Informational => "informational",
         }
     }
@@ -111,10 +178,22 @@ pub struct Listing {
     pub citation: String,
     #[serde(default)]
     pub notes: String,
+    /// For a `procurement-prohibition`: who must not use or acquire (e.g. the Department of
+    /// Defense and its contractors), what is prohibited, and the waiver the statute allows.
+    #[serde(default)]
+    pub applies_to: Vec<String>,
+    #[serde(default)]
+    pub prohibits: String,
+    #[serde(default)]
+    pub waiver: String,
     pub sources: Vec<String>,
     pub as_of: String,
     #[serde(default)]
     pub withdrawn: bool,
+    /// The date the listing stopped applying (removal, or absence from a later list); required
+    /// on a withdrawn listing.
+    #[serde(default)]
+    pub withdrawn_on: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

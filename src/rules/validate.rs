@@ -69,6 +69,67 @@ pub fn is_date(s: &str) -> bool {
     (1..=12).contains(&m) && (1..=31).contains(&d)
 }
 
+/// Words that say how a citation was found rather than what it is: names of search tools and
+/// their result ids. A citation names a document a reader can open.
+const SEARCH_TRACES: &[&str] = &[
+    "find_string",
+    "find_files",
+    "read_file",
+    "search result",
+    "hit id",
+    "result id",
+    "docs corpus",
+    "search tool",
+];
+
+/// The part of `text` that records how a source was found (a search tool's name or a result id
+/// such as `id 70099710725`), if any.
+pub fn is_search_trace(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    if let Some(w) = SEARCH_TRACES.iter().find(|w| lower.contains(*w)) {
+        return Some((*w).to_string());
+    }
+    static ID: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = ID.get_or_init(|| {
+        regex::Regex::new(r"(?i)\b(?:hit |result )?ids?[ :#]+[0-9]{6,}\b").expect("valid regex")
+    });
+    re.find(text).map(|m| m.as_str().to_string())
+}
+
+/// Every `[[source]]`: a citation that says what it is, a URL a reader can open, and a kind.
+fn validate_sources(db: &Database, out: &mut Vec<Problem>) {
+    for (id, s) in &db.sources {
+        let key = format!("source:{id}");
+        let mut p = |msg: String| out.push(db.problem(&key, msg));
+        match s.url.as_deref().map(str::trim) {
+            None | Some("") => p(format!(
+                "source `{id}`: no url (every source needs a public URL a reader can open)"
+            )),
+            Some(u)
+                if !(u.starts_with("https://") || u.starts_with("http://")) || u.contains(' ') =>
+            {
+                p(format!("source `{id}`: url `{u}` is not an http(s) URL"))
+            }
+            Some(_) => {}
+        }
+        if s.kind.is_none() {
+            p(format!(
+                "source `{id}`: no kind (give kind = \"primary\" or \"secondary\")"
+            ));
+        }
+        for text in [Some(s.citation.as_str()), s.url.as_deref()]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(t) = is_search_trace(text) {
+                p(format!(
+                    "source `{id}`: the citation says how it was found (`{t}`); name the document, file or page instead"
+                ));
+            }
+        }
+    }
+}
+
 fn regex_error(r: &str) -> Option<String> {
     regex::Regex::new(r).err().map(|e| {
         e.to_string()
@@ -117,6 +178,11 @@ pub fn validate(db: &Database) -> Vec<Problem> {
     }
     for l in &db.listings {
         common(&format!("listing:{}", l.id), &l.sources, &l.as_of);
+    }
+    for l in &db.lists {
+        for n in &l.note {
+            common(&format!("list:{}", l.id), &n.sources, &n.as_of);
+        }
     }
     for pk in &db.packages {
         common(&pk.key(), &pk.sources, &pk.as_of);
@@ -344,8 +410,90 @@ pub fn validate(db: &Database) -> Vec<Problem> {
         if l.entities.is_empty() {
             p(&key, format!("listing `{}`: no listed entity names", l.id));
         }
+        let primary = l.sources.iter().any(|s| {
+            db.sources
+                .get(s)
+                .is_some_and(|s| s.kind == Some(super::SourceKind::Primary))
+        });
+        let informational = db
+            .list(&l.list)
+            .is_some_and(|x| x.kind == super::ListKind::Informational);
+        if !primary && !informational {
+            p(
+                &key,
+                format!(
+                    "listing `{}`: no primary source (cite the government document itself; press only beside it)",
+                    l.id
+                ),
+            );
+        }
+        match (&l.withdrawn, l.withdrawn_on.as_deref()) {
+            (true, None) => p(
+                &key,
+                format!(
+                    "listing `{}`: withdrawn without withdrawn_on (the date)",
+                    l.id
+                ),
+            ),
+            (_, Some(d)) if !is_date(d) => p(
+                &key,
+                format!(
+                    "listing `{}`: withdrawn_on `{d}` is not a YYYY-MM-DD date",
+                    l.id
+                ),
+            ),
+            (false, Some(_)) => p(
+                &key,
+                format!("listing `{}`: withdrawn_on without withdrawn = true", l.id),
+            ),
+            _ => {}
+        }
+        let prohibition = db
+            .list(&l.list)
+            .is_some_and(|x| x.kind == super::ListKind::ProcurementProhibition);
+        if prohibition && (l.applies_to.is_empty() || l.prohibits.trim().is_empty()) {
+            p(
+                &key,
+                format!(
+                    "listing `{}`: a procurement-prohibition names who must not use it (applies_to) and what (prohibits)",
+                    l.id
+                ),
+            );
+        }
+    }
+    for l in &db.lists {
+        let key = format!("list:{}", l.id);
+        for n in &l.note {
+            for (what, d) in [
+                ("effective", Some(n.effective.as_str())),
+                ("suspended_from", n.suspended_from.as_deref()),
+                ("suspended_until", n.suspended_until.as_deref()),
+            ] {
+                if let Some(d) = d
+                    && !is_date(d)
+                {
+                    p(
+                        &key,
+                        format!(
+                            "list `{}` note `{}`: {what} `{d}` is not a YYYY-MM-DD date",
+                            l.id, n.id
+                        ),
+                    );
+                }
+            }
+            if n.suspended_from.is_some() != n.suspended_until.is_some() {
+                p(
+                    &key,
+                    format!(
+                        "list `{}` note `{}`: a suspension needs both suspended_from and suspended_until",
+                        l.id, n.id
+                    ),
+                );
+            }
+        }
     }
     validate_packages(db, &mut out);
+    validate_sources(db, &mut out);
     super::weights::validate(db, &mut out);
     out.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
     out.dedup();
