@@ -69,26 +69,10 @@ pub fn is_date(s: &str) -> bool {
     (1..=12).contains(&m) && (1..=31).contains(&d)
 }
 
-/// Words that say how a citation was found rather than what it is: names of search tools and
-/// their result ids. A citation names a document a reader can open.
-const SEARCH_TRACES: &[&str] = &[
-    "find_string",
-    "find_files",
-    "read_file",
-    "search result",
-    "hit id",
-    "result id",
-    "docs corpus",
-    "search tool",
-];
-
-/// The part of `text` that records how a source was found (a search tool's name or a result id
-/// such as `id 70099710725`), if any.
+/// The part of `text` that records how a source was looked up rather than what it is (a result
+/// number such as `id 70099710725` or `ids: 62597746449, …`), if any. A citation names a document
+/// a reader can open.
 pub fn is_search_trace(text: &str) -> Option<String> {
-    let lower = text.to_ascii_lowercase();
-    if let Some(w) = SEARCH_TRACES.iter().find(|w| lower.contains(*w)) {
-        return Some((*w).to_string());
-    }
     static ID: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = ID.get_or_init(|| {
         regex::Regex::new(r"(?i)\b(?:hit |result )?ids?[ :#]+[0-9]{6,}\b").expect("valid regex")
