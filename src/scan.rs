@@ -58,19 +58,6 @@ const LEVEL_CACHE: usize = 4096;
 /// Notifications about inline directives kept per file.
 const MAX_DIRECTIVE_NOTES: usize = 100;
 
-/// Detects references in one text file and reads the inline directives that apply to them, with
-/// the default configuration deciding which references are kept when the file holds more than
-/// [`MAX_REFS_PER_FILE`]. A scan uses [`detect_file_with`] and its own configuration.
-pub fn detect_file(
-    detector: &TextDetector,
-    rel: &str,
-    bytes: &[u8],
-    prose: bool,
-    out: &mut Collected,
-) {
-    detect_file_with(detector, &Config::default(), rel, bytes, prose, out);
-}
-
 /// Detects references in one text file and reads the inline directives that apply to them. At
 /// most [`MAX_REFS_PER_FILE`] references are kept, ranked under `config` (its policy levels,
 /// allow entries and the inline directives), so that an error-level finding is never dropped in

@@ -9,7 +9,8 @@ use std::path::Path;
 use libfuzzer_sys::fuzz_target;
 use modelgate::classify::{Class, classify};
 use modelgate::detect::weights;
-use modelgate::scan::{Collected, detect_file};
+use modelgate::config::Config;
+use modelgate::scan::{Collected, detect_file_with};
 
 mod common;
 
@@ -39,7 +40,7 @@ fuzz_target!(
             continue;
         };
         assert_eq!(prose, name.ends_with(".md"));
-        detect_file(det, name, data, prose, &mut c);
+        detect_file_with(det, &Config::default(), name, data, prose, &mut c);
         weights::text_file(name, data, &mut c.models);
     }
     let lines = data.split(|&b| b == b'\n').count() as u32;
