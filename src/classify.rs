@@ -6,16 +6,7 @@ use std::path::Path;
 /// How much of a file's start is examined for NUL bytes (as git and ripgrep do).
 pub const SNIFF_LEN: usize = 8192;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Class {
-    /// Source, configuration or data text. `prose` marks documentation (Markdown and similar),
-    /// where a model name is a mention rather than usage.
-    Text { prose: bool },
-    /// Model weights by extension (GGUF, safetensors, pickle checkpoints, ONNX).
-    Weights,
-    /// Any other binary content.
-    OtherBinary,
-}
+pub use crate::types::Class;
 
 const WEIGHT_EXTENSIONS: &[&str] = &[
     "gguf",

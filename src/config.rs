@@ -20,8 +20,9 @@ use toml::Spanned;
 use crate::checks::{CHECKS, Code, Level};
 use crate::lineindex::LineIndex;
 use crate::policy::Policy;
-use crate::rules::{Database, days_from_date, is_date};
+use crate::rules::Database;
 use crate::safeio::{self, ReadError, limits};
+use crate::util::{days_from_date, is_date};
 
 pub const FILE_NAMES: &[&str] = &["modelgate.toml", ".modelgate.toml"];
 

@@ -18,13 +18,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use crate::classify::{self, Class, SNIFF_LEN};
+use sha2::Digest;
+
 use crate::detect::text::TextDetector;
+use crate::digest::DigestCache;
 use crate::escape;
-use crate::policy;
-use crate::report::{Notification, NotificationLevel, Report};
-use crate::resolve;
-use crate::scan::{self, Collected, ScanConfig};
-use crate::walk::WalkStats;
+use crate::report::Report;
+use crate::scan::{self, Collected, FileCtx, ScanConfig};
+use crate::types::{Body, FileData, Notification, NotificationLevel, WalkStats};
 
 /// Configuration given to every git call (highest precedence, over the repository's own).
 const FIXED_CONFIG: &[(&str, &str)] = &[
@@ -200,13 +201,32 @@ impl Git {
     }
 }
 
-/// A blob read through `git cat-file --batch`: whole when it is at most the limit, else only its
-/// size and first bytes (the rest is read and discarded, never held in memory).
+/// A blob read through `git cat-file --batch`: whole when it is at most the limit, else its size,
+/// the first bytes that [`Keep`] asks for (the rest is read and discarded, never held in memory)
+/// and, when asked, the sha256 of the whole.
 enum Blob {
     Whole(Vec<u8>),
-    TooLarge { size: u64, head: Vec<u8> },
+    Large {
+        size: u64,
+        head: Vec<u8>,
+        sha256: Option<String>,
+    },
     Missing,
 }
+
+/// What to keep of a blob larger than the limit, decided from its first [`SNIFF_LEN`] bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Keep {
+    /// Bytes kept from the start (at least the first [`SNIFF_LEN`]).
+    head: u64,
+    /// Hash the whole blob as it streams by.
+    hash: bool,
+}
+
+/// Most of a large weight blob held in memory for its header parser: the GGUF metadata or
+/// safetensors header of real models fits well within it; a longer header is reported as
+/// not read in full.
+pub const BLOB_HEADER_MAX: u64 = 64 << 20;
 
 /// One `git cat-file --batch` process for all the blobs of a run.
 struct Blobs {
@@ -233,8 +253,14 @@ impl Blobs {
         })
     }
 
-    /// Reads the blob `oid` (hex) if it is at most `max` bytes.
-    fn read(&mut self, oid: &str, max: u64) -> Result<Blob, String> {
+    /// Reads the blob `oid` (hex): whole if it is at most `max` bytes, else what `keep` asks for
+    /// given its first bytes.
+    fn read(
+        &mut self,
+        oid: &str,
+        max: u64,
+        keep: &dyn Fn(&[u8], u64) -> Keep,
+    ) -> Result<Blob, String> {
         let err = |e: std::io::Error| format!("git cat-file: {e}");
         let stdin = self.stdin.as_mut().ok_or("git cat-file: closed")?;
         stdin
@@ -270,13 +296,43 @@ impl Blobs {
             Blob::Whole(v)
         } else {
             let mut head = Vec::with_capacity(SNIFF_LEN);
+            // Never more than the blob holds: the stream goes on with the next answer.
             (&mut self.stdout)
-                .take(SNIFF_LEN as u64)
+                .take((SNIFF_LEN as u64).min(size))
                 .read_to_end(&mut head)
                 .map_err(err)?;
+            let want = if kind == "blob" {
+                keep(&head, size)
+            } else {
+                Keep {
+                    head: 0,
+                    hash: false,
+                }
+            };
+            let mut hasher = want.hash.then(|| {
+                let mut h = sha2::Sha256::new();
+                h.update(&head);
+                h
+            });
+            let more = want.head.min(size).saturating_sub(head.len() as u64);
+            if more > 0 {
+                let from = head.len();
+                (&mut self.stdout)
+                    .take(more)
+                    .read_to_end(&mut head)
+                    .map_err(err)?;
+                if let Some(h) = hasher.as_mut() {
+                    h.update(&head[from..]);
+                }
+            }
             let rest = size - head.len() as u64;
-            std::io::copy(&mut (&mut self.stdout).take(rest), &mut std::io::sink()).map_err(err)?;
-            Blob::TooLarge { size, head }
+            let mut sink = HashSink(hasher.as_mut());
+            std::io::copy(&mut (&mut self.stdout).take(rest), &mut sink).map_err(err)?;
+            Blob::Large {
+                size,
+                head,
+                sha256: hasher.map(|h| crate::util::hex(&h.finalize())),
+            }
         };
         // The content is followed by a newline.
         let mut nl = [0u8; 1];
@@ -286,6 +342,107 @@ impl Blobs {
         }
         Ok(blob)
     }
+}
+
+/// A writer that feeds a hasher (or nothing).
+struct HashSink<'a>(Option<&'a mut sha2::Sha256>);
+
+impl Write for HashSink<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Some(h) = self.0.as_mut() {
+            h.update(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What to keep of a blob larger than the text limit: a weight file's header (and its digest
+/// when weights are hashed); of anything else, only the first bytes.
+fn keep_for<'a>(cfg: &'a ScanConfig, rel: &str) -> impl Fn(&[u8], u64) -> Keep + 'a {
+    let rel = rel.to_string();
+    move |head: &[u8], size: u64| match classify::classify(Path::new(&rel), head) {
+        Class::Weights => Keep {
+            head: BLOB_HEADER_MAX.min(size),
+            hash: cfg.weights.hash && size <= cfg.weights.hash_max_size,
+        },
+        _ => Keep {
+            head: SNIFF_LEN as u64,
+            hash: false,
+        },
+    }
+}
+
+/// Hands one blob to the pipeline's per-file path ([`scan::visit_file`]) as the walk hands a
+/// file read from disk: text up to `--max-file-size` (a larger one is a warning, as in the walk),
+/// weight files whatever their size.
+fn visit_blob(
+    ctx: &FileCtx<'_>,
+    rel: &str,
+    blob: &Blob,
+    max: u64,
+    stats: &mut WalkStats,
+    notes: &mut Vec<Notification>,
+    out: &mut Collected,
+) {
+    let (class, bytes, head, body, len) = match blob {
+        Blob::Missing => return,
+        Blob::Whole(b) => {
+            let class = classify::classify(Path::new(rel), b);
+            let body = Body::Blob {
+                bytes: b,
+                sha256: None,
+            };
+            (class, &b[..], &b[..], body, b.len() as u64)
+        }
+        Blob::Large { size, head, sha256 } => {
+            let class = classify::classify(Path::new(rel), head);
+            if let Class::Text { .. } = class {
+                notes.push(Notification {
+                    level: NotificationLevel::Warning,
+                    path: Some(rel.to_string()),
+                    message: format!(
+                        "text file of {size} bytes is larger than --max-file-size ({max} bytes); not scanned"
+                    ),
+                });
+                stats.skipped += 1;
+                return;
+            }
+            let body = Body::Blob {
+                bytes: head,
+                sha256: sha256.as_deref(),
+            };
+            (class, &[][..], &head[..], body, *size)
+        }
+    };
+    let file = match class {
+        Class::Text { .. } => {
+            stats.files_scanned += 1;
+            stats.bytes_scanned += len;
+            FileData {
+                rel,
+                class,
+                bytes,
+                head: &[],
+                body: Body::None,
+                len,
+            }
+        }
+        _ => {
+            stats.binary_files += 1;
+            FileData {
+                rel,
+                class,
+                bytes: &[],
+                head,
+                body,
+                len,
+            }
+        }
+    };
+    scan::visit_file(ctx, &file, out);
 }
 
 impl Drop for Blobs {
@@ -386,26 +543,24 @@ fn diff_index(g: &Git, extra: &[&str], tree: &str) -> Result<Vec<RawChange>, Str
     Ok(v)
 }
 
-/// Findings of `bytes` as if it were the file `rel` (same pipeline as a scan).
-fn fingerprints_of(
-    cfg: &ScanConfig,
-    det: &TextDetector,
-    rel: &str,
-    bytes: &[u8],
-) -> HashSet<String> {
+/// Fingerprints of the findings a blob held as the file `rel`: the same per-file path and the
+/// same findings path as a scan (text, weights, model clues and remote code, and the package
+/// findings of a manifest). Findings that need other files of the project (a weight file's
+/// config next to it, transitive dependencies) are computed from this file alone.
+fn fingerprints_of(cfg: &ScanConfig, ctx: &FileCtx<'_>, rel: &str, blob: &Blob) -> HashSet<String> {
     let mut c = Collected::default();
-    if let Class::Text { prose } = classify::classify(Path::new(rel), bytes) {
-        scan::detect_file_with(det, &cfg.config, rel, bytes, prose, &mut c);
-    }
-    // A manifest at the merge base: its package findings, so that an unrelated edit does not make
-    // them new (transitive ones that need the other files of the project are not recomputed).
-    scan::dependency_refs(cfg, det, &mut c);
-    let mut fs: Vec<_> = c
-        .refs
-        .iter()
-        .filter_map(|(r, _)| policy::evaluate(&cfg.config.policy, r, resolve::resolve(det.db(), r)))
-        .collect();
-    policy::finalize(&mut fs);
+    let mut notes = Vec::new();
+    let mut stats = WalkStats::default();
+    visit_blob(
+        ctx,
+        rel,
+        blob,
+        cfg.walk.max_file_size,
+        &mut stats,
+        &mut notes,
+        &mut c,
+    );
+    let (fs, _) = scan::findings(cfg, ctx.detector, c);
     fs.into_iter().map(|f| f.fingerprint).collect()
 }
 
@@ -449,12 +604,21 @@ pub fn diff_scan(cfg: &ScanConfig, det: &TextDetector, base_ref: &str) -> Result
     let mut base_prints: BTreeMap<String, HashSet<String>> = BTreeMap::new();
     let mut blobs = Blobs::start(&git)?;
     let mut missing = Vec::new();
+    // The base side is not cached: its files are not on disk.
+    let cache = DigestCache::disabled();
+    let ctx = FileCtx {
+        detector: det,
+        config: &cfg.config,
+        weights: &cfg.weights,
+        cache: &cache,
+    };
     for (rel, src) in &changed {
         if let Some(oid) = src {
-            let prints = match blobs.read(oid, cfg.walk.max_file_size)? {
-                Blob::Whole(bytes) => fingerprints_of(cfg, det, rel, &bytes),
-                // Not scanned now either.
-                Blob::TooLarge { .. } => HashSet::new(),
+            let keep = keep_for(cfg, rel);
+            let prints = match blobs.read(oid, cfg.walk.max_file_size, &keep)? {
+                blob @ (Blob::Whole(_) | Blob::Large { .. }) => {
+                    fingerprints_of(cfg, &ctx, rel, &blob)
+                }
                 // Never fetched (a partial clone does not fetch here): every finding is new.
                 Blob::Missing => {
                     missing.push(Notification {
@@ -532,6 +696,13 @@ pub fn staged_scan(cfg: &ScanConfig, det: &TextDetector) -> Result<Report, Strin
     let mut stats = WalkStats::default();
     let mut blobs = Blobs::start(&git)?;
     let max = cfg.walk.max_file_size;
+    let cache = DigestCache::disabled();
+    let ctx = FileCtx {
+        detector: det,
+        config: &cfg.config,
+        weights: &cfg.weights,
+        cache: &cache,
+    };
     for c in staged {
         // Added, copied, modified, renamed, type changed; not a submodule (a commit, not a blob).
         if !matches!(c.status, b'A' | b'C' | b'M' | b'R' | b'T') || c.dst_mode == "160000" {
@@ -544,34 +715,28 @@ pub fn staged_scan(cfg: &ScanConfig, det: &TextDetector) -> Result<Report, Strin
         if excludes.is_match(Path::new(&*os(raw_rel))) {
             continue;
         }
-        let warn = |message: String| Notification {
-            level: NotificationLevel::Warning,
-            path: Some(rel.clone()),
-            message,
-        };
-        match blobs.read(&c.dst, max)? {
-            Blob::Missing => notes.push(warn(format!(
-                "cannot read the staged content: object {} is missing",
-                c.dst
-            ))),
-            Blob::TooLarge { size, head } => match classify::classify(Path::new(&rel), &head) {
-                Class::Text { .. } => {
-                    notes.push(warn(format!(
-                        "text file of {size} bytes is larger than --max-file-size ({max} bytes); not scanned"
-                    )));
-                    stats.skipped += 1;
-                }
-                _ => stats.binary_files += 1,
-            },
-            Blob::Whole(bytes) => match classify::classify(Path::new(&rel), &bytes) {
-                Class::Text { prose } => {
-                    stats.files_scanned += 1;
-                    stats.bytes_scanned += bytes.len() as u64;
-                    scan::detect_file_with(det, &cfg.config, &rel, &bytes, prose, &mut collected);
-                }
-                _ => stats.binary_files += 1,
-            },
+        let keep = keep_for(cfg, &rel);
+        let blob = blobs.read(&c.dst, max, &keep)?;
+        if let Blob::Missing = blob {
+            notes.push(Notification {
+                level: NotificationLevel::Warning,
+                path: Some(rel.clone()),
+                message: format!(
+                    "cannot read the staged content: object {} is missing",
+                    c.dst
+                ),
+            });
+            continue;
         }
+        visit_blob(
+            &ctx,
+            &rel,
+            &blob,
+            max,
+            &mut stats,
+            &mut notes,
+            &mut collected,
+        );
     }
     drop(blobs);
     Ok(scan::build_report(cfg, det, collected, notes, stats))

@@ -35,7 +35,12 @@ pub fn sha256_file(mut f: &File) -> std::io::Result<(String, u64)> {
         h.update(&buf[..n]);
         total += n as u64;
     }
-    Ok((crate::rules::hex(&h.finalize()), total))
+    Ok((crate::util::hex(&h.finalize()), total))
+}
+
+/// sha256 of bytes in memory, as lower-case hex.
+pub fn sha256_bytes(bytes: &[u8]) -> String {
+    crate::util::hex(&Sha256::digest(bytes))
 }
 
 /// Identity of a file's content as far as the file system tells: (device, inode, size, mtime

@@ -141,7 +141,7 @@ fn listings_active(db: &Database, org: &str, s: &mut String, sources: &mut Vec<S
         {
             noted.push(list.id.clone());
             for n in &list.note {
-                let _ = writeln!(s, "    {}", list_note_line(n, crate::rules::today_days()));
+                let _ = writeln!(s, "    {}", list_note_line(n, crate::util::today_days()));
                 cite(db, &n.sources, sources);
             }
         }
@@ -158,14 +158,14 @@ pub fn list_note_line(n: &crate::rules::ListNote, today: i64) -> String {
     line.push_str(&format!("; {}): {}", n.citation, n.text));
     let status = if n.applies_on(today) {
         match &n.suspended_until {
-            Some(b) if crate::rules::days_from_date(b).is_some_and(|d| d < today) => format!(
+            Some(b) if crate::util::days_from_date(b).is_some_and(|d| d < today) => format!(
                 " Status: the recorded suspension ended {b}; the rule applies again unless a later stay (not recorded) extended it."
             ),
             _ => " Status: applies.".to_string(),
         }
     } else {
         match &n.suspended_until {
-            Some(b) if crate::rules::days_from_date(&n.effective).is_some_and(|d| d <= today) => {
+            Some(b) if crate::util::days_from_date(&n.effective).is_some_and(|d| d <= today) => {
                 format!(" Status: suspended; applies again after {b}.")
             }
             _ => " Status: not yet effective.".to_string(),

@@ -23,4 +23,6 @@ pub mod rules;
 pub mod safeio;
 pub mod scan;
 pub mod suppress;
+pub mod types;
+pub mod util;
 pub mod walk;

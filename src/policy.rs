@@ -354,6 +354,6 @@ pub fn finalize(findings: &mut [Finding]) {
             h.update([0u8]);
         }
         *n += 1;
-        f.fingerprint = format!("v1:{}", &crate::rules::hex(&h.finalize())[..32]);
+        f.fingerprint = format!("v1:{}", &crate::util::hex(&h.finalize())[..32]);
     }
 }

@@ -374,45 +374,49 @@ impl LineWalker {
     }
 }
 
+/// What the per-file path needs besides the file: the detector, the policy (to rank a file's
+/// references), and how weight files are hashed.
+pub struct FileCtx<'a> {
+    pub detector: &'a TextDetector,
+    pub config: &'a Config,
+    pub weights: &'a WeightOptions,
+    pub cache: &'a DigestCache,
+}
+
+/// The one per-file path of every mode (the walk, `--staged`, and the merge-base side of
+/// `--diff-base`): one file's content, whatever its class, becomes references and model clues in
+/// `out`.
+pub fn visit_file(ctx: &FileCtx<'_>, file: &FileData<'_>, out: &mut Collected) {
+    match file.class {
+        Class::Text { prose } => {
+            detect_file_with(ctx.detector, ctx.config, file.rel, file.bytes, prose, out);
+            weights::text_file(file.rel, file.bytes, &mut out.models);
+        }
+        Class::Weights => {
+            if let Some(w) = weights::binary_file(
+                ctx.weights,
+                ctx.cache,
+                file.rel,
+                file.body,
+                file.len,
+                file.head,
+            ) {
+                out.models.weights.push(w);
+            }
+        }
+        Class::OtherBinary => {}
+    }
+}
+
 struct Worker<'a> {
-    detector: &'a TextDetector,
-    config: &'a Config,
+    ctx: &'a FileCtx<'a>,
     local: Collected,
     shared: &'a Mutex<Collected>,
-    weights: &'a WeightOptions,
-    cache: &'a DigestCache,
 }
 
 impl Visitor for Worker<'_> {
     fn visit(&mut self, file: &FileData<'_>) {
-        match file.class {
-            Class::Text { prose } => {
-                detect_file_with(
-                    self.detector,
-                    self.config,
-                    file.rel,
-                    file.bytes,
-                    prose,
-                    &mut self.local,
-                );
-                weights::text_file(file.rel, file.bytes, &mut self.local.models);
-            }
-            Class::Weights => {
-                if let Some(f) = file.file
-                    && let Some(w) = weights::binary_file(
-                        self.weights,
-                        self.cache,
-                        file.rel,
-                        f,
-                        file.len,
-                        file.head,
-                    )
-                {
-                    self.local.models.weights.push(w);
-                }
-            }
-            Class::OtherBinary => {}
-        }
+        visit_file(self.ctx, file, &mut self.local);
     }
 }
 
@@ -427,16 +431,17 @@ impl Drop for Worker<'_> {
     }
 }
 
-/// Turns collected references into a report: resolve, policy, fingerprints, suppressions.
-pub fn build_report(
+/// The one findings path of every mode: collected references, with those of the dependencies
+/// the collected manifests declare and those the model clues add ([`crate::lineage`]), are
+/// resolved, judged by the policy, matched with their inline directives, fingerprinted, and
+/// matched with the allow entries and the baseline. Returns the findings, sorted, and the
+/// notifications of these steps.
+pub fn findings(
     cfg: &ScanConfig,
     detector: &TextDetector,
-    collected: Collected,
-    mut notifications: Vec<Notification>,
-    stats: walk::WalkStats,
-) -> Report {
+    mut collected: Collected,
+) -> (Vec<policy::Finding>, Vec<Notification>) {
     let db = detector.db();
-    let mut collected = collected;
     dependency_refs(cfg, detector, &mut collected);
     if let Some(o) = &cfg.online {
         crate::online::enrich(&mut collected.refs, detector, o, &mut collected.notes);
@@ -462,13 +467,26 @@ pub fn build_report(
         })
         .collect();
     policy::finalize(&mut findings);
-    notifications.extend(collected.notes);
+    let mut notes = collected.notes;
     suppress::apply(
         &mut findings,
         &cfg.config,
         cfg.baseline.as_ref(),
-        &mut notifications,
+        &mut notes,
     );
+    (findings, notes)
+}
+
+/// Turns collected references into a report ([`findings`]) with the run's notifications.
+pub fn build_report(
+    cfg: &ScanConfig,
+    detector: &TextDetector,
+    collected: Collected,
+    mut notifications: Vec<Notification>,
+    stats: walk::WalkStats,
+) -> Report {
+    let (findings, notes) = findings(cfg, detector, collected);
+    notifications.extend(notes);
     notifications.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     notifications.dedup();
     // Exact bytes of the non-UTF-8 paths the report names (for SARIF URIs).
@@ -478,7 +496,7 @@ pub fn build_report(
     });
     Report {
         tool_version: env!("CARGO_PKG_VERSION"),
-        rules: RulesInfo::of(db),
+        rules: RulesInfo::of(detector.db()),
         roots: cfg.roots.iter().map(|r| r.display().to_string()).collect(),
         findings,
         notifications,
@@ -524,13 +542,16 @@ pub fn run(cfg: &ScanConfig, detector: &TextDetector) -> Report {
         Some(d) if cfg.weights.hash => DigestCache::open(d),
         _ => DigestCache::disabled(),
     };
-    let make = || Worker {
+    let ctx = FileCtx {
         detector,
         config: &cfg.config,
-        local: Collected::default(),
-        shared: &shared,
         weights: &cfg.weights,
         cache: &cache,
+    };
+    let make = || Worker {
+        ctx: &ctx,
+        local: Collected::default(),
+        shared: &shared,
     };
     let (mut notifications, stats) = walk::walk(&cfg.roots, &cfg.walk, &make);
     if let Err(e) = cache.save() {

@@ -8,16 +8,16 @@
 //! share one budget; an ignore file that is not honoured (or honoured in part) is a warning, and
 //! every such failure leads to scanning more, never less.
 
-use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use ignore::{WalkBuilder, WalkState};
 
-use crate::classify::{self, Class, SNIFF_LEN};
-use crate::report::{Notification, NotificationLevel};
+use crate::classify::{self, SNIFF_LEN};
 use crate::safeio;
+use crate::types::{Body, Notification, NotificationLevel};
+pub use crate::types::{Class, FileData, WalkStats};
 
 #[derive(Debug, Clone)]
 pub struct WalkOptions {
@@ -28,30 +28,6 @@ pub struct WalkOptions {
     pub hidden: bool,
     /// Globs (relative to each root) of paths not to walk at all.
     pub excludes: Vec<String>,
-}
-
-/// What a visitor is given for one file.
-pub struct FileData<'a> {
-    /// Repository-relative path with `/` separators.
-    pub rel: &'a str,
-    pub class: Class,
-    /// The whole content for text files; empty for binaries.
-    pub bytes: &'a [u8],
-    /// For binaries: the bytes read from the start of the file (at least the first 8 KiB).
-    pub head: &'a [u8],
-    /// The open file (binaries only), for header parsers and hashing.
-    pub file: Option<&'a File>,
-    /// The file's size.
-    pub len: u64,
-}
-
-/// Counters of the walk.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct WalkStats {
-    pub files_scanned: u64,
-    pub bytes_scanned: u64,
-    pub binary_files: u64,
-    pub skipped: u64,
 }
 
 /// A worker's state: created once per thread by the factory passed to [`walk`].
@@ -413,7 +389,7 @@ fn read_and_visit<V: Visitor>(
                 class,
                 bytes: &[],
                 head: buf,
-                file: Some(&f),
+                body: Body::File(&f),
                 len,
             });
         }
@@ -433,7 +409,7 @@ fn read_and_visit<V: Visitor>(
                 class,
                 bytes: buf,
                 head: &[],
-                file: None,
+                body: Body::None,
                 len,
             });
         }

@@ -63,6 +63,57 @@ impl Source for FileSource<'_> {
     }
 }
 
+/// The first `bytes.len()` bytes of content that is `len` bytes long (a blob from git's object
+/// database held in memory only in part). Reads past what is held fail with a message that says
+/// so, rather than returning made-up bytes.
+pub struct PrefixSource<'a> {
+    pub bytes: &'a [u8],
+    pub len: u64,
+}
+
+impl Source for PrefixSource<'_> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn read_at(&self, off: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        if off >= self.len {
+            return Ok(0);
+        }
+        let held = self.bytes.len() as u64;
+        if off >= held {
+            return Err(std::io::Error::other(format!(
+                "the header goes past the first {held} bytes, which is all that is read of a blob \
+                 from git"
+            )));
+        }
+        let end = (held - off).min(buf.len() as u64) as usize;
+        let o = off as usize;
+        buf[..end].copy_from_slice(&self.bytes[o..o + end]);
+        Ok(end)
+    }
+}
+
+/// A file on disk or a blob in memory, whichever a [`crate::types::Body`] holds.
+pub enum BodySource<'a> {
+    File(FileSource<'a>),
+    Prefix(PrefixSource<'a>),
+}
+
+impl Source for BodySource<'_> {
+    fn len(&self) -> u64 {
+        match self {
+            BodySource::File(f) => f.len(),
+            BodySource::Prefix(p) => p.len(),
+        }
+    }
+    fn read_at(&self, off: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            BodySource::File(f) => f.read_at(off, buf),
+            BodySource::Prefix(p) => p.read_at(off, buf),
+        }
+    }
+}
+
 /// `std::io::Read` over `len` bytes of a [`Source`] from `off` (for streaming parsers).
 pub struct SourceReader<'a, S: Source> {
     src: &'a S,

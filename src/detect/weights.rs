@@ -13,8 +13,9 @@ use serde::Serialize;
 use super::gguf::{self, GgufInfo};
 use super::modelmeta::{self, CardInfo, ConfigInfo, LfsPointer, OllamaManifest};
 use super::safetensors::{self, SafetensorsInfo};
-use super::source::FileSource;
+use super::source::{BodySource, FileSource, PrefixSource};
 use crate::digest::{self, DigestCache};
+use crate::types::Body;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -141,12 +142,13 @@ fn ext_of(rel: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Examines a binary file the classifier called weights.
+/// Examines a binary file the classifier called weights, wherever its content is: an open file
+/// (headers read in place, the digest through the cache) or a blob from git.
 pub fn binary_file(
     opts: &WeightOptions,
     cache: &DigestCache,
     rel: &str,
-    file: &File,
+    body: Body<'_>,
     len: u64,
     head: &[u8],
 ) -> Option<WeightObs> {
@@ -164,7 +166,11 @@ pub fn binary_file(
         name_digest: modelmeta::blob_name_digest(rel),
         problem: None,
     };
-    let src = FileSource { file, len };
+    let src = match body {
+        Body::File(file) => BodySource::File(FileSource { file, len }),
+        Body::Blob { bytes, .. } => BodySource::Prefix(PrefixSource { bytes, len }),
+        Body::None => BodySource::Prefix(PrefixSource { bytes: head, len }),
+    };
     match format {
         Format::Gguf => match gguf::parse(&src) {
             Ok(i) => {
@@ -196,31 +202,47 @@ pub fn binary_file(
             opts.hash_max_size
         ));
     } else {
-        let key = file.metadata().ok().as_ref().and_then(digest::key_of);
-        if let Some(h) = key.as_ref().and_then(|k| cache.get(k)) {
-            obs.sha256 = Some(h.to_string());
-        } else {
-            let mut f = file;
-            let r = f
-                .seek(SeekFrom::Start(0))
-                .and_then(|_| digest::sha256_file(file));
-            match r {
-                Ok((h, n)) if n == len => {
-                    if let Some(k) = key {
-                        cache.put(k, h.clone());
-                    }
-                    obs.sha256 = Some(h);
-                }
-                Ok((h, n)) => {
-                    // The file changed while it was read: report the digest, do not cache it.
-                    obs.size = n;
-                    obs.sha256 = Some(h);
-                }
-                Err(e) => obs.hash_note = Some(format!("not hashed: {e}")),
+        match body {
+            Body::File(file) => hash_file(cache, file, len, &mut obs),
+            Body::Blob {
+                sha256: Some(h), ..
+            } => obs.sha256 = Some(h.to_string()),
+            Body::Blob { bytes, .. } if bytes.len() as u64 == len => {
+                obs.sha256 = Some(digest::sha256_bytes(bytes))
+            }
+            Body::Blob { .. } | Body::None => {
+                obs.hash_note = Some("not hashed: the content was not read in full".into())
             }
         }
     }
     Some(obs)
+}
+
+/// Hashes an open file, through the digest cache.
+fn hash_file(cache: &DigestCache, file: &File, len: u64, obs: &mut WeightObs) {
+    let key = file.metadata().ok().as_ref().and_then(digest::key_of);
+    if let Some(h) = key.as_ref().and_then(|k| cache.get(k)) {
+        obs.sha256 = Some(h.to_string());
+        return;
+    }
+    let mut f = file;
+    let r = f
+        .seek(SeekFrom::Start(0))
+        .and_then(|_| digest::sha256_file(file));
+    match r {
+        Ok((h, n)) if n == len => {
+            if let Some(k) = key {
+                cache.put(k, h.clone());
+            }
+            obs.sha256 = Some(h);
+        }
+        Ok((h, n)) => {
+            // The file changed while it was read: report the digest, do not cache it.
+            obs.size = n;
+            obs.sha256 = Some(h);
+        }
+        Err(e) => obs.hash_note = Some(format!("not hashed: {e}")),
+    }
 }
 
 /// Collects the model clues of a text file.

@@ -10,33 +10,9 @@ use serde::Serialize;
 
 use crate::checks::Level;
 use crate::policy::Finding;
-use crate::walk::WalkStats;
+use crate::types::WalkStats;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum NotificationLevel {
-    Note,
-    Warning,
-    Error,
-}
-
-impl NotificationLevel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NotificationLevel::Note => "note",
-            NotificationLevel::Warning => "warning",
-            NotificationLevel::Error => "error",
-        }
-    }
-}
-
-/// A problem with the run or one file (unreadable, too large, not a regular file).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Notification {
-    pub level: NotificationLevel,
-    pub path: Option<String>,
-    pub message: String,
-}
+pub use crate::types::{Notification, NotificationLevel};
 
 /// Identity of the rules database a run used.
 #[derive(Debug, Clone, Serialize)]

@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-pub use validate::{Problem, is_date, is_search_trace, validate};
+// Re-exported for the command layer (dates of the database and of allow entries).
+pub use crate::util::{days_from_date, hex, is_date, today_days};
+pub use validate::{Problem, is_search_trace, validate};
 pub use weights::{Arch, ArchKey, DigestEntry};
 
 /// Version of the on-disk format described in `rules/README.md`.
@@ -863,54 +865,4 @@ fn collect_toml(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> std
         }
     }
     Ok(())
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
-/// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian).
-pub fn days_from_date(s: &str) -> Option<i64> {
-    if !is_date(s) {
-        return None;
-    }
-    let y: i64 = s[0..4].parse().ok()?;
-    let m: i64 = s[5..7].parse().ok()?;
-    let d: i64 = s[8..10].parse().ok()?;
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
-}
-
-/// Today, in days since 1970-01-01 (UTC).
-pub fn today_days() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| (d.as_secs() / 86_400) as i64)
-}
-
-#[cfg(test)]
-mod date_tests {
-    use super::days_from_date;
-
-    #[test]
-    fn civil_days() {
-        assert_eq!(days_from_date("1970-01-01"), Some(0));
-        assert_eq!(days_from_date("2000-03-01"), Some(11_017));
-        assert_eq!(days_from_date("2026-11-28"), Some(20_785));
-        assert_eq!(
-            days_from_date("2025-01-16").unwrap() - days_from_date("2024-12-31").unwrap(),
-            16
-        );
-        assert_eq!(days_from_date("2026-13-01"), None);
-    }
 }

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::fmt;
 
 use super::Database;
+use crate::util::is_date;
 
 /// One problem of a database, pointed at a file and, where it can be found, a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,21 +53,6 @@ pub(super) fn check_common(
             format!("{key}: as_of `{as_of}` is not a YYYY-MM-DD date"),
         );
     }
-}
-
-/// True for `YYYY-MM-DD` with a plausible month and day.
-pub fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if !(digits(0..4) && digits(5..7) && digits(8..10)) {
-        return false;
-    }
-    let m: u32 = s[5..7].parse().unwrap_or(0);
-    let d: u32 = s[8..10].parse().unwrap_or(0);
-    (1..=12).contains(&m) && (1..=31).contains(&d)
 }
 
 /// The part of `text` that records how a source was looked up rather than what it is (a result

@@ -1,0 +1,150 @@
+//! One pipeline for every mode: a full scan, `--staged` after `git add`, and `--diff-base`
+//! against an empty base give the same findings on every weight and kind fixture; and a change
+//! that leaves a weight file's or a remote-code line's findings as they were adds none.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::*;
+
+fn copy_tree(from: &Path, to: &Path) {
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = e.file_type().unwrap();
+        let dst = to.join(e.file_name());
+        if t.is_dir() {
+            fs::create_dir_all(&dst).unwrap();
+            copy_tree(&e.path(), &dst);
+        } else if t.is_file() {
+            fs::copy(e.path(), &dst).unwrap();
+        }
+    }
+}
+
+/// Findings as `path:line:col CODE level identifier kind — message`, sorted, fingerprint kept.
+fn findings(dir: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["scan", "--format", "json", "--fail-on", "never"];
+    args.extend_from_slice(extra);
+    args.push(".");
+    let o = bin().current_dir(dir).args(&args).output().unwrap();
+    assert!(
+        o.status.success(),
+        "{:?} in {}: {}",
+        extra,
+        dir.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut out: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {}", finding_line(f, true).trim_end(), f["fingerprint"]))
+        .collect();
+    out.sort();
+    out
+}
+
+fn fixture_dirs() -> Vec<std::path::PathBuf> {
+    let mut v = Vec::new();
+    for group in ["fixtures/weights", "fixtures/kinds"] {
+        for e in fs::read_dir(root().join(group)).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                v.push(p);
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
+#[test]
+fn staged_and_diff_base_equal_a_full_scan_on_every_weight_and_kind_fixture() {
+    let dirs = fixture_dirs();
+    assert!(dirs.len() >= 15, "{dirs:?}");
+    let mut failures = Vec::new();
+    for src in dirs {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        git(d, &["init", "-q", "-b", "main"]);
+        git(d, &["commit", "-q", "--allow-empty", "-m", "empty"]);
+        let base = git(d, &["rev-parse", "HEAD"]).trim().to_string();
+        copy_tree(&src, d);
+        git(d, &["add", "-A"]);
+        let name = src.file_name().unwrap().to_string_lossy().into_owned();
+        let full = findings(d, &[]);
+        assert!(
+            !full.is_empty() || name == "malformed",
+            "{name}: no findings"
+        );
+        let staged = findings(d, &["--staged"]);
+        if staged != full {
+            failures.push(format!(
+                "{name} --staged:\n  full:   {full:#?}\n  staged: {staged:#?}"
+            ));
+        }
+        git(d, &["commit", "-q", "-m", "fixture"]);
+        let diff = findings(d, &["--diff-base", &base]);
+        if diff != full {
+            failures.push(format!(
+                "{name} --diff-base:\n  full: {full:#?}\n  diff: {diff:#?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn unchanged_weight_and_remote_code_findings_of_a_modified_file_are_not_new() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    git(d, &["init", "-q", "-b", "main"]);
+    copy_tree(&root().join("fixtures/weights/remote"), d);
+    copy_tree(&root().join("fixtures/weights/gguf"), d);
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-q", "-m", "base"]);
+    assert!(!findings(d, &[]).is_empty());
+    // An edit elsewhere in the loader (its MG105 line stays as it was), and a GGUF file moved
+    // to a folder (a rename: same content, so the same findings).
+    let load = fs::read_to_string(d.join("load.py")).unwrap();
+    fs::write(d.join("load.py"), format!("# edited\n\n{load}")).unwrap();
+    fs::create_dir_all(d.join("models")).unwrap();
+    git(d, &["mv", "qwen-derived.gguf", "models/qwen-derived.gguf"]);
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-q", "-m", "edit"]);
+    let new = findings(d, &["--diff-base", "HEAD~1"]);
+    assert!(new.is_empty(), "{new:#?}");
+    // A weight file whose bytes change is a new file: its finding (named by its digest) is new,
+    // in diff mode and in staged mode, where it is read from the index.
+    let mut g = fs::read(d.join("models/qwen-derived.gguf")).unwrap();
+    g.extend_from_slice(&[0u8; 32]);
+    fs::write(d.join("models/qwen-derived.gguf"), &g).unwrap();
+    git(d, &["add", "-A"]);
+    let staged = findings(d, &["--staged"]);
+    assert_eq!(staged.len(), 1, "{staged:#?}");
+    assert!(
+        staged[0].starts_with("models/qwen-derived.gguf:1:1 MG103"),
+        "{staged:#?}"
+    );
+    git(d, &["commit", "-q", "-m", "weights changed"]);
+    let new = findings(d, &["--diff-base", "HEAD~1"]);
+    assert_eq!(new, staged);
+}
+
+#[test]
+fn staged_weight_blobs_larger_than_the_text_limit_are_parsed_and_hashed_as_they_stream() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    git(d, &["init", "-q", "-b", "main"]);
+    copy_tree(&root().join("fixtures/weights/gguf"), d);
+    copy_tree(&root().join("fixtures/weights/safetensors"), d);
+    git(d, &["add", "-A"]);
+    // Every weight file is larger than 100 bytes: read in part (header) and hashed whole.
+    let full = findings(d, &["--max-file-size", "100"]);
+    let staged = findings(d, &["--staged", "--max-file-size", "100"]);
+    assert!(full.len() >= 3, "{full:#?}");
+    assert_eq!(staged, full);
+}
