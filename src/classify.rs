@@ -1,12 +1,120 @@
 //! Classification: decide from a file's name and first bytes what kind of thing it is, before any
 //! detector looks at it.
 
+use serde::Serialize;
+
 use std::path::Path;
 
 /// How much of a file's start is examined for NUL bytes (as git and ripgrep do).
 pub const SNIFF_LEN: usize = 8192;
 
 pub use crate::types::Class;
+
+/// What kind of manifest a file is, from its name alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ManifestKind {
+    CargoToml,
+    CargoLock,
+    Requirements,
+    Pyproject,
+    PoetryLock,
+    UvLock,
+    Pipfile,
+    PipfileLock,
+    SetupCfg,
+    PackageJson,
+    PackageLock,
+    PnpmLock,
+    YarnLock,
+    GoMod,
+}
+
+/// The manifest kind of a repository-relative path, by its file name; `None` for any other file.
+pub fn manifest_kind(rel: &str) -> Option<ManifestKind> {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    use ManifestKind::*;
+    Some(match name {
+        "Cargo.toml" => CargoToml,
+        "Cargo.lock" => CargoLock,
+        "pyproject.toml" => Pyproject,
+        "poetry.lock" => PoetryLock,
+        "uv.lock" => UvLock,
+        "Pipfile" => Pipfile,
+        "Pipfile.lock" => PipfileLock,
+        "setup.cfg" => SetupCfg,
+        "package.json" => PackageJson,
+        "package-lock.json" | "npm-shrinkwrap.json" => PackageLock,
+        "pnpm-lock.yaml" => PnpmLock,
+        "yarn.lock" => YarnLock,
+        "go.mod" => GoMod,
+        n if n.starts_with("requirements") && n.ends_with(".txt") => Requirements,
+        _ => return None,
+    })
+}
+
+
+pub const GGUF_MAGIC: &[u8; 4] = b"GGUF";
+
+/// The format's limit on the header size (the reference library refuses larger headers).
+pub const SAFETENSORS_MAX_HEADER: u64 = 100_000_000;
+
+/// True when the first bytes look like a safetensors header.
+pub fn sniff_safetensors(head: &[u8], file_len: u64) -> bool {
+    if head.len() < 10 {
+        return false;
+    }
+    let n = u64::from_le_bytes(head[..8].try_into().unwrap_or([0; 8]));
+    (2..=SAFETENSORS_MAX_HEADER).contains(&n) && n.saturating_add(8) <= file_len && head[8] == b'{'
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    Gguf,
+    Safetensors,
+    /// A PyTorch zip checkpoint (`.pt`, `.pth`, `.bin`, `.ckpt`): identified by digest only.
+    TorchZip,
+    /// A raw pickle: identified by digest only, never unpickled.
+    Pickle,
+    Onnx,
+    /// Any other file with a weights extension.
+    Other,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Gguf => "GGUF",
+            Format::Safetensors => "safetensors",
+            Format::TorchZip => "PyTorch zip checkpoint",
+            Format::Pickle => "pickle",
+            Format::Onnx => "ONNX",
+            Format::Other => "weight",
+        }
+    }
+}
+
+/// Identifies a weight format from a file's first bytes (and, for formats without a magic
+/// number, its extension).
+pub fn sniff_format(head: &[u8], len: u64, ext: &str) -> Option<Format> {
+    if head.starts_with(GGUF_MAGIC) {
+        return Some(Format::Gguf);
+    }
+    if sniff_safetensors(head, len) {
+        return Some(Format::Safetensors);
+    }
+    let torch_ext = matches!(ext, "pt" | "pth" | "bin" | "ckpt" | "pkl" | "pickle");
+    if head.starts_with(b"PK\x03\x04") && torch_ext {
+        return Some(Format::TorchZip);
+    }
+    if head.len() >= 2 && head[0] == 0x80 && (2..=5).contains(&head[1]) && torch_ext {
+        return Some(Format::Pickle);
+    }
+    if ext == "onnx" {
+        return Some(Format::Onnx);
+    }
+    None
+}
 
 const WEIGHT_EXTENSIONS: &[&str] = &[
     "gguf",
@@ -125,13 +233,13 @@ const TEXT_EXTENSIONS: &[&str] = &[
 ];
 
 /// Whether a file is text by its name alone: a known manifest or lock file (see
-/// [`crate::deps::manifest_kind`]), a `Dockerfile`/`Makefile`, or a known text extension.
+/// [`manifest_kind`]), a `Dockerfile`/`Makefile`, or a known text extension.
 pub fn text_by_name(path: &Path) -> bool {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    if crate::deps::manifest_kind(&name).is_some()
+    if manifest_kind(&name).is_some()
         || matches!(
             name.as_ref(),
             "Dockerfile" | "Makefile" | "Containerfile" | "Pipfile"
@@ -151,7 +259,7 @@ fn extension(path: &Path) -> String {
 /// Whether content is model weights whatever the file's name (GGUF, safetensors, a PyTorch zip,
 /// a pickle).
 fn looks_like_weights(head: &[u8], ext: &str) -> bool {
-    crate::detect::weights::sniff_format(head, u64::MAX, ext).is_some()
+    sniff_format(head, u64::MAX, ext).is_some()
 }
 
 /// Classifies a file from its path and the first bytes of its content. A NUL byte makes a file
@@ -165,7 +273,7 @@ pub fn classify(path: &Path, head: &[u8]) -> Class {
     let name_says_text = text_by_name(path);
     let manifest = path
         .file_name()
-        .is_some_and(|n| crate::deps::manifest_kind(&n.to_string_lossy()).is_some());
+        .is_some_and(|n| manifest_kind(&n.to_string_lossy()).is_some());
     if memchr::memchr(0, sniff).is_some()
         && !manifest
         && (!name_says_text || looks_like_weights(head, &ext))
@@ -174,7 +282,7 @@ pub fn classify(path: &Path, head: &[u8]) -> Class {
         // and Hugging Face cache blobs have none).
         // Generic extensions (`.bin`, `.pt`, ...) hold all sorts of binaries: they count as
         // weights only when the content is a PyTorch zip or a pickle.
-        if crate::detect::weights::sniff_format(head, u64::MAX, &ext).is_some()
+        if sniff_format(head, u64::MAX, &ext).is_some()
             || MODEL_EXTENSIONS.contains(&ext.as_str())
         {
             return Class::Weights;

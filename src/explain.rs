@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::checks;
-use crate::detect::Reference;
+use crate::types::{Evidence, Reference};
 use crate::detect::text::TextDetector;
 use crate::policy::{self, Policy};
 use crate::resolve;
@@ -338,8 +338,7 @@ fn identifier_dossier(db: &Database, det: &TextDetector, q: &str) -> Option<Stri
         end_column: 0,
         text: q.to_string(),
         prose: false,
-        dep: None,
-        weight: None,
+        evidence: Evidence::Text,
     };
     let res = resolve::resolve(db, &r);
     let f = policy::evaluate(&Policy::default(), &r, res.clone())?;

@@ -10,8 +10,8 @@ use std::collections::{HashMap, HashSet};
 use crate::detect::modelmeta::{self, CardInfo, ConfigInfo};
 use crate::detect::text::TextDetector;
 use crate::detect::weights::{MetaObs, ModelClues, WeightObs};
-use crate::detect::{Confidence, Hit, RefKind, Reference, WeightEvidence};
-use crate::report::{Notification, NotificationLevel};
+use crate::types::{Confidence, Evidence, Hit, RefKind, Reference, WeightEvidence};
+use crate::types::{Notification, NotificationLevel};
 use crate::rules::{ArchKey, Database};
 
 /// Deepest parent chain followed.
@@ -359,6 +359,7 @@ fn remote_code_ref(
 
 /// A config or remote-code reference at `line` of `rel`, with its description as evidence.
 fn evidence_ref(hit: Hit, rel: &str, line: u32, desc: String) -> Reference {
+    let kind = hit.kind;
     Reference {
         text: hit.identifier.clone(),
         hit,
@@ -367,11 +368,17 @@ fn evidence_ref(hit: Hit, rel: &str, line: u32, desc: String) -> Reference {
         column: 1,
         end_column: 1,
         prose: false,
-        dep: None,
-        weight: Some(Box::new(WeightEvidence {
-            description: desc,
-            ..Default::default()
-        })),
+        evidence: {
+            let w = Box::new(WeightEvidence {
+                description: desc,
+                ..Default::default()
+            });
+            if kind == RefKind::RemoteCode {
+                Evidence::RemoteCode(w)
+            } else {
+                Evidence::Weights(w)
+            }
+        },
     }
 }
 
@@ -619,8 +626,7 @@ fn weight_reference(ctx: &Ctx<'_>, w: &WeightObs) -> Reference {
         end_column: 1,
         text: w.rel.clone(),
         prose: false,
-        dep: None,
-        weight: Some(Box::new(WeightEvidence {
+        evidence: Evidence::Weights(Box::new(WeightEvidence {
             description,
             sha256: sha,
             size: Some(w.size),

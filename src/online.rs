@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 
 use crate::detect::text::TextDetector;
-use crate::detect::{Confidence, RefKind, Reference};
-use crate::report::{Notification, NotificationLevel};
+use crate::types::{Confidence, RefKind, Reference};
+use crate::types::{Notification, NotificationLevel};
 
 /// How long a cached API answer is reused.
 const CACHE_TTL: Duration = Duration::from_secs(7 * 24 * 3600);

@@ -5,7 +5,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::checks::{Code, Level};
-use crate::detect::{Confidence, RefKind, Reference};
+use crate::types::{Confidence, RefKind, Reference};
 use crate::resolve::Resolved;
 
 /// Key under which fingerprints appear in SARIF `partialFingerprints`.
@@ -62,7 +62,7 @@ pub struct Finding {
     pub via: Option<String>,
     /// The dependency the finding is attributed to (package findings, models of dependencies).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dependency: Option<crate::deps::DepContext>,
+    pub dependency: Option<crate::types::DepContext>,
     #[serde(flatten)]
     pub resolved: Resolved,
     /// Database entries that decided the match.
@@ -72,7 +72,7 @@ pub struct Finding {
     /// sha256, size, format and header of a weight file (and the evidence of configs and
     /// remote code).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub weight: Option<crate::detect::WeightEvidence>,
+    pub weight: Option<crate::types::WeightEvidence>,
 }
 
 impl Finding {
@@ -173,7 +173,7 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
         .as_ref()
         .map(|d| with_country(&d.name, &d.country));
     let fam = res.family.as_ref().map(|f| f.name.as_str());
-    let described = r.weight.as_ref().map(|w| w.description.as_str());
+    let described = r.evidence.weights().map(|w| w.description.as_str());
     let mut msg = match (hit.kind, dev.as_deref()) {
         (RefKind::WeightFile | RefKind::ModelConfig | RefKind::RemoteCode, d) => {
             let mut m = described.unwrap_or(id.as_str()).to_string();
@@ -195,7 +195,7 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
         (RefKind::EnvVar, Some(d)) => format!("`{id}` configures the API of {d}"),
         (RefKind::SdkClass, Some(d)) => format!("`{id}` is a framework integration for {d}"),
         (RefKind::Package, Some(d)) => {
-            let eco = r.dep.as_ref().map_or("", |x| x.ecosystem);
+            let eco = r.evidence.dependency().map_or("", |x| x.ecosystem);
             let article = if eco == "npm" { "an" } else { "a" };
             format!("`{id}` is {article} {eco} package for the services of {d}")
         }
@@ -250,7 +250,7 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
             }
         }
     }
-    if let Some(d) = &r.dep {
+    if let Some(d) = r.evidence.dependency() {
         msg.push_str(&d.describe());
     }
     let mut named: Vec<(&str, &str)> = Vec::new();
@@ -314,12 +314,12 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
         confidence: hit.confidence,
         prose: r.prose,
         via: hit.via.clone(),
-        dependency: r.dep.as_deref().cloned(),
+        dependency: r.evidence.dependency().cloned(),
         resolved: res,
         rules: hit.rules.clone(),
         fingerprint: String::new(),
         suppression: None,
-        weight: r.weight.as_deref().cloned(),
+        weight: r.evidence.weights().cloned(),
     })
 }
 

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::detect::Reference;
+use crate::types::Reference;
 use crate::rules::Database;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use crate::classify::Class;
 use crate::config::Config;
 use crate::detect::text::TextDetector;
 use crate::detect::weights::{self, ModelClues, WeightOptions};
-use crate::detect::{Hit, Reference};
+use crate::types::{Hit, Reference};
 use crate::digest::DigestCache;
 use crate::policy;
 use crate::report::{Notification, NotificationLevel, Report, RulesInfo};

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{AllowKey, Config};
 use crate::policy::{Finding, Suppression};
-use crate::report::{Notification, NotificationLevel};
+use crate::types::{Notification, NotificationLevel};
 use crate::safeio::{self, limits};
 
 /// An inline directive found on a reference's line or the line above.
@@ -148,7 +148,7 @@ fn allow_matches(a: &crate::config::Allow, f: &Finding) -> bool {
     }
     if let Some(g) = &a.package {
         // The package of a package finding, or the dependency a finding is attributed to.
-        let ok = (f.kind == crate::detect::RefKind::Package && g.is_match(&f.identifier))
+        let ok = (f.kind == crate::types::RefKind::Package && g.is_match(&f.identifier))
             || f.dependency.as_ref().is_some_and(|d| g.is_match(&d.name));
         if !ok {
             return false;

@@ -95,3 +95,267 @@ pub struct FileData<'a> {
     /// The file's size.
     pub len: u64,
 }
+
+/// What kind of identifier a reference is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RefKind {
+    /// A hub repository id (`Qwen/Qwen2.5-7B-Instruct`), bare or in a hub URL.
+    HubRepo,
+    /// A third party's repository whose name carries a family (`bartowski/Qwen2.5-7B-GGUF`).
+    Derivative,
+    /// An id on a router (`z-ai/glm-4.6` on OpenRouter) or behind a routing prefix
+    /// (`deepseek/deepseek-reasoner` in LiteLLM).
+    RouterModel,
+    /// A provider-native API model name (`deepseek-chat`).
+    ApiModel,
+    /// A cloud platform's model id (`deepseek.r1-v1:0` on AWS Bedrock).
+    CloudModel,
+    /// An Ollama tag (`qwen2.5:14b`).
+    OllamaTag,
+    /// An API endpoint host (`api.deepseek.com`).
+    Endpoint,
+    /// A hub or hub mirror host (`hf-mirror.com`).
+    Hub,
+    /// An environment variable that names a provider.
+    EnvVar,
+    /// A framework class that names a provider.
+    SdkClass,
+    /// A package in a manifest or lock file that the database maps to a provider (an SDK).
+    Package,
+    /// A weight file (GGUF, safetensors, pickle, ONNX, or a Git LFS pointer to one).
+    WeightFile,
+    /// A model config (`config.json`) whose architecture names a family.
+    ModelConfig,
+    /// Code or configuration that makes a loader execute a model repository's code.
+    RemoteCode,
+}
+
+impl RefKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefKind::HubRepo => "hub-repo",
+            RefKind::Derivative => "derivative",
+            RefKind::RouterModel => "router-model",
+            RefKind::ApiModel => "api-model",
+            RefKind::CloudModel => "cloud-model",
+            RefKind::OllamaTag => "ollama-tag",
+            RefKind::Endpoint => "endpoint",
+            RefKind::Hub => "hub",
+            RefKind::EnvVar => "env-var",
+            RefKind::SdkClass => "sdk-class",
+            RefKind::Package => "package",
+            RefKind::WeightFile => "weight-file",
+            RefKind::ModelConfig => "model-config",
+            RefKind::RemoteCode => "remote-code",
+        }
+    }
+
+    /// True for kinds that name a model (as opposed to a provider or host).
+    pub fn names_model(self) -> bool {
+        matches!(
+            self,
+            RefKind::HubRepo
+                | RefKind::Derivative
+                | RefKind::RouterModel
+                | RefKind::ApiModel
+                | RefKind::CloudModel
+                | RefKind::OllamaTag
+                | RefKind::WeightFile
+                | RefKind::ModelConfig
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// What an identifier matched in the database.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Hit {
+    pub kind: RefKind,
+    /// The identifier as it should be reported (e.g. `Qwen/Qwen2.5-7B-Instruct`, `api.deepseek.com`).
+    pub identifier: String,
+    /// Developer organisation id.
+    pub org: Option<String>,
+    pub family: Option<String>,
+    /// Host id that serves the model or is the endpoint.
+    pub host: Option<String>,
+    /// How it is reached, when a router prefix says so (e.g. "LiteLLM route `deepseek/`").
+    pub via: Option<String>,
+    pub confidence: Confidence,
+    /// Database entries that decided the match, as `kind:id` keys.
+    pub rules: Vec<String>,
+}
+
+/// A hit at a place in a file.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    pub hit: Hit,
+    /// Repository-relative path with `/` separators.
+    pub path: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column in Unicode code points.
+    pub column: u32,
+    /// 1-based end column (exclusive), in code points.
+    pub end_column: u32,
+    /// The matched text exactly as it appears in the file.
+    pub text: String,
+    /// The file is prose (Markdown and similar): a mention, not usage.
+    pub prose: bool,
+    /// What the reference rests on besides its place in a text.
+    pub evidence: Evidence,
+}
+
+/// What a reference rests on: a place in a text, a dependency, a weight file or model metadata,
+/// or code that makes a loader run a model repository's code. A new kind of evidence is a new
+/// variant here, and the compiler names every place that must handle it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Evidence {
+    /// Seen in a text file (code, configuration, documentation).
+    Text,
+    /// A dependency that a manifest or lock file declares, or found in its installed files.
+    Dependency(Box<DepContext>),
+    /// A weight file, a model config, a model card or an Ollama manifest.
+    Weights(Box<WeightEvidence>),
+    /// `trust_remote_code` or an `auto_map`: the loader executes the repository's code.
+    RemoteCode(Box<WeightEvidence>),
+}
+
+impl Evidence {
+    /// The dependency the reference is attributed to (manifest and dependency findings).
+    pub fn dependency(&self) -> Option<&DepContext> {
+        match self {
+            Evidence::Dependency(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    pub fn dependency_mut(&mut self) -> Option<&mut DepContext> {
+        match self {
+            Evidence::Dependency(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The weight, config or remote-code evidence.
+    pub fn weights(&self) -> Option<&WeightEvidence> {
+        match self {
+            Evidence::Weights(w) | Evidence::RemoteCode(w) => Some(w),
+            _ => None,
+        }
+    }
+}
+
+/// What a weight file, model config or remote-code reference rests on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WeightEvidence {
+    /// What the file is and every clue behind it, for the message.
+    #[serde(skip)]
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<&'static str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub lfs_pointer: bool,
+    /// Header summary (GGUF version and counts, safetensors header size and dtypes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    /// The catalogued release the digest belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
+    /// GGUF `general.*` metadata or safetensors `__metadata__`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// Why a finding is attributed to a dependency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DepEvidence {
+    /// The package itself is in the database (a provider SDK).
+    Package,
+    /// The database says the package loads this model by default.
+    DefaultModel,
+    /// The reference was found in the dependency's installed files (`--deps`).
+    Source,
+}
+
+/// A place in a file of a dependency (SARIF `relatedLocations`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Related {
+    /// Relative to the scanned folder when the file is inside it (`base` = `%SRCROOT%`), else to
+    /// the dependency's installation folder (`base` = `DEPENDENCY`).
+    pub path: String,
+    pub base: &'static str,
+    pub line: u32,
+    pub column: u32,
+    pub end_column: u32,
+}
+
+/// The dependency a finding is attributed to.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DepContext {
+    pub ecosystem: &'static str,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    pub direct: bool,
+    /// The dependency path from the direct dependency that brings a transitive one in.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub path: Vec<String>,
+    pub evidence: DepEvidence,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related: Option<Related>,
+}
+
+/// A language ecosystem, named as OSV names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Ecosystem {
+    Cargo,
+    PyPI,
+    Npm,
+    Go,
+}
+
+impl Ecosystem {
+    pub fn parse(s: &str) -> Option<Ecosystem> {
+        match s {
+            "crates.io" => Some(Ecosystem::Cargo),
+            "PyPI" => Some(Ecosystem::PyPI),
+            "npm" => Some(Ecosystem::Npm),
+            "Go" => Some(Ecosystem::Go),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ecosystem::Cargo => "crates.io",
+            Ecosystem::PyPI => "PyPI",
+            Ecosystem::Npm => "npm",
+            Ecosystem::Go => "Go",
+        }
+    }
+}

@@ -485,7 +485,7 @@ pub mod ignores {
     use ignore::Match;
     use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
-    use crate::report::{Notification, NotificationLevel};
+    use crate::types::{Notification, NotificationLevel};
     use crate::safeio::{self, ReadError, limits};
 
     /// Patterns compiled across all ignore files of one scan. Measured (release build): a

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::locate;
 use super::{Dep, DepsOptions, Ecosystem, LockGraph, Locked, ManifestFile, ManifestKind};
-use crate::report::{Notification, NotificationLevel};
+use crate::types::{Notification, NotificationLevel};
 
 const DEP_TABLES: &[&str] = &["dependencies", "dev-dependencies", "build-dependencies"];
 

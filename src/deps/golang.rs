@@ -3,7 +3,7 @@
 
 use super::locate::Loc;
 use super::{Dep, Ecosystem, ManifestFile};
-use crate::report::Notification;
+use crate::types::Notification;
 
 fn valid_path(p: &str) -> bool {
     !p.is_empty()

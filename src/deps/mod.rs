@@ -18,44 +18,19 @@ pub mod sources;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
 
 use crate::detect::text::TextDetector;
-use crate::detect::{Confidence, Hit, RefKind, Reference};
-use crate::report::{Notification, NotificationLevel};
+use crate::types::{
+    Confidence, DepContext, DepEvidence, Evidence, Hit, Notification, NotificationLevel, RefKind,
+    Reference,
+};
 use crate::rules::{Database, Package};
 
+pub use crate::classify::{ManifestKind, manifest_kind};
+pub use crate::types::Ecosystem;
 pub use locate::Loc;
 
-/// A language ecosystem, named as OSV names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Ecosystem {
-    Cargo,
-    PyPI,
-    Npm,
-    Go,
-}
-
 impl Ecosystem {
-    pub fn parse(s: &str) -> Option<Ecosystem> {
-        match s {
-            "crates.io" => Some(Ecosystem::Cargo),
-            "PyPI" => Some(Ecosystem::PyPI),
-            "npm" => Some(Ecosystem::Npm),
-            "Go" => Some(Ecosystem::Go),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Ecosystem::Cargo => "crates.io",
-            Ecosystem::PyPI => "PyPI",
-            Ecosystem::Npm => "npm",
-            Ecosystem::Go => "Go",
-        }
-    }
-
     /// The form under which two names are the same package: PEP 503 for PyPI (case and runs of
     /// `-_.` do not matter), `-`/`_` and case for crates.io, case for npm; Go module paths are
     /// compared as written.
@@ -82,25 +57,6 @@ impl Ecosystem {
     }
 }
 
-/// What kind of manifest a file is, from its name alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ManifestKind {
-    CargoToml,
-    CargoLock,
-    Requirements,
-    Pyproject,
-    PoetryLock,
-    UvLock,
-    Pipfile,
-    PipfileLock,
-    SetupCfg,
-    PackageJson,
-    PackageLock,
-    PnpmLock,
-    YarnLock,
-    GoMod,
-}
-
 impl ManifestKind {
     pub fn ecosystem(self) -> Ecosystem {
         use ManifestKind::*;
@@ -121,29 +77,6 @@ impl ManifestKind {
             CargoLock | PoetryLock | UvLock | PipfileLock | PackageLock | PnpmLock | YarnLock
         )
     }
-}
-
-/// The manifest kind of a repository-relative path, by its file name; `None` for any other file.
-pub fn manifest_kind(rel: &str) -> Option<ManifestKind> {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    use ManifestKind::*;
-    Some(match name {
-        "Cargo.toml" => CargoToml,
-        "Cargo.lock" => CargoLock,
-        "pyproject.toml" => Pyproject,
-        "poetry.lock" => PoetryLock,
-        "uv.lock" => UvLock,
-        "Pipfile" => Pipfile,
-        "Pipfile.lock" => PipfileLock,
-        "setup.cfg" => SetupCfg,
-        "package.json" => PackageJson,
-        "package-lock.json" | "npm-shrinkwrap.json" => PackageLock,
-        "pnpm-lock.yaml" => PnpmLock,
-        "yarn.lock" => YarnLock,
-        "go.mod" => GoMod,
-        n if n.starts_with("requirements") && n.ends_with(".txt") => Requirements,
-        _ => return None,
-    })
 }
 
 /// A manifest file handed over by the walk.
@@ -433,50 +366,8 @@ pub fn combine(eco: Ecosystem, declared: Vec<Dep>, lock: Option<&LockGraph>) -> 
     out
 }
 
-/// Why a finding is attributed to a dependency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Evidence {
-    /// The package itself is in the database (a provider SDK).
-    Package,
-    /// The database says the package loads this model by default.
-    DefaultModel,
-    /// The reference was found in the dependency's installed files (`--deps`).
-    Source,
-}
-
-/// A place in a file of a dependency (SARIF `relatedLocations`).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Related {
-    /// Relative to the scanned folder when the file is inside it (`base` = `%SRCROOT%`), else to
-    /// the dependency's installation folder (`base` = `DEPENDENCY`).
-    pub path: String,
-    pub base: &'static str,
-    pub line: u32,
-    pub column: u32,
-    pub end_column: u32,
-}
-
-/// The dependency a finding is attributed to.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct DepContext {
-    pub ecosystem: &'static str,
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    pub direct: bool,
-    /// The dependency path from the direct dependency that brings a transitive one in.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub path: Vec<String>,
-    pub evidence: Evidence,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub marker: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub related: Option<Related>,
-}
-
 impl DepContext {
-    pub fn of(d: &Dep, evidence: Evidence) -> DepContext {
+    pub fn of(d: &Dep, evidence: DepEvidence) -> DepContext {
         DepContext {
             ecosystem: d.ecosystem.as_str(),
             name: d.name.clone(),
@@ -524,7 +415,7 @@ impl DepContext {
     /// The part of a finding's message that names the dependency.
     pub fn describe(&self) -> String {
         match self.evidence {
-            Evidence::Package => format!(
+            DepEvidence::Package => format!(
                 ", {}{}",
                 self.relation(),
                 self.version
@@ -532,14 +423,14 @@ impl DepContext {
                     .map(|v| format!(", version {v}"))
                     .unwrap_or_default()
             ),
-            Evidence::DefaultModel => format!(
+            DepEvidence::DefaultModel => format!(
                 "; loaded by default by {} package `{}`{}, {}",
                 self.ecosystem,
                 self.name,
                 self.version_suffix(),
                 self.relation()
             ),
-            Evidence::Source => {
+            DepEvidence::Source => {
                 let at = self
                     .related
                     .as_ref()
@@ -589,8 +480,7 @@ fn reference(hit: Hit, d: &Dep, ctx: DepContext) -> Reference {
         end_column: d.loc.end_column,
         text: d.loc.text.clone(),
         prose: false,
-        dep: Some(Box::new(ctx)),
-        weight: None,
+        evidence: Evidence::Dependency(Box::new(ctx)),
     }
 }
 
@@ -610,12 +500,12 @@ pub fn database_refs(det: &TextDetector, index: &PackageIndex<'_>, d: &Dep) -> V
                 confidence: Confidence::High,
                 rules: vec![p.key()],
             };
-            out.push(reference(hit, d, DepContext::of(d, Evidence::Package)));
+            out.push(reference(hit, d, DepContext::of(d, DepEvidence::Package)));
         }
         for m in &p.default_models {
             if let Some(mut hit) = det.resolve_token(m, "") {
                 hit.rules.push(p.key());
-                out.push(reference(hit, d, DepContext::of(d, Evidence::DefaultModel)));
+                out.push(reference(hit, d, DepContext::of(d, DepEvidence::DefaultModel)));
             }
         }
     }
@@ -757,8 +647,8 @@ pub fn analyze(
         let found = sources::scan(roots, det, &deps, opts, &mut a.notes);
         for r in found {
             let dep = r
-                .dep
-                .as_ref()
+                .evidence
+                .dependency()
                 .expect("source references carry their dependency");
             let key = (
                 r.path.clone(),
@@ -773,8 +663,9 @@ pub fn analyze(
                     x.path == key.0
                         && x.line == key.1
                         && x.hit.identifier.eq_ignore_ascii_case(&key.3)
-                        && x.dep.as_ref().is_some_and(|c| c.related.is_none())
-                }) && let (Some(c), Some(rel)) = (existing.dep.as_mut(), dep.related.clone())
+                        && x.evidence.dependency().is_some_and(|c| c.related.is_none())
+                }) && let (Some(c), Some(rel)) =
+                    (existing.evidence.dependency_mut(), dep.related.clone())
                 {
                     c.related = Some(rel);
                 }

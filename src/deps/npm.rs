@@ -10,7 +10,7 @@ use yaml_rust2::{Yaml, YamlLoader};
 
 use super::locate::{Loc, Locator};
 use super::{Dep, DepsOptions, Ecosystem, LockGraph, Locked, ManifestFile, ManifestKind};
-use crate::report::{Notification, NotificationLevel};
+use crate::types::{Notification, NotificationLevel};
 use crate::safeio;
 
 /// Most entries read from one manifest or lock file (a real lock file has a few thousand).

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::locate::{self, Loc, Locator};
 use super::{Dep, DepsOptions, Ecosystem, LockGraph, Locked, ManifestFile, ManifestKind};
-use crate::report::{Notification, NotificationLevel};
+use crate::types::{Notification, NotificationLevel};
 use crate::safeio;
 
 /// PEP 503 normalisation: lower case, every run of `-`, `_` and `.` becomes `-`.

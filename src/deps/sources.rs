@@ -12,11 +12,12 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::{Dep, DepContext, DepsOptions, Evidence, Related};
+use super::{Dep, DepsOptions};
+use crate::types::{DepContext, DepEvidence, Evidence, Related};
 use crate::classify::{self, Class, SNIFF_LEN};
-use crate::detect::Reference;
+use crate::types::Reference;
 use crate::detect::text::TextDetector;
-use crate::report::Notification;
+use crate::types::Notification;
 use crate::safeio::{self, limits};
 
 /// The files of one installed package: its base folder and the paths relative to it, sorted.
@@ -238,7 +239,7 @@ pub fn scan(
                 },
             };
             for d in ds {
-                let mut ctx = DepContext::of(d, Evidence::Source);
+                let mut ctx = DepContext::of(d, DepEvidence::Source);
                 ctx.related = Some(related.clone());
                 out.push(Reference {
                     hit: f.reference.hit.clone(),
@@ -248,8 +249,7 @@ pub fn scan(
                     end_column: d.loc.end_column,
                     text: d.loc.text.clone(),
                     prose: false,
-                    dep: Some(Box::new(ctx)),
-                    weight: None,
+                    evidence: Evidence::Dependency(Box::new(ctx)),
                 });
             }
         }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::source::{Cursor, Source};
 
-pub const MAGIC: &[u8; 4] = b"GGUF";
+pub use crate::classify::GGUF_MAGIC as MAGIC;
 /// Largest key accepted (llama.cpp limits keys to 65535 bytes).
 const MAX_KEY: u64 = 65_535;
 /// Bytes of a kept string value that are read; the value is then cut to

@@ -10,8 +10,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use super::NameIs;
 use super::source::{Source, SourceReader, read_exact};
 
-/// The format's limit on the header size (the reference library refuses larger headers).
-pub const MAX_HEADER: u64 = 100_000_000;
+pub use crate::classify::SAFETENSORS_MAX_HEADER as MAX_HEADER;
 /// `__metadata__` entries kept.
 pub const MAX_METADATA: usize = 256;
 /// Longest `__metadata__` key kept (bytes).
@@ -32,14 +31,7 @@ pub struct SafetensorsInfo {
     pub metadata: BTreeMap<String, String>,
 }
 
-/// True when the first bytes look like a safetensors header.
-pub fn sniff(head: &[u8], file_len: u64) -> bool {
-    if head.len() < 10 {
-        return false;
-    }
-    let n = u64::from_le_bytes(head[..8].try_into().unwrap_or([0; 8]));
-    (2..=MAX_HEADER).contains(&n) && n.saturating_add(8) <= file_len && head[8] == b'{'
-}
+pub use crate::classify::sniff_safetensors as sniff;
 
 pub fn parse<S: Source>(src: &S) -> Result<SafetensorsInfo, String> {
     let mut lb = [0u8; 8];

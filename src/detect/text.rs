@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use regex::{Regex, RegexSet};
 
-use super::{Confidence, Hit, RefKind, Reference};
+use crate::types::{Confidence, Evidence, Hit, RefKind, Reference};
 use crate::lineindex::{ColumnCursor, LineIndex};
 use crate::rules::{Database, HostKind, Problem};
 
@@ -269,8 +269,7 @@ impl TextDetector {
                 end_column: column + (e - s) as u32,
                 text: token.to_string(),
                 prose,
-                dep: None,
-                weight: None,
+                evidence: Evidence::Text,
             });
         }
     }

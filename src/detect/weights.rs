@@ -8,7 +8,6 @@
 use std::fs::File;
 use std::io::{Seek, SeekFrom};
 
-use serde::Serialize;
 
 use super::gguf::{self, GgufInfo};
 use super::modelmeta::{self, CardInfo, ConfigInfo, LfsPointer, OllamaManifest};
@@ -17,54 +16,7 @@ use super::source::{BodySource, FileSource, PrefixSource};
 use crate::digest::{self, DigestCache};
 use crate::types::Body;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Format {
-    Gguf,
-    Safetensors,
-    /// A PyTorch zip checkpoint (`.pt`, `.pth`, `.bin`, `.ckpt`): identified by digest only.
-    TorchZip,
-    /// A raw pickle: identified by digest only, never unpickled.
-    Pickle,
-    Onnx,
-    /// Any other file with a weights extension.
-    Other,
-}
-
-impl Format {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Gguf => "GGUF",
-            Format::Safetensors => "safetensors",
-            Format::TorchZip => "PyTorch zip checkpoint",
-            Format::Pickle => "pickle",
-            Format::Onnx => "ONNX",
-            Format::Other => "weight",
-        }
-    }
-}
-
-/// Identifies a weight format from a file's first bytes (and, for formats without a magic
-/// number, its extension).
-pub fn sniff_format(head: &[u8], len: u64, ext: &str) -> Option<Format> {
-    if head.starts_with(gguf::MAGIC) {
-        return Some(Format::Gguf);
-    }
-    if safetensors::sniff(head, len) {
-        return Some(Format::Safetensors);
-    }
-    let torch_ext = matches!(ext, "pt" | "pth" | "bin" | "ckpt" | "pkl" | "pickle");
-    if head.starts_with(b"PK\x03\x04") && torch_ext {
-        return Some(Format::TorchZip);
-    }
-    if head.len() >= 2 && head[0] == 0x80 && (2..=5).contains(&head[1]) && torch_ext {
-        return Some(Format::Pickle);
-    }
-    if ext == "onnx" {
-        return Some(Format::Onnx);
-    }
-    None
-}
+pub use crate::classify::{Format, sniff_format};
 
 #[derive(Debug, Clone)]
 pub struct WeightOptions {

@@ -104,7 +104,7 @@ pub fn build(report: &Report) -> Sarif {
             .visible()
             .map(|f| {
                 // A weight file has no lines: its results point at line 1.
-                let region = if f.kind == crate::detect::RefKind::WeightFile {
+                let region = if f.kind == crate::types::RefKind::WeightFile {
                     Region::builder().start_line(1).build()
                 } else {
                     Region::builder()

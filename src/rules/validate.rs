@@ -480,7 +480,7 @@ fn out_meta(p: &mut impl FnMut(&str, String), as_of: &str) {
 /// `[[package]]` entries: a known ecosystem, references to orgs, families and hosts, unique names
 /// (after the ecosystem's normalisation), and examples that parse to (or away from) the entry.
 fn validate_packages(db: &Database, out: &mut Vec<Problem>) {
-    use crate::deps::Ecosystem;
+    use crate::types::Ecosystem;
     let mut seen = HashSet::new();
     for pk in &db.packages {
         let key = pk.key();
