@@ -365,7 +365,8 @@ def main():
         print(f"  labelled false alarms no longer at warning/error: {dict(tot['gone_fp'])}; "
               f"labelled real references no longer at warning/error: {tot['gone_model']}")
     print(f"  hosting right on labelled model findings: {pct(tot['host_right'], hosted).strip()} "
-          f"({tot['host_right']}/{hosted}; wrong host {tot['host_wrong']}, left undetermined {tot['host_none']})")
+          f"({tot['host_right']}/{hosted}; wrong host {tot['host_wrong']}, left undetermined {tot['host_none']}; "
+          f"right where a host was named: {pct(tot['host_right'], tot['host_right'] + tot['host_wrong']).strip()})")
     print(f"  developer right: {pct(tot['dev_right'], devn).strip()} ({tot['dev_right']}/{devn})")
     print(f"  recall of real reference lines: {pct(tot['rec_found'], tot['rec_total']).strip()} "
           f"({tot['rec_found']}/{tot['rec_total']}; at warning/error {tot['rec_found_severe']})")
