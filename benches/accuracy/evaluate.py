@@ -24,7 +24,7 @@ The binary defaults to $MODELGATE, else `modelgate` on PATH.
 Label format (tab separated, '#' starts a comment line):
   path  line  token  truth  developer  hosting  sample  note
 truth:   model | dataset | path | package | comment-mention | glued | not-a-model | unsure
-hosting: huggingface | modelscope | api | openrouter | siliconflow | ollama | local | hf-mirror |
+hosting: huggingface | modelscope | api | openrouter | siliconflow | ollama | ollama-cloud | local | hf-mirror |
          cloudflare-workers-ai | replicate | groq | openmind | codewithgpu | ... ; several
          acceptable answers are joined with '|'; '-' = not assessed
 sample:  findings (drawn from modelgate's warning/error output) | recall (drawn from grep)
