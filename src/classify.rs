@@ -52,7 +52,6 @@ pub fn manifest_kind(rel: &str) -> Option<ManifestKind> {
     })
 }
 
-
 pub const GGUF_MAGIC: &[u8; 4] = b"GGUF";
 
 /// The format's limit on the header size (the reference library refuses larger headers).
@@ -282,8 +281,7 @@ pub fn classify(path: &Path, head: &[u8]) -> Class {
         // and Hugging Face cache blobs have none).
         // Generic extensions (`.bin`, `.pt`, ...) hold all sorts of binaries: they count as
         // weights only when the content is a PyTorch zip or a pickle.
-        if sniff_format(head, u64::MAX, &ext).is_some()
-            || MODEL_EXTENSIONS.contains(&ext.as_str())
+        if sniff_format(head, u64::MAX, &ext).is_some() || MODEL_EXTENSIONS.contains(&ext.as_str())
         {
             return Class::Weights;
         }

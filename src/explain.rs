@@ -4,11 +4,11 @@
 use std::fmt::Write;
 
 use crate::checks;
-use crate::types::{Evidence, Reference};
-use crate::detect::text::TextDetector;
 use crate::policy::{self, Policy};
 use crate::resolve;
+use crate::resolve::Resolver;
 use crate::rules::{Database, Host, Org};
+use crate::types::{Evidence, Reference};
 
 fn cite(db: &Database, ids: &[String], out: &mut Vec<String>) {
     for id in ids {
@@ -323,7 +323,7 @@ pub fn host_dossier(db: &Database, h: &Host) -> String {
     s
 }
 
-fn identifier_dossier(db: &Database, det: &TextDetector, q: &str) -> Option<String> {
+fn identifier_dossier(db: &Database, det: &Resolver, q: &str) -> Option<String> {
     let q = q.trim();
     let hit = det.resolve_token(q, "").or_else(|| {
         // A command such as `ollama pull deepseek-r1`: resolve its last word in context.
@@ -440,7 +440,7 @@ fn package_dossier(db: &Database, q: &str) -> Option<String> {
 }
 
 /// The text `explain` prints for `query`, or `None` when nothing matches.
-pub fn explain(db: &Database, det: &TextDetector, query: &str) -> Option<String> {
+pub fn explain(db: &Database, det: &Resolver, query: &str) -> Option<String> {
     if let Some(c) = checks::find(query.trim()) {
         return Some(c.doc.to_string());
     }

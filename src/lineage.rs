@@ -8,11 +8,11 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::detect::modelmeta::{self, CardInfo, ConfigInfo};
-use crate::detect::text::TextDetector;
 use crate::detect::weights::{MetaObs, ModelClues, WeightObs};
+use crate::resolve::Resolver;
+use crate::rules::{ArchKey, Database};
 use crate::types::{Confidence, Evidence, Hit, RefKind, Reference, WeightEvidence};
 use crate::types::{Notification, NotificationLevel};
-use crate::rules::{ArchKey, Database};
 
 /// Deepest parent chain followed.
 const MAX_DEPTH: usize = 8;
@@ -55,7 +55,7 @@ fn relation_words(r: Option<&str>) -> &'static str {
 }
 
 struct Ctx<'a> {
-    det: &'a TextDetector,
+    det: &'a Resolver,
     db: &'a Database,
     configs: HashMap<&'a str, Vec<(&'a str, &'a ConfigInfo)>>,
     cards: HashMap<&'a str, &'a CardInfo>,
@@ -171,7 +171,7 @@ fn human_size(n: u64) -> String {
 /// Turns the collected clues into references. `text_refs` are the text detector's references
 /// (to tie `trust_remote_code` to the repository loaded on the same line).
 pub fn references(
-    det: &TextDetector,
+    det: &Resolver,
     clues: &ModelClues,
     text_refs: &[&Reference],
 ) -> (Vec<Reference>, Vec<Notification>) {

@@ -473,7 +473,7 @@ fn cmd_explain(query: &str, rules: Option<&Path>) -> Result<u8, Failure> {
     }
     let db = Arc::new(load_db(rules).map_err(Failure::Error)?);
     let det = scan::detector(db.clone()).map_err(Failure::Error)?;
-    match modelgate::explain::explain(&db, &det, query) {
+    match modelgate::explain::explain(&db, det.resolver(), query) {
         Some(text) => {
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())?;

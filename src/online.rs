@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-use crate::detect::text::TextDetector;
+use crate::resolve::Resolver;
 use crate::types::{Confidence, RefKind, Reference};
 use crate::types::{Notification, NotificationLevel};
 
@@ -123,7 +123,7 @@ fn lookup(
 /// a developer) through their declared base models. Changes those references in place.
 pub fn enrich(
     refs: &mut [(Reference, Vec<crate::suppress::InlineAllow>)],
-    det: &TextDetector,
+    det: &Resolver,
     o: &OnlineOptions,
     notes: &mut Vec<Notification>,
 ) {

@@ -5,8 +5,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::checks::{Code, Level};
-use crate::types::{Confidence, RefKind, Reference};
 use crate::resolve::Resolved;
+use crate::types::{Confidence, RefKind, Reference};
 
 /// Key under which fingerprints appear in SARIF `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "modelgate/v1";

@@ -12,12 +12,12 @@ use crate::classify::Class;
 use crate::config::Config;
 use crate::detect::text::TextDetector;
 use crate::detect::weights::{self, ModelClues, WeightOptions};
-use crate::types::{Hit, Reference};
 use crate::digest::DigestCache;
 use crate::policy;
 use crate::report::{Notification, NotificationLevel, Report, RulesInfo};
 use crate::resolve;
 use crate::suppress::{self, Baseline, InlineAllow};
+use crate::types::{Hit, Reference};
 use crate::walk::{self, FileData, Visitor, WalkOptions};
 
 pub struct ScanConfig {
@@ -444,14 +444,20 @@ pub fn findings(
     let db = detector.db();
     dependency_refs(cfg, detector, &mut collected);
     if let Some(o) = &cfg.online {
-        crate::online::enrich(&mut collected.refs, detector, o, &mut collected.notes);
+        crate::online::enrich(
+            &mut collected.refs,
+            detector.resolver(),
+            o,
+            &mut collected.notes,
+        );
     }
     if !collected.models.weights.is_empty()
         || !collected.models.metas.is_empty()
         || !collected.models.remote_code.is_empty()
     {
         let text_refs: Vec<&Reference> = collected.refs.iter().map(|(r, _)| r).collect();
-        let (refs, notes) = crate::lineage::references(detector, &collected.models, &text_refs);
+        let (refs, notes) =
+            crate::lineage::references(detector.resolver(), &collected.models, &text_refs);
         collected.notes.extend(notes);
         collected
             .refs
@@ -567,5 +573,5 @@ pub fn run(cfg: &ScanConfig, detector: &TextDetector) -> Report {
 
 /// Builds the detector for a database.
 pub fn detector(db: Arc<crate::rules::Database>) -> Result<TextDetector, String> {
-    TextDetector::new(db)
+    TextDetector::for_database(db)
 }

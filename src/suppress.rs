@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{AllowKey, Config};
 use crate::policy::{Finding, Suppression};
-use crate::types::{Notification, NotificationLevel};
 use crate::safeio::{self, limits};
+use crate::types::{Notification, NotificationLevel};
 
 /// An inline directive found on a reference's line or the line above.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -485,8 +485,8 @@ pub mod ignores {
     use ignore::Match;
     use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
-    use crate::types::{Notification, NotificationLevel};
     use crate::safeio::{self, ReadError, limits};
+    use crate::types::{Notification, NotificationLevel};
 
     /// Patterns compiled across all ignore files of one scan. Measured (release build): a
     /// gitignore pattern costs about 14 KiB once compiled (200,000 patterns took 2.9 GiB), so

@@ -16,7 +16,7 @@ use modelgate::rules::Database;
 use modelgate::scan::MAX_REFS_PER_FILE;
 
 fn detector() -> TextDetector {
-    TextDetector::new(Arc::new(Database::embedded().unwrap())).unwrap()
+    TextDetector::for_database(Arc::new(Database::embedded().unwrap())).unwrap()
 }
 
 fn scan_json(dir: &std::path::Path) -> serde_json::Value {

@@ -63,7 +63,7 @@ fn embedded_equals_rules_folder() {
 fn every_example_is_checked_by_the_detector() {
     // The folder on disk, so that a new rules file is checked before it is embedded.
     let db = std::sync::Arc::new(Database::from_dir(&rules_dir()).unwrap());
-    let d = modelgate::detect::text::TextDetector::new(db).unwrap();
+    let d = modelgate::detect::text::TextDetector::for_database(db).unwrap();
     assert!(d.check_examples().is_empty(), "{:#?}", d.check_examples());
 }
 
@@ -178,7 +178,7 @@ fn broken_databases_are_refused_with_the_file() {
 #[test]
 fn every_organisation_with_identifiers_is_detected_from_one_of_its_examples() {
     let db = std::sync::Arc::new(Database::from_dir(&rules_dir()).unwrap());
-    let d = modelgate::detect::text::TextDetector::new(db.clone()).unwrap();
+    let d = modelgate::detect::text::TextDetector::for_database(db.clone()).unwrap();
     let mut covered = 0;
     for o in &db.orgs {
         let mut examples: Vec<&str> = Vec::new();
@@ -224,7 +224,7 @@ fn every_organisation_with_identifiers_is_detected_from_one_of_its_examples() {
 #[test]
 fn every_chinese_model_developer_resolves_from_a_hub_id() {
     let db = std::sync::Arc::new(Database::from_dir(&rules_dir()).unwrap());
-    let d = modelgate::detect::text::TextDetector::new(db.clone()).unwrap();
+    let d = modelgate::detect::text::TextDetector::for_database(db.clone()).unwrap();
     let mut n = 0;
     for o in db.orgs.iter().filter(|o| o.country == "CN") {
         let hub_examples: Vec<&str> = db
@@ -254,7 +254,7 @@ fn every_chinese_model_developer_resolves_from_a_hub_id() {
 /// whose identifier is `want` and whose developer is `org`.
 fn resolves(org: &str, cases: &[(&str, &str)]) {
     let db = std::sync::Arc::new(Database::embedded().unwrap());
-    let d = modelgate::detect::text::TextDetector::new(db).unwrap();
+    let d = modelgate::detect::text::TextDetector::for_database(db).unwrap();
     for (line, want) in cases {
         let mut out = Vec::new();
         d.scan(format!("{line}\n").as_bytes(), "app.py", false, &mut out);
@@ -272,7 +272,7 @@ fn resolves(org: &str, cases: &[(&str, &str)]) {
 /// Nothing in `lines` is a reference: short generic names outside their provider's context.
 fn no_reference(lines: &[&str]) {
     let db = std::sync::Arc::new(Database::embedded().unwrap());
-    let d = modelgate::detect::text::TextDetector::new(db).unwrap();
+    let d = modelgate::detect::text::TextDetector::for_database(db).unwrap();
     for line in lines {
         let mut out = Vec::new();
         d.scan(format!("{line}\n").as_bytes(), "app.py", false, &mut out);

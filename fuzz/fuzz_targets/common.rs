@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use modelgate::deps::{Ecosystem, Loc, ManifestFile, ManifestKind};
-use modelgate::detect::Reference;
+use modelgate::types::Reference;
 use modelgate::detect::text::TextDetector;
 use modelgate::rules::Database;
 
@@ -156,7 +156,7 @@ pub fn check_refs(refs: &[Reference], files: &[(&str, &[u8])]) {
         );
         // The text on its line (skipped for long lines: a search per reference would make the
         // harness quadratic on minified files).
-        if r.dep.is_none() && !r.text.is_empty() && lines[r.line as usize - 1].len() <= 4096 {
+        if r.evidence.dependency().is_none() && !r.text.is_empty() && lines[r.line as usize - 1].len() <= 4096 {
             let l = lines[r.line as usize - 1];
             assert!(
                 l.windows(r.text.len()).any(|w| w == r.text.as_bytes()),

@@ -57,7 +57,7 @@ fuzz_target!(
         assert!(*l >= 1 && *l <= lines, "trust_remote_code line {l} of {lines}");
     }
     let text_refs: Vec<_> = refs.iter().collect();
-    let (lin, _notes) = modelgate::lineage::references(det, &c.models, &text_refs);
+    let (lin, _notes) = modelgate::lineage::references(det.resolver(), &c.models, &text_refs);
     for r in &lin {
         assert!(r.line >= 1, "{r:?}");
         if NAMES.contains(&r.path.as_str()) {

@@ -18,13 +18,13 @@ pub mod sources;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
-
 use crate::detect::text::TextDetector;
+use crate::resolve::Resolver;
+use crate::rules::{Database, Package};
 use crate::types::{
     Confidence, DepContext, DepEvidence, Evidence, Hit, Notification, NotificationLevel, RefKind,
     Reference,
 };
-use crate::rules::{Database, Package};
 
 pub use crate::classify::{ManifestKind, manifest_kind};
 pub use crate::types::Ecosystem;
@@ -486,7 +486,7 @@ fn reference(hit: Hit, d: &Dep, ctx: DepContext) -> Reference {
 
 /// The references the database gives for one dependency: the package itself (a provider SDK) and
 /// the models it loads by default.
-pub fn database_refs(det: &TextDetector, index: &PackageIndex<'_>, d: &Dep) -> Vec<Reference> {
+pub fn database_refs(det: &Resolver, index: &PackageIndex<'_>, d: &Dep) -> Vec<Reference> {
     let mut out = Vec::new();
     for p in index.get(d.ecosystem, &d.name) {
         if !p.org.is_empty() {
@@ -505,7 +505,11 @@ pub fn database_refs(det: &TextDetector, index: &PackageIndex<'_>, d: &Dep) -> V
         for m in &p.default_models {
             if let Some(mut hit) = det.resolve_token(m, "") {
                 hit.rules.push(p.key());
-                out.push(reference(hit, d, DepContext::of(d, DepEvidence::DefaultModel)));
+                out.push(reference(
+                    hit,
+                    d,
+                    DepContext::of(d, DepEvidence::DefaultModel),
+                ));
             }
         }
     }
@@ -514,7 +518,7 @@ pub fn database_refs(det: &TextDetector, index: &PackageIndex<'_>, d: &Dep) -> V
 
 /// Problems of `[[package]]` entries that need the detector: a default model that does not
 /// resolve.
-pub fn check_default_models(det: &TextDetector) -> Vec<crate::rules::Problem> {
+pub fn check_default_models(det: &Resolver) -> Vec<crate::rules::Problem> {
     let db = det.db();
     let mut out = Vec::new();
     for p in db.packages.iter().filter(|p| !p.withdrawn) {
@@ -621,7 +625,7 @@ pub fn analyze(
         if *n > MAX_REFS_PER_MANIFEST {
             continue;
         }
-        for r in database_refs(det, &index, d) {
+        for r in database_refs(det.resolver(), &index, d) {
             if *n == MAX_REFS_PER_MANIFEST {
                 *n += 1;
                 a.notes.push(note(

@@ -10,8 +10,8 @@ use yaml_rust2::{Yaml, YamlLoader};
 
 use super::locate::{Loc, Locator};
 use super::{Dep, DepsOptions, Ecosystem, LockGraph, Locked, ManifestFile, ManifestKind};
-use crate::types::{Notification, NotificationLevel};
 use crate::safeio;
+use crate::types::{Notification, NotificationLevel};
 
 /// Most entries read from one manifest or lock file (a real lock file has a few thousand).
 const MAX_ENTRIES: usize = 200_000;

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use super::locate::{self, Loc, Locator};
 use super::{Dep, DepsOptions, Ecosystem, LockGraph, Locked, ManifestFile, ManifestKind};
-use crate::types::{Notification, NotificationLevel};
 use crate::safeio;
+use crate::types::{Notification, NotificationLevel};
 
 /// PEP 503 normalisation: lower case, every run of `-`, `_` and `.` becomes `-`.
 pub fn normalize(name: &str) -> String {

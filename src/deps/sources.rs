@@ -13,12 +13,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::{Dep, DepsOptions};
-use crate::types::{DepContext, DepEvidence, Evidence, Related};
 use crate::classify::{self, Class, SNIFF_LEN};
-use crate::types::Reference;
 use crate::detect::text::TextDetector;
-use crate::types::Notification;
 use crate::safeio::{self, limits};
+use crate::types::Notification;
+use crate::types::Reference;
+use crate::types::{DepContext, DepEvidence, Evidence, Related};
 
 /// The files of one installed package: its base folder and the paths relative to it, sorted.
 fn files_of(

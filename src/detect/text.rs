@@ -7,60 +7,18 @@
 //! `minimax(`, `glm_fit`, `Kimi` or `ababcabab` never match `MiniMax-M2`, `glm-4`, `kimi-k2` or
 //! `abab6.5s-chat`. Non-ASCII bytes end a token, so Chinese text costs nothing extra.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
-use regex::{Regex, RegexSet};
 
-use crate::types::{Confidence, Evidence, Hit, RefKind, Reference};
 use crate::lineindex::{ColumnCursor, LineIndex};
-use crate::rules::{Database, HostKind, Problem};
+use crate::resolve::token::{Prefix, Resolver};
+use crate::rules::{Database, Problem};
+use crate::types::{Evidence, Reference};
 
 /// Tokens longer than this are not identifiers (minified code, base64 blobs). It also bounds
 /// how far a candidate is widened.
 pub const MAX_TOKEN: usize = 300;
-/// Bytes of the line before a token that a context rule (`after`) sees.
-pub const MAX_PREFIX: usize = 256;
-
-/// The text before a token on its line, for context rules: given, or cut from the file only
-/// when a rule asks for it.
-enum Prefix<'a> {
-    Text(&'a str),
-    Lazy {
-        buf: &'a [u8],
-        at: usize,
-        text: std::cell::OnceCell<String>,
-    },
-}
-
-impl Prefix<'_> {
-    fn get(&self) -> &str {
-        match self {
-            Prefix::Text(t) => t,
-            Prefix::Lazy { buf, at, text } => text.get_or_init(|| line_prefix(buf, *at)),
-        }
-    }
-}
-
-/// At most [`MAX_PREFIX`] bytes of the line before `at`. When the line starts earlier, the cut is
-/// marked with `…` so that a rule anchored at the line start (`^\s*FROM`) cannot match inside
-/// the window.
-fn line_prefix(buf: &[u8], at: usize) -> String {
-    let at = at.min(buf.len());
-    let lo = at.saturating_sub(MAX_PREFIX);
-    match memchr::memrchr(b'\n', &buf[lo..at]) {
-        Some(i) => String::from_utf8_lossy(&buf[lo + i + 1..at]).into_owned(),
-        None if lo == 0 => String::from_utf8_lossy(&buf[..at]).into_owned(),
-        None => {
-            let mut lo = lo;
-            while lo < at && (buf[lo] & 0xC0) == 0x80 {
-                lo += 1;
-            }
-            format!("\u{2026}{}", String::from_utf8_lossy(&buf[lo..at]))
-        }
-    }
-}
-
 fn is_tok(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/' | b':' | b'@' | b'~')
 }
@@ -69,132 +27,63 @@ fn is_edge_punct(b: u8) -> bool {
     matches!(b, b'.' | b'-' | b'/' | b':' | b'@' | b'~' | b'_')
 }
 
-struct NsRule {
-    index: usize,
-    names: Option<Regex>,
-}
-
-struct PatternRule {
-    index: usize,
-    after: Option<Regex>,
-}
-
-/// The compiled detector. Build once per run; it is `Sync` and shared by all worker threads.
+/// The text scanner: an automaton over the anchors of a database, and the [`Resolver`] that
+/// confirms its candidates. Build once per run; it is `Sync` and shared by all worker threads.
 pub struct TextDetector {
-    db: std::sync::Arc<Database>,
+    resolver: Arc<Resolver>,
     anchors: AhoCorasick,
-    set: RegexSet,
-    set_rules: Vec<PatternRule>,
-    namespaces: HashMap<String, Vec<NsRule>>,
-    hosts_exact: HashMap<String, usize>,
-    hosts_suffix: Vec<(String, usize)>,
-    routes: HashMap<String, usize>,
-    derivatives: Vec<(usize, Regex)>,
-    /// org id -> families with a derivative regex (index into `derivatives`).
-    org_derivatives: HashMap<String, Vec<usize>>,
 }
 
-fn full(re: &str) -> String {
-    format!("^(?:{re})$")
+/// The literal anchors of a database: every place an identifier it knows can start.
+fn anchors_of(db: &Database) -> Vec<String> {
+    let mut anchors: Vec<String> = Vec::new();
+    for p in db.patterns.iter().filter(|p| !p.withdrawn) {
+        if p.regex.is_none() && p.literal.is_none() {
+            continue;
+        }
+        if !p.anchors.is_empty() {
+            anchors.extend(p.anchors.iter().cloned());
+        } else if let Some(l) = &p.literal {
+            anchors.push(l.clone());
+        } else if let Some(f) = p.family.as_deref().and_then(|f| db.family(f)) {
+            anchors.extend(f.keywords.iter().cloned());
+        }
+    }
+    anchors.extend(db.namespaces.iter().map(|n| format!("{}/", n.name)));
+    for h in &db.hosts {
+        anchors.extend(h.domains.iter().cloned());
+    }
+    anchors.extend(db.routes.iter().map(|r| format!("{}/", r.prefix)));
+    for f in db.families.iter().filter(|f| f.derivative.is_some()) {
+        anchors.extend(f.keywords.iter().cloned());
+    }
+    anchors
 }
 
 impl TextDetector {
-    pub fn new(db: std::sync::Arc<Database>) -> Result<TextDetector, String> {
-        let mut anchors: Vec<String> = Vec::new();
-        let mut set_src = Vec::new();
-        let mut set_rules = Vec::new();
-        for (i, p) in db.patterns.iter().enumerate() {
-            if p.withdrawn {
-                continue;
-            }
-            let re = match (&p.regex, &p.literal) {
-                (Some(r), _) => r.clone(),
-                (None, Some(l)) => regex::escape(l),
-                (None, None) => continue,
-            };
-            set_src.push(full(&re));
-            let after = match &p.after {
-                Some(a) => Some(Regex::new(a).map_err(|e| format!("pattern {}: {e}", p.id))?),
-                None => None,
-            };
-            set_rules.push(PatternRule { index: i, after });
-            if !p.anchors.is_empty() {
-                anchors.extend(p.anchors.iter().cloned());
-            } else if let Some(l) = &p.literal {
-                anchors.push(l.clone());
-            } else if let Some(f) = p.family.as_deref().and_then(|f| db.family(f)) {
-                anchors.extend(f.keywords.iter().cloned());
-            }
-        }
-        let set = RegexSet::new(&set_src).map_err(|e| e.to_string())?;
-
-        let mut namespaces: HashMap<String, Vec<NsRule>> = HashMap::new();
-        for (i, n) in db.namespaces.iter().enumerate() {
-            let names = match &n.names {
-                Some(r) => {
-                    Some(Regex::new(&full(r)).map_err(|e| format!("namespace {}: {e}", n.name))?)
-                }
-                None => None,
-            };
-            namespaces
-                .entry(n.name.to_ascii_lowercase())
-                .or_default()
-                .push(NsRule { index: i, names });
-            anchors.push(format!("{}/", n.name));
-        }
-
-        let mut hosts_exact = HashMap::new();
-        let mut hosts_suffix = Vec::new();
-        for (i, h) in db.hosts.iter().enumerate() {
-            for d in &h.domains {
-                hosts_exact.insert(d.clone(), i);
-                if h.subdomains {
-                    hosts_suffix.push((format!(".{d}"), i));
-                }
-                anchors.push(d.clone());
-            }
-        }
-        let mut routes = HashMap::new();
-        for (i, r) in db.routes.iter().enumerate() {
-            routes.insert(r.prefix.to_ascii_lowercase(), i);
-            anchors.push(format!("{}/", r.prefix));
-        }
-        let mut derivatives = Vec::new();
-        let mut org_derivatives: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, f) in db.families.iter().enumerate() {
-            if let Some(d) = &f.derivative {
-                let re = Regex::new(d).map_err(|e| format!("family {}: {e}", f.id))?;
-                org_derivatives
-                    .entry(f.org.clone())
-                    .or_default()
-                    .push(derivatives.len());
-                derivatives.push((i, re));
-                anchors.extend(f.keywords.iter().cloned());
-            }
-        }
-        let anchors = minimal_anchors(anchors);
+    /// The scanner for the database `resolver` was built from.
+    pub fn new(resolver: Arc<Resolver>) -> Result<TextDetector, String> {
+        let anchors = minimal_anchors(anchors_of(resolver.db()));
         let anchors = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostFirst)
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&anchors)
             .map_err(|e| e.to_string())?;
-        Ok(TextDetector {
-            db,
-            anchors,
-            set,
-            set_rules,
-            namespaces,
-            hosts_exact,
-            hosts_suffix,
-            routes,
-            derivatives,
-            org_derivatives,
-        })
+        Ok(TextDetector { resolver, anchors })
+    }
+
+    /// Builds the resolver and the scanner of a database.
+    pub fn for_database(db: Arc<Database>) -> Result<TextDetector, String> {
+        TextDetector::new(Arc::new(Resolver::new(db)?))
+    }
+
+    pub fn resolver(&self) -> &Resolver {
+        &self.resolver
     }
 
     pub fn db(&self) -> &Database {
-        &self.db
+        self.resolver.db()
     }
 
     /// Finds every reference in `buf` (the whole file). `path` is only copied into the results.
@@ -251,12 +140,8 @@ impl TextDetector {
             }
             // Tokens are ASCII by construction.
             let token = std::str::from_utf8(&buf[s..e]).unwrap_or("");
-            let prefix = Prefix::Lazy {
-                buf,
-                at: s,
-                text: std::cell::OnceCell::new(),
-            };
-            let Some(hit) = self.resolve(token, &prefix) else {
+            let prefix = Prefix::lazy(buf, s);
+            let Some(hit) = self.resolver.resolve(token, &prefix) else {
                 continue;
             };
             let idx = lines.get_or_insert_with(|| LineIndex::new(buf));
@@ -274,317 +159,10 @@ impl TextDetector {
         }
     }
 
-    /// Decides what one token is, if anything. `prefix` is the text before it on its line.
-    pub fn resolve_token(&self, token: &str, prefix: &str) -> Option<Hit> {
-        self.resolve(token, &Prefix::Text(prefix))
-    }
-
-    fn resolve(&self, token: &str, prefix: &Prefix<'_>) -> Option<Hit> {
-        if let Some(i) = token.find("://") {
-            return self.resolve_url(&token[i + 3..]);
-        }
-        if let Some(h) = self.match_pattern(token, prefix) {
-            return Some(h);
-        }
-        if let Some(rest) = token.strip_prefix("arn:") {
-            let tail = rest.rsplit('/').next().unwrap_or("");
-            return self.match_pattern(tail, &Prefix::Text(""));
-        }
-        if token.contains('/') {
-            let first = token.split('/').next().unwrap_or("");
-            if first.contains('.') && looks_like_domain(first) {
-                return self.resolve_url(token);
-            }
-            let segs: Vec<&str> = token.split('/').filter(|s| !s.is_empty()).collect();
-            return self.resolve_path(&segs, None);
-        }
-        if token.contains('.') {
-            if let Some(h) = self.resolve_host_only(token) {
-                return Some(h);
-            }
-            // `process.env.DEEPSEEK_API_KEY`, `langchain_community.chat_models.ChatTongyi`: a
-            // variable or class name at the end of a dotted path.
-            let tail = token.rsplit('.').next().unwrap_or("");
-            return self
-                .match_pattern(tail, prefix)
-                .filter(|h| matches!(h.kind, RefKind::EnvVar | RefKind::SdkClass));
-        }
-        None
-    }
-
-    fn match_pattern(&self, token: &str, prefix: &Prefix<'_>) -> Option<Hit> {
-        let matches = self.set.matches(token);
-        if !matches.matched_any() {
-            return None;
-        }
-        for i in matches.iter() {
-            let rule = &self.set_rules[i];
-            if let Some(a) = &rule.after
-                && !a.is_match(prefix.get())
-            {
-                continue;
-            }
-            let p = &self.db.patterns[rule.index];
-            let kind = match p.kind {
-                crate::rules::PatternKind::ApiModel => RefKind::ApiModel,
-                crate::rules::PatternKind::CloudModel => RefKind::CloudModel,
-                crate::rules::PatternKind::OllamaTag => RefKind::OllamaTag,
-                crate::rules::PatternKind::EnvVar => RefKind::EnvVar,
-                crate::rules::PatternKind::SdkClass => RefKind::SdkClass,
-            };
-            let mut rules = vec![format!("pattern:{}", p.id)];
-            if let Some(f) = &p.family {
-                rules.push(format!("family:{f}"));
-            }
-            if let Some(h) = &p.host {
-                rules.push(format!("host:{h}"));
-            }
-            return Some(Hit {
-                kind,
-                identifier: token.to_string(),
-                org: Some(p.org.clone()),
-                family: p.family.clone(),
-                host: p.host.clone(),
-                via: None,
-                confidence: Confidence::High,
-                rules,
-            });
-        }
-        None
-    }
-
-    fn lookup_host(&self, host: &str) -> Option<usize> {
-        let host = host.to_ascii_lowercase();
-        if let Some(&i) = self.hosts_exact.get(&host) {
-            return Some(i);
-        }
-        self.hosts_suffix
-            .iter()
-            .find(|(suffix, _)| host.ends_with(suffix.as_str()))
-            .map(|&(_, i)| i)
-    }
-
-    fn host_hit(&self, index: usize, identifier: &str) -> Hit {
-        let h = &self.db.hosts[index];
-        Hit {
-            kind: match h.kind {
-                HostKind::Hub | HostKind::Mirror => RefKind::Hub,
-                _ => RefKind::Endpoint,
-            },
-            identifier: identifier.to_ascii_lowercase(),
-            org: None,
-            family: None,
-            host: Some(h.id.clone()),
-            via: None,
-            confidence: Confidence::High,
-            rules: vec![format!("host:{}", h.id)],
-        }
-    }
-
-    fn resolve_host_only(&self, token: &str) -> Option<Hit> {
-        let host = strip_userinfo_port(token);
-        if !looks_like_domain(host) {
-            return None;
-        }
-        self.lookup_host(host).map(|i| self.host_hit(i, host))
-    }
-
-    /// `rest` is what follows `scheme://`, or a token that starts with a domain.
-    fn resolve_url(&self, rest: &str) -> Option<Hit> {
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i + 1..]),
-            None => (rest, ""),
-        };
-        let host = strip_userinfo_port(authority);
-        let index = self.lookup_host(host)?;
-        let h = &self.db.hosts[index];
-        let mut hit = self.host_hit(index, host);
-        if matches!(h.kind, HostKind::Hub | HostKind::Mirror) {
-            let mut segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-            if segs.first() == Some(&"api") {
-                segs.remove(0);
-            }
-            if segs.first() == Some(&"models") {
-                segs.remove(0);
-                // OpenXLab: models/detail/<org>/<name>.
-                if segs.first() == Some(&"detail") {
-                    segs.remove(0);
-                }
-            }
-            let is_repo =
-                segs.len() >= 2 && !matches!(segs[0], "datasets" | "spaces" | "docs" | "blog");
-            if is_repo {
-                let hub_for_ns = if h.kind == HostKind::Mirror {
-                    "huggingface"
-                } else {
-                    h.id.as_str()
-                };
-                if let Some(mut model) = self.resolve_pair(segs[0], segs[1], Some(hub_for_ns)) {
-                    model.host = Some(h.id.clone());
-                    model.rules.push(format!("host:{}", h.id));
-                    return Some(model);
-                }
-                // An unknown repository on a known hub: inventory, not attributed to anyone.
-                hit.kind = RefKind::HubRepo;
-                hit.identifier = format!("{}/{}", segs[0], segs[1]);
-                hit.confidence = Confidence::Medium;
-            }
-        }
-        Some(hit)
-    }
-
-    /// Path-like tokens: routing prefixes, hub ids, derivatives.
-    fn resolve_path(&self, segs: &[&str], hub: Option<&str>) -> Option<Hit> {
-        if segs.len() >= 2
-            && let Some(&ri) = self.routes.get(&segs[0].to_ascii_lowercase())
-        {
-            let route = &self.db.routes[ri];
-            let rest = segs[1..].join("/");
-            let inner = if segs.len() == 2 {
-                // A provider's own name for the model, else any name with a family's shape
-                // (`sambanova/DeepSeek-V3.1`).
-                // The shape fallback is not used for prefixes that are also hub or router
-                // namespaces (`tencent/`, `deepseek/`): those ids are read as namespaces below.
-                let ns_too = self.namespaces.contains_key(&segs[0].to_ascii_lowercase());
-                self.match_pattern(&rest, &Prefix::Text("")).or_else(|| {
-                    if ns_too {
-                        return None;
-                    }
-                    self.family_by_shape(&rest).map(|(fi, f)| Hit {
-                        kind: RefKind::RouterModel,
-                        identifier: rest.clone(),
-                        org: Some(f.org.clone()),
-                        family: Some(f.id.clone()),
-                        host: None,
-                        via: None,
-                        confidence: Confidence::High,
-                        rules: vec![format!("family:{}", self.db.families[fi].id)],
-                    })
-                })
-            } else {
-                None
-            }
-            .or_else(|| {
-                if segs.len() > 2 {
-                    self.resolve_path(&segs[1..], None)
-                } else {
-                    None
-                }
-            });
-            if let Some(mut h) = inner
-                && h.kind.names_model()
-            {
-                // The route decides where the request goes unless the inner id names a
-                // router itself (openrouter/z-ai/glm-4.6).
-                if h.kind != RefKind::RouterModel || route.host != "openrouter" {
-                    h.host = Some(route.host.clone());
-                }
-                h.kind = RefKind::RouterModel;
-                h.identifier = segs.join("/");
-                h.via = Some(format!("{} route `{}/`", route.tool, route.prefix));
-                h.rules.push(format!("route:{}", route.prefix));
-                h.rules.push(format!("host:{}", route.host));
-                return Some(h);
-            }
-        }
-        for w in segs.windows(2) {
-            if let Some(h) = self.resolve_pair(w[0], w[1], hub) {
-                return Some(h);
-            }
-        }
-        None
-    }
-
-    /// A `namespace/name` pair: a known namespace, else a third party's derivative.
-    fn resolve_pair(&self, ns: &str, name: &str, hub: Option<&str>) -> Option<Hit> {
-        if let Some(rules) = self.namespaces.get(&ns.to_ascii_lowercase()) {
-            let mut best: Option<(u8, &NsRule)> = None;
-            for r in rules {
-                let n = &self.db.namespaces[r.index];
-                if let Some(hb) = hub
-                    && n.host != hb
-                {
-                    continue;
-                }
-                if let Some(re) = &r.names
-                    && !re.is_match(name)
-                {
-                    continue;
-                }
-                // Outside a hub's own URLs, prefer namespaces of hubs that take bare ids
-                // (Hugging Face) over hubs whose ids mostly appear in their URLs (ModelScope),
-                // then an exact-case name.
-                let url_only = hub.is_none() && self.db.host(&n.host).is_some_and(|h| !h.bare_ids);
-                let score = 2 * u8::from(url_only) + u8::from(n.name != ns);
-                if best.is_none_or(|(b, _)| score < b) {
-                    best = Some((score, r));
-                }
-            }
-            if let Some((_, r)) = best {
-                let n = &self.db.namespaces[r.index];
-                let host = self.db.host(&n.host);
-                let family = self
-                    .org_derivatives
-                    .get(&n.org)
-                    .and_then(|ds| {
-                        ds.iter()
-                            .map(|&d| &self.derivatives[d])
-                            .find(|(_, re)| re.is_match(name))
-                            .map(|(fi, _)| self.db.families[*fi].id.clone())
-                    })
-                    .or_else(|| n.family.clone());
-                let mut rules = vec![format!("namespace:{}@{}", n.name, n.host)];
-                if let Some(f) = &family {
-                    rules.push(format!("family:{f}"));
-                }
-                let router = host.is_some_and(|h| h.kind == HostKind::Router);
-                return Some(Hit {
-                    kind: if router {
-                        RefKind::RouterModel
-                    } else {
-                        RefKind::HubRepo
-                    },
-                    identifier: format!("{ns}/{name}"),
-                    org: Some(n.org.clone()),
-                    family,
-                    host: Some(n.host.clone()),
-                    via: None,
-                    confidence: Confidence::High,
-                    rules,
-                });
-            }
-        }
-        if !looks_like_hub_name(ns) || !looks_like_hub_name(name) {
-            return None;
-        }
-        let (_, f) = self.family_by_shape(name)?;
-        Some(Hit {
-            kind: RefKind::Derivative,
-            identifier: format!("{ns}/{name}"),
-            org: Some(f.org.clone()),
-            family: Some(f.id.clone()),
-            host: None,
-            via: None,
-            confidence: Confidence::Medium,
-            rules: vec![format!("family:{}", f.id)],
-        })
-    }
-
-    /// The first family whose derivative shape the name has.
-    fn family_by_shape(&self, name: &str) -> Option<(usize, &crate::rules::Family)> {
-        if !looks_like_hub_name(name) {
-            return None;
-        }
-        self.derivatives
-            .iter()
-            .find(|(_, re)| re.is_match(name))
-            .map(|(fi, _)| (*fi, &self.db.families[*fi]))
-    }
-
     /// Runs every example in the database through the detector: each `match` example must produce
     /// a reference that involves its entry, each `no_match` example must produce none at all.
     pub fn check_examples(&self) -> Vec<Problem> {
-        let db = &*self.db;
+        let db = self.db();
         let mut out = Vec::new();
         let mut check = |key: String, ex: &crate::rules::Examples| {
             for m in &ex.must_match {
@@ -659,41 +237,14 @@ fn minimal_anchors(mut anchors: Vec<String>) -> Vec<String> {
     kept
 }
 
-fn strip_userinfo_port(authority: &str) -> &str {
-    let a = authority.rsplit('@').next().unwrap_or(authority);
-    match a.find(':') {
-        Some(i) => &a[..i],
-        None => a,
-    }
-}
-
-fn looks_like_domain(s: &str) -> bool {
-    let labels: Vec<&str> = s.split('.').collect();
-    labels.len() >= 2
-        && labels
-            .iter()
-            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-        && labels
-            .last()
-            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
-}
-
-/// Hub namespaces and repository names: letters, digits, `-`, `_`, `.`; not a file name of code.
-fn looks_like_hub_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 96
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        && !s.starts_with('.')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::RefKind;
     use std::sync::Arc;
 
     fn det() -> TextDetector {
-        TextDetector::new(Arc::new(Database::embedded().unwrap())).unwrap()
+        TextDetector::for_database(Arc::new(Database::embedded().unwrap())).unwrap()
     }
 
     fn find(text: &str) -> Vec<(String, RefKind, Option<String>, Option<String>)> {

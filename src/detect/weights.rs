@@ -8,7 +8,6 @@
 use std::fs::File;
 use std::io::{Seek, SeekFrom};
 
-
 use super::gguf::{self, GgufInfo};
 use super::modelmeta::{self, CardInfo, ConfigInfo, LfsPointer, OllamaManifest};
 use super::safetensors::{self, SafetensorsInfo};

@@ -92,10 +92,10 @@ pub fn load(bytes: &[u8], origin: Origin) -> Result<Database, Vec<String>> {
 pub fn check(db: &Database) -> Vec<Problem> {
     let mut problems = super::validate(db);
     if problems.is_empty() {
-        match crate::detect::text::TextDetector::new(std::sync::Arc::new(db.clone())) {
+        match crate::detect::text::TextDetector::for_database(std::sync::Arc::new(db.clone())) {
             Ok(d) => {
                 problems.extend(d.check_examples());
-                problems.extend(crate::deps::check_default_models(&d));
+                problems.extend(crate::deps::check_default_models(d.resolver()));
             }
             Err(e) => problems.push(Problem {
                 file: "rules".into(),

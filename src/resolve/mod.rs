@@ -2,10 +2,13 @@
 //! developer and its country, hosting provider and jurisdiction, restriction listings with their
 //! citations, and the sources behind all of it.
 
+pub mod token;
+
 use serde::Serialize;
 
-use crate::types::Reference;
 use crate::rules::Database;
+use crate::types::Reference;
+pub use token::Resolver;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct OrgFacts {

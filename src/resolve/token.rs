@@ -1,0 +1,512 @@
+//! Confirming a token: decide from the database what one identifier-shaped token is (a hub
+//! repository, an API model name, an endpoint, an env var, ...), if anything. The [`Resolver`]
+//! is built once per run from the database and handed to every stage that needs it: the text
+//! scanner confirms its candidates with it, and dependency analysis, model lineage, online
+//! lookups and `explain` resolve names with it.
+
+use std::collections::HashMap;
+
+use regex::{Regex, RegexSet};
+
+use crate::rules::{Database, HostKind};
+use crate::types::{Confidence, Hit, RefKind};
+
+/// Bytes of the line before a token that a context rule (`after`) sees.
+pub const MAX_PREFIX: usize = 256;
+
+/// The text before a token on its line, for context rules: given, or cut from the file only
+/// when a rule asks for it.
+pub(crate) enum Prefix<'a> {
+    Text(&'a str),
+    Lazy {
+        buf: &'a [u8],
+        at: usize,
+        text: std::cell::OnceCell<String>,
+    },
+}
+
+impl<'a> Prefix<'a> {
+    /// The prefix of the token at `at` in `buf`, cut from the file only when a rule asks.
+    pub(crate) fn lazy(buf: &'a [u8], at: usize) -> Self {
+        Prefix::Lazy {
+            buf,
+            at,
+            text: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn get(&self) -> &str {
+        match self {
+            Prefix::Text(t) => t,
+            Prefix::Lazy { buf, at, text } => text.get_or_init(|| line_prefix(buf, *at)),
+        }
+    }
+}
+
+/// At most [`MAX_PREFIX`] bytes of the line before `at`. When the line starts earlier, the cut is
+/// marked with `…` so that a rule anchored at the line start (`^\s*FROM`) cannot match inside
+/// the window.
+fn line_prefix(buf: &[u8], at: usize) -> String {
+    let at = at.min(buf.len());
+    let lo = at.saturating_sub(MAX_PREFIX);
+    match memchr::memrchr(b'\n', &buf[lo..at]) {
+        Some(i) => String::from_utf8_lossy(&buf[lo + i + 1..at]).into_owned(),
+        None if lo == 0 => String::from_utf8_lossy(&buf[..at]).into_owned(),
+        None => {
+            let mut lo = lo;
+            while lo < at && (buf[lo] & 0xC0) == 0x80 {
+                lo += 1;
+            }
+            format!("\u{2026}{}", String::from_utf8_lossy(&buf[lo..at]))
+        }
+    }
+}
+
+struct NsRule {
+    index: usize,
+    names: Option<Regex>,
+}
+
+struct PatternRule {
+    index: usize,
+    after: Option<Regex>,
+}
+
+fn full(re: &str) -> String {
+    format!("^(?:{re})$")
+}
+
+/// The compiled identifier rules of a database: patterns, namespaces, hosts, routes and
+/// derivative shapes. Build once per run; it is `Sync` and shared by all worker threads.
+pub struct Resolver {
+    db: std::sync::Arc<Database>,
+    set: RegexSet,
+    set_rules: Vec<PatternRule>,
+    namespaces: HashMap<String, Vec<NsRule>>,
+    hosts_exact: HashMap<String, usize>,
+    hosts_suffix: Vec<(String, usize)>,
+    routes: HashMap<String, usize>,
+    derivatives: Vec<(usize, Regex)>,
+    /// org id -> families with a derivative regex (index into `derivatives`).
+    org_derivatives: HashMap<String, Vec<usize>>,
+}
+
+impl Resolver {
+    pub fn new(db: std::sync::Arc<Database>) -> Result<Resolver, String> {
+        let mut set_src = Vec::new();
+        let mut set_rules = Vec::new();
+        for (i, p) in db.patterns.iter().enumerate() {
+            if p.withdrawn {
+                continue;
+            }
+            let re = match (&p.regex, &p.literal) {
+                (Some(r), _) => r.clone(),
+                (None, Some(l)) => regex::escape(l),
+                (None, None) => continue,
+            };
+            set_src.push(full(&re));
+            let after = match &p.after {
+                Some(a) => Some(Regex::new(a).map_err(|e| format!("pattern {}: {e}", p.id))?),
+                None => None,
+            };
+            set_rules.push(PatternRule { index: i, after });
+        }
+        let set = RegexSet::new(&set_src).map_err(|e| e.to_string())?;
+
+        let mut namespaces: HashMap<String, Vec<NsRule>> = HashMap::new();
+        for (i, n) in db.namespaces.iter().enumerate() {
+            let names = match &n.names {
+                Some(r) => {
+                    Some(Regex::new(&full(r)).map_err(|e| format!("namespace {}: {e}", n.name))?)
+                }
+                None => None,
+            };
+            namespaces
+                .entry(n.name.to_ascii_lowercase())
+                .or_default()
+                .push(NsRule { index: i, names });
+        }
+
+        let mut hosts_exact = HashMap::new();
+        let mut hosts_suffix = Vec::new();
+        for (i, h) in db.hosts.iter().enumerate() {
+            for d in &h.domains {
+                hosts_exact.insert(d.clone(), i);
+                if h.subdomains {
+                    hosts_suffix.push((format!(".{d}"), i));
+                }
+            }
+        }
+        let mut routes = HashMap::new();
+        for (i, r) in db.routes.iter().enumerate() {
+            routes.insert(r.prefix.to_ascii_lowercase(), i);
+        }
+        let mut derivatives = Vec::new();
+        let mut org_derivatives: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, f) in db.families.iter().enumerate() {
+            if let Some(d) = &f.derivative {
+                let re = Regex::new(d).map_err(|e| format!("family {}: {e}", f.id))?;
+                org_derivatives
+                    .entry(f.org.clone())
+                    .or_default()
+                    .push(derivatives.len());
+                derivatives.push((i, re));
+            }
+        }
+        Ok(Resolver {
+            db,
+            set,
+            set_rules,
+            namespaces,
+            hosts_exact,
+            hosts_suffix,
+            routes,
+            derivatives,
+            org_derivatives,
+        })
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    /// The database, shared.
+    pub fn db_arc(&self) -> std::sync::Arc<Database> {
+        self.db.clone()
+    }
+
+    /// Decides what one token is, if anything. `prefix` is the text before it on its line.
+    pub fn resolve_token(&self, token: &str, prefix: &str) -> Option<Hit> {
+        self.resolve(token, &Prefix::Text(prefix))
+    }
+
+    pub(crate) fn resolve(&self, token: &str, prefix: &Prefix<'_>) -> Option<Hit> {
+        if let Some(i) = token.find("://") {
+            return self.resolve_url(&token[i + 3..]);
+        }
+        if let Some(h) = self.match_pattern(token, prefix) {
+            return Some(h);
+        }
+        if let Some(rest) = token.strip_prefix("arn:") {
+            let tail = rest.rsplit('/').next().unwrap_or("");
+            return self.match_pattern(tail, &Prefix::Text(""));
+        }
+        if token.contains('/') {
+            let first = token.split('/').next().unwrap_or("");
+            if first.contains('.') && looks_like_domain(first) {
+                return self.resolve_url(token);
+            }
+            let segs: Vec<&str> = token.split('/').filter(|s| !s.is_empty()).collect();
+            return self.resolve_path(&segs, None);
+        }
+        if token.contains('.') {
+            if let Some(h) = self.resolve_host_only(token) {
+                return Some(h);
+            }
+            // `process.env.DEEPSEEK_API_KEY`, `langchain_community.chat_models.ChatTongyi`: a
+            // variable or class name at the end of a dotted path.
+            let tail = token.rsplit('.').next().unwrap_or("");
+            return self
+                .match_pattern(tail, prefix)
+                .filter(|h| matches!(h.kind, RefKind::EnvVar | RefKind::SdkClass));
+        }
+        None
+    }
+
+    fn match_pattern(&self, token: &str, prefix: &Prefix<'_>) -> Option<Hit> {
+        let matches = self.set.matches(token);
+        if !matches.matched_any() {
+            return None;
+        }
+        for i in matches.iter() {
+            let rule = &self.set_rules[i];
+            if let Some(a) = &rule.after
+                && !a.is_match(prefix.get())
+            {
+                continue;
+            }
+            let p = &self.db.patterns[rule.index];
+            let kind = match p.kind {
+                crate::rules::PatternKind::ApiModel => RefKind::ApiModel,
+                crate::rules::PatternKind::CloudModel => RefKind::CloudModel,
+                crate::rules::PatternKind::OllamaTag => RefKind::OllamaTag,
+                crate::rules::PatternKind::EnvVar => RefKind::EnvVar,
+                crate::rules::PatternKind::SdkClass => RefKind::SdkClass,
+            };
+            let mut rules = vec![format!("pattern:{}", p.id)];
+            if let Some(f) = &p.family {
+                rules.push(format!("family:{f}"));
+            }
+            if let Some(h) = &p.host {
+                rules.push(format!("host:{h}"));
+            }
+            return Some(Hit {
+                kind,
+                identifier: token.to_string(),
+                org: Some(p.org.clone()),
+                family: p.family.clone(),
+                host: p.host.clone(),
+                via: None,
+                confidence: Confidence::High,
+                rules,
+            });
+        }
+        None
+    }
+
+    fn lookup_host(&self, host: &str) -> Option<usize> {
+        let host = host.to_ascii_lowercase();
+        if let Some(&i) = self.hosts_exact.get(&host) {
+            return Some(i);
+        }
+        self.hosts_suffix
+            .iter()
+            .find(|(suffix, _)| host.ends_with(suffix.as_str()))
+            .map(|&(_, i)| i)
+    }
+
+    fn host_hit(&self, index: usize, identifier: &str) -> Hit {
+        let h = &self.db.hosts[index];
+        Hit {
+            kind: match h.kind {
+                HostKind::Hub | HostKind::Mirror => RefKind::Hub,
+                _ => RefKind::Endpoint,
+            },
+            identifier: identifier.to_ascii_lowercase(),
+            org: None,
+            family: None,
+            host: Some(h.id.clone()),
+            via: None,
+            confidence: Confidence::High,
+            rules: vec![format!("host:{}", h.id)],
+        }
+    }
+
+    fn resolve_host_only(&self, token: &str) -> Option<Hit> {
+        let host = strip_userinfo_port(token);
+        if !looks_like_domain(host) {
+            return None;
+        }
+        self.lookup_host(host).map(|i| self.host_hit(i, host))
+    }
+
+    /// `rest` is what follows `scheme://`, or a token that starts with a domain.
+    fn resolve_url(&self, rest: &str) -> Option<Hit> {
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, ""),
+        };
+        let host = strip_userinfo_port(authority);
+        let index = self.lookup_host(host)?;
+        let h = &self.db.hosts[index];
+        let mut hit = self.host_hit(index, host);
+        if matches!(h.kind, HostKind::Hub | HostKind::Mirror) {
+            let mut segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+            if segs.first() == Some(&"api") {
+                segs.remove(0);
+            }
+            if segs.first() == Some(&"models") {
+                segs.remove(0);
+                // OpenXLab: models/detail/<org>/<name>.
+                if segs.first() == Some(&"detail") {
+                    segs.remove(0);
+                }
+            }
+            let is_repo =
+                segs.len() >= 2 && !matches!(segs[0], "datasets" | "spaces" | "docs" | "blog");
+            if is_repo {
+                let hub_for_ns = if h.kind == HostKind::Mirror {
+                    "huggingface"
+                } else {
+                    h.id.as_str()
+                };
+                if let Some(mut model) = self.resolve_pair(segs[0], segs[1], Some(hub_for_ns)) {
+                    model.host = Some(h.id.clone());
+                    model.rules.push(format!("host:{}", h.id));
+                    return Some(model);
+                }
+                // An unknown repository on a known hub: inventory, not attributed to anyone.
+                hit.kind = RefKind::HubRepo;
+                hit.identifier = format!("{}/{}", segs[0], segs[1]);
+                hit.confidence = Confidence::Medium;
+            }
+        }
+        Some(hit)
+    }
+
+    /// Path-like tokens: routing prefixes, hub ids, derivatives.
+    fn resolve_path(&self, segs: &[&str], hub: Option<&str>) -> Option<Hit> {
+        if segs.len() >= 2
+            && let Some(&ri) = self.routes.get(&segs[0].to_ascii_lowercase())
+        {
+            let route = &self.db.routes[ri];
+            let rest = segs[1..].join("/");
+            let inner = if segs.len() == 2 {
+                // A provider's own name for the model, else any name with a family's shape
+                // (`sambanova/DeepSeek-V3.1`).
+                // The shape fallback is not used for prefixes that are also hub or router
+                // namespaces (`tencent/`, `deepseek/`): those ids are read as namespaces below.
+                let ns_too = self.namespaces.contains_key(&segs[0].to_ascii_lowercase());
+                self.match_pattern(&rest, &Prefix::Text("")).or_else(|| {
+                    if ns_too {
+                        return None;
+                    }
+                    self.family_by_shape(&rest).map(|(fi, f)| Hit {
+                        kind: RefKind::RouterModel,
+                        identifier: rest.clone(),
+                        org: Some(f.org.clone()),
+                        family: Some(f.id.clone()),
+                        host: None,
+                        via: None,
+                        confidence: Confidence::High,
+                        rules: vec![format!("family:{}", self.db.families[fi].id)],
+                    })
+                })
+            } else {
+                None
+            }
+            .or_else(|| {
+                if segs.len() > 2 {
+                    self.resolve_path(&segs[1..], None)
+                } else {
+                    None
+                }
+            });
+            if let Some(mut h) = inner
+                && h.kind.names_model()
+            {
+                // The route decides where the request goes unless the inner id names a
+                // router itself (openrouter/z-ai/glm-4.6).
+                if h.kind != RefKind::RouterModel || route.host != "openrouter" {
+                    h.host = Some(route.host.clone());
+                }
+                h.kind = RefKind::RouterModel;
+                h.identifier = segs.join("/");
+                h.via = Some(format!("{} route `{}/`", route.tool, route.prefix));
+                h.rules.push(format!("route:{}", route.prefix));
+                h.rules.push(format!("host:{}", route.host));
+                return Some(h);
+            }
+        }
+        for w in segs.windows(2) {
+            if let Some(h) = self.resolve_pair(w[0], w[1], hub) {
+                return Some(h);
+            }
+        }
+        None
+    }
+
+    /// A `namespace/name` pair: a known namespace, else a third party's derivative.
+    fn resolve_pair(&self, ns: &str, name: &str, hub: Option<&str>) -> Option<Hit> {
+        if let Some(rules) = self.namespaces.get(&ns.to_ascii_lowercase()) {
+            let mut best: Option<(u8, &NsRule)> = None;
+            for r in rules {
+                let n = &self.db.namespaces[r.index];
+                if let Some(hb) = hub
+                    && n.host != hb
+                {
+                    continue;
+                }
+                if let Some(re) = &r.names
+                    && !re.is_match(name)
+                {
+                    continue;
+                }
+                // Outside a hub's own URLs, prefer namespaces of hubs that take bare ids
+                // (Hugging Face) over hubs whose ids mostly appear in their URLs (ModelScope),
+                // then an exact-case name.
+                let url_only = hub.is_none() && self.db.host(&n.host).is_some_and(|h| !h.bare_ids);
+                let score = 2 * u8::from(url_only) + u8::from(n.name != ns);
+                if best.is_none_or(|(b, _)| score < b) {
+                    best = Some((score, r));
+                }
+            }
+            if let Some((_, r)) = best {
+                let n = &self.db.namespaces[r.index];
+                let host = self.db.host(&n.host);
+                let family = self
+                    .org_derivatives
+                    .get(&n.org)
+                    .and_then(|ds| {
+                        ds.iter()
+                            .map(|&d| &self.derivatives[d])
+                            .find(|(_, re)| re.is_match(name))
+                            .map(|(fi, _)| self.db.families[*fi].id.clone())
+                    })
+                    .or_else(|| n.family.clone());
+                let mut rules = vec![format!("namespace:{}@{}", n.name, n.host)];
+                if let Some(f) = &family {
+                    rules.push(format!("family:{f}"));
+                }
+                let router = host.is_some_and(|h| h.kind == HostKind::Router);
+                return Some(Hit {
+                    kind: if router {
+                        RefKind::RouterModel
+                    } else {
+                        RefKind::HubRepo
+                    },
+                    identifier: format!("{ns}/{name}"),
+                    org: Some(n.org.clone()),
+                    family,
+                    host: Some(n.host.clone()),
+                    via: None,
+                    confidence: Confidence::High,
+                    rules,
+                });
+            }
+        }
+        if !looks_like_hub_name(ns) || !looks_like_hub_name(name) {
+            return None;
+        }
+        let (_, f) = self.family_by_shape(name)?;
+        Some(Hit {
+            kind: RefKind::Derivative,
+            identifier: format!("{ns}/{name}"),
+            org: Some(f.org.clone()),
+            family: Some(f.id.clone()),
+            host: None,
+            via: None,
+            confidence: Confidence::Medium,
+            rules: vec![format!("family:{}", f.id)],
+        })
+    }
+
+    /// The first family whose derivative shape the name has.
+    fn family_by_shape(&self, name: &str) -> Option<(usize, &crate::rules::Family)> {
+        if !looks_like_hub_name(name) {
+            return None;
+        }
+        self.derivatives
+            .iter()
+            .find(|(_, re)| re.is_match(name))
+            .map(|(fi, _)| (*fi, &self.db.families[*fi]))
+    }
+}
+
+fn strip_userinfo_port(authority: &str) -> &str {
+    let a = authority.rsplit('@').next().unwrap_or(authority);
+    match a.find(':') {
+        Some(i) => &a[..i],
+        None => a,
+    }
+}
+
+fn looks_like_domain(s: &str) -> bool {
+    let labels: Vec<&str> = s.split('.').collect();
+    labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
+}
+
+/// Hub namespaces and repository names: letters, digits, `-`, `_`, `.`; not a file name of code.
+fn looks_like_hub_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 96
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && !s.starts_with('.')
+}
