@@ -112,7 +112,7 @@ fn redact(doc: &str, redactions: &[Redaction]) -> String {
     let root = root();
     let root = root.to_string_lossy();
     out.replace(
-        &*serde_json::to_string(&*root).unwrap().trim_matches('"'),
+        serde_json::to_string(&*root).unwrap().trim_matches('"'),
         "[root]",
     )
 }
