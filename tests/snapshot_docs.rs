@@ -190,3 +190,77 @@ fn redaction_follows_key_paths_only() {
         "{\n  \"tool\": {\n    \"version\": \"[version]\"\n  },\n  \"deps\": [\n    {\n      \"version\": \"9.9.9\"\n    }\n  ],\n  \"rules\": {\n    \"as_of\": \"[date]\",\n    \"content_sha256\": \"[sha256]\"\n  }\n}\n"
     );
 }
+
+/// A database dated long ago: the scan's JSON and SARIF carry the warning as a notification (and
+/// the text report lists it with the others); within --max-rules-age there is none.
+#[test]
+fn stale_database_is_a_notification_in_every_document() {
+    let t = tempfile::tempdir().unwrap();
+    for (name, body) in modelgate::rules::embedded::FILES {
+        let p = t.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    }
+    let meta = t.path().join("meta.toml");
+    let as_of = modelgate::rules::Database::embedded().unwrap().meta.as_of;
+    let s = std::fs::read_to_string(&meta).unwrap();
+    let old = s.replace(&format!("as_of = \"{as_of}\""), "as_of = \"2020-01-01\"");
+    assert_ne!(s, old);
+    std::fs::write(&meta, old).unwrap();
+    let rules = t.path().to_string_lossy().into_owned();
+    let scan = |format: &str, max_age: &str| {
+        let out = run(&[
+            "scan",
+            "--rules",
+            &rules,
+            "--format",
+            format,
+            "--max-rules-age",
+            max_age,
+            "fixtures/traps",
+        ]);
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // The message names the database, its date and its age in days (counted by the binary, so
+    // between the days before and after the run).
+    let dated = modelgate::rules::days_from_date("2020-01-01").unwrap();
+    let before = modelgate::rules::today_days() - dated;
+    let is_the_warning = |m: &str| {
+        let prefix = format!("the rules database ({rules}) is dated 2020-01-01, ");
+        let suffix = " days ago (more than 180); run `modelgate rules update`";
+        let after = modelgate::rules::today_days() - dated;
+        m.strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(suffix))
+            .and_then(|d| d.parse::<i64>().ok())
+            .is_some_and(|d| (before..=after).contains(&d))
+    };
+
+    let v: serde_json::Value = serde_json::from_str(&scan("json", "180")).unwrap();
+    let n = &v["notifications"][0];
+    assert_eq!(n["level"], "warning", "{v}");
+    assert_eq!(n["path"], serde_json::Value::Null, "{v}");
+    assert!(is_the_warning(n["message"].as_str().unwrap()), "{v}");
+
+    let v: serde_json::Value = serde_json::from_str(&scan("sarif", "180")).unwrap();
+    let n = &v["runs"][0]["invocations"][0]["toolExecutionNotifications"][0];
+    assert_eq!(n["level"], "warning", "{v}");
+    assert!(
+        is_the_warning(n["message"]["text"].as_str().unwrap()),
+        "{v}"
+    );
+    assert!(n.get("locations").is_none(), "{v}");
+
+    let text = scan("text", "180");
+    assert!(
+        text.lines()
+            .any(|l| l.strip_prefix("warning: ").is_some_and(is_the_warning)),
+        "{text}"
+    );
+
+    let v: serde_json::Value = serde_json::from_str(&scan("json", "100000")).unwrap();
+    assert!(
+        !v["notifications"].to_string().contains("rules database"),
+        "{v}"
+    );
+}
