@@ -459,7 +459,8 @@ pub fn explain(db: &Database, det: &Resolver, query: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::list_note_line;
-    use crate::rules::{ListNote, days_from_date};
+    use crate::rules::ListNote;
+    use crate::util::days_from_date;
 
     fn note() -> ListNote {
         ListNote {

@@ -18,7 +18,7 @@ fuzz_target!(
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let today = modelgate::rules::days_from_date("2026-12-05").expect("a date");
+    let today = modelgate::util::days_from_date("2026-12-05").expect("a date");
     match Config::parse("modelgate.toml", text, common::db(), today) {
         Err(e) => {
             let lines = text.split('\n').count();

@@ -29,7 +29,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     }
     for n in &report.notifications {
         let cmd = match n.level {
-            crate::report::NotificationLevel::Note => "notice",
+            crate::types::NotificationLevel::Note => "notice",
             _ => "warning",
         };
         match &n.path {

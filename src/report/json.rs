@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{Notification, Report, RulesInfo};
 use crate::policy::Finding;
-use crate::walk::WalkStats;
+use crate::types::WalkStats;
 
 pub const FORMAT: &str = "modelgate-report";
 pub const VERSION: u32 = 1;

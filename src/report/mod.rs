@@ -86,3 +86,42 @@ impl Report {
 }
 
 pub const INFORMATION_URI: &str = "https://github.com/modelgate/modelgate";
+
+/// The output formats, one emitter module each. Adding a format is a variant here and its arm in
+/// [`Format::write`]; the command line offers every variant (`--format NAME`, the variant's name
+/// in kebab case, its doc comment as help).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    /// Summary tables and findings in Markdown
+    Markdown,
+    /// GitHub Actions workflow annotations
+    Github,
+}
+
+/// How the report is to be rendered, beyond its format.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteOptions {
+    /// ANSI colours (text output to a terminal only).
+    pub color: bool,
+}
+
+impl Format {
+    /// Renders `report` in this format onto `w`.
+    pub fn write(
+        self,
+        report: &Report,
+        w: &mut dyn std::io::Write,
+        opts: &WriteOptions,
+    ) -> std::io::Result<()> {
+        match self {
+            Format::Text => text::write(report, w, opts.color),
+            Format::Json => json::write(report, w),
+            Format::Sarif => sarif::write(report, w),
+            Format::Markdown => markdown::write(report, w),
+            Format::Github => github::write(report, w),
+        }
+    }
+}

@@ -13,8 +13,8 @@ use serde_sarif::sarif::{
 };
 
 use super::{INFORMATION_URI, Report};
-use crate::checks::{CHECKS, Level};
-use crate::policy::FINGERPRINT_KEY;
+use crate::checks::{CHECKS, Check, Level};
+use crate::policy::{FINGERPRINT_KEY, Finding};
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -57,277 +57,304 @@ fn uri(report: &Report, path: &str) -> String {
     }
 }
 
-pub fn build(report: &Report) -> Sarif {
-    let rules: Vec<ReportingDescriptor> = CHECKS
-        .iter()
-        .map(|c| {
-            let mut p = BTreeMap::new();
-            if c.default_level > Level::None {
-                p.insert("security-severity".into(), json!(c.security_severity));
-            }
-            p.insert("precision".into(), json!(c.precision));
-            p.insert(
-                "problem.severity".into(),
-                json!(match c.default_level {
-                    Level::Error => "error",
-                    Level::Warning => "warning",
-                    _ => "recommendation",
-                }),
-            );
-            ReportingDescriptor::builder()
-                .id(c.code.as_str())
-                .name(c.name)
-                .short_description(MultiformatMessageString::builder().text(c.short).build())
-                .full_description(MultiformatMessageString::builder().text(c.full).build())
-                .help(
-                    MultiformatMessageString::builder()
-                        .text(c.doc)
-                        .markdown(c.doc)
-                        .build(),
-                )
-                .default_configuration(
-                    ReportingConfiguration::builder()
-                        .level(json!(level_str(c.default_level.max(Level::Note))))
-                        .enabled(c.default_level > Level::None)
-                        .build(),
-                )
-                .properties(props(
-                    p,
-                    Some(c.tags.iter().map(|t| t.to_string()).collect()),
-                ))
-                .build()
-        })
-        .collect();
+/// The reporting descriptor of one check: its name, descriptions, Markdown help, default level
+/// and the properties code scanning reads (`security-severity`, `precision`, `problem.severity`,
+/// tags).
+pub fn rule(c: &Check) -> ReportingDescriptor {
+    let mut p = BTreeMap::new();
+    if c.default_level > Level::None {
+        p.insert("security-severity".into(), json!(c.security_severity));
+    }
+    p.insert("precision".into(), json!(c.precision));
+    p.insert(
+        "problem.severity".into(),
+        json!(match c.default_level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            _ => "recommendation",
+        }),
+    );
+    ReportingDescriptor::builder()
+        .id(c.code.as_str())
+        .name(c.name)
+        .short_description(MultiformatMessageString::builder().text(c.short).build())
+        .full_description(MultiformatMessageString::builder().text(c.full).build())
+        .help(
+            MultiformatMessageString::builder()
+                .text(c.doc)
+                .markdown(c.doc)
+                .build(),
+        )
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(json!(level_str(c.default_level.max(Level::Note))))
+                .enabled(c.default_level > Level::None)
+                .build(),
+        )
+        .properties(props(
+            p,
+            Some(c.tags.iter().map(|t| t.to_string()).collect()),
+        ))
+        .build()
+}
 
-    let results: Vec<Result> =
-        report
-            .visible()
-            .map(|f| {
-                // A weight file has no lines: its results point at line 1.
-                let region = if f.kind == crate::types::RefKind::WeightFile {
-                    Region::builder().start_line(1).build()
-                } else {
-                    Region::builder()
-                        .start_line(f.line as i64)
-                        .start_column(f.column as i64)
-                        .end_column(f.end_column as i64)
-                        .build()
-                };
-                let loc = Location::builder()
-                    .physical_location(
-                        PhysicalLocation::builder()
-                            .artifact_location(
-                                ArtifactLocation::builder()
-                                    .uri(uri(report, &f.path))
-                                    .uri_base_id("%SRCROOT%")
-                                    .build(),
-                            )
-                            .region(region)
-                            .build(),
-                    )
-                    .build();
-                let mut fp = BTreeMap::new();
-                fp.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
-                let mut p = BTreeMap::new();
-                p.insert("kind".into(), json!(f.kind.as_str()));
-                p.insert("identifier".into(), json!(f.identifier));
-                p.insert("confidence".into(), json!(f.confidence.as_str()));
-                if let Some(d) = &f.resolved.developer {
-                    p.insert("organization".into(), json!(d.name));
-                    p.insert("organizationId".into(), json!(d.id));
-                    p.insert("country".into(), json!(d.country));
-                }
-                if let Some(fam) = &f.resolved.family {
-                    p.insert("family".into(), json!(fam.name));
-                }
-                if let Some(h) = &f.resolved.hosting {
-                    p.insert("hosting".into(), json!({
-                    "id": h.id, "name": h.name, "kind": h.kind, "jurisdiction": h.jurisdiction,
-                    "operator": h.operator.as_ref().map(|o| &o.name),
-                }));
-                }
-                if let Some(v) = &f.via {
-                    p.insert("via".into(), json!(v));
-                }
-                if !f.resolved.listings.is_empty() {
-                    p.insert(
-                        "listings".into(),
-                        json!(f.resolved.listings.iter().map(|l| json!({
+/// One reporting descriptor per check, in code order (a result's `ruleIndex` points into it).
+pub fn rules() -> Vec<ReportingDescriptor> {
+    CHECKS.iter().map(rule).collect()
+}
+
+/// A location in the scanned folder (`%SRCROOT%`-relative URI), with an optional region.
+fn source_location(report: &Report, path: &str, region: Option<Region>) -> Location {
+    let mut physical = PhysicalLocation::builder()
+        .artifact_location(
+            ArtifactLocation::builder()
+                .uri(uri(report, path))
+                .uri_base_id("%SRCROOT%")
+                .build(),
+        )
+        .build();
+    physical.region = region;
+    Location::builder().physical_location(physical).build()
+}
+
+/// The region of a finding; a weight file has no lines, so its results point at line 1.
+fn region(f: &Finding) -> Region {
+    if f.kind == crate::types::RefKind::WeightFile {
+        Region::builder().start_line(1).build()
+    } else {
+        Region::builder()
+            .start_line(f.line as i64)
+            .start_column(f.column as i64)
+            .end_column(f.end_column as i64)
+            .build()
+    }
+}
+
+/// A result's property bag: what was seen (kind, identifier, confidence), what the database
+/// says of it (organisation, family, hosting, listings, sources) and, where there is one, the
+/// dependency and the weight file's digest and header.
+pub fn result_properties(f: &Finding) -> PropertyBag {
+    let mut p = BTreeMap::new();
+    p.insert("kind".into(), json!(f.kind.as_str()));
+    p.insert("identifier".into(), json!(f.identifier));
+    p.insert("confidence".into(), json!(f.confidence.as_str()));
+    if let Some(d) = &f.resolved.developer {
+        p.insert("organization".into(), json!(d.name));
+        p.insert("organizationId".into(), json!(d.id));
+        p.insert("country".into(), json!(d.country));
+    }
+    if let Some(fam) = &f.resolved.family {
+        p.insert("family".into(), json!(fam.name));
+    }
+    if let Some(h) = &f.resolved.hosting {
+        p.insert(
+            "hosting".into(),
+            json!({
+                "id": h.id, "name": h.name, "kind": h.kind, "jurisdiction": h.jurisdiction,
+                "operator": h.operator.as_ref().map(|o| &o.name),
+            }),
+        );
+    }
+    if let Some(v) = &f.via {
+        p.insert("via".into(), json!(v));
+    }
+    if !f.resolved.listings.is_empty() {
+        let listings: Vec<Value> = f
+            .resolved
+            .listings
+            .iter()
+            .map(|l| {
+                json!({
                     "list": l.list_name, "entity": l.entities.first(), "organization": l.org_name,
                     "effective": l.effective, "citation": l.citation,
-                })).collect::<Vec<_>>()),
-                    );
-                }
-                if f.prose {
-                    p.insert("prose".into(), json!(true));
-                }
-                if let Some(d) = &f.dependency {
-                    p.insert("dependency".into(), json!(d));
-                }
-                if let Some(w) = &f.weight {
-                    if let Some(h) = &w.sha256 {
-                        p.insert("sha256".into(), json!(h));
-                    }
-                    if let Some(n) = w.size {
-                        p.insert("size".into(), json!(n));
-                    }
-                    if let Some(x) = w.format {
-                        p.insert("format".into(), json!(x));
-                    }
-                    if let Some(x) = &w.header {
-                        p.insert("header".into(), json!(x));
-                    }
-                    if let Some(x) = &w.release {
-                        p.insert("release".into(), json!(x));
-                    }
-                }
-                p.insert("sources".into(), json!(f.resolved.sources));
-                let level = match f.level {
-                    Level::Error => ResultLevel::Error,
-                    Level::Warning => ResultLevel::Warning,
-                    Level::Note => ResultLevel::Note,
-                    Level::None => ResultLevel::None,
-                };
-                let mut result = Result::builder()
-                    .rule_id(f.code.as_str())
-                    .rule_index(f.code.index() as i64)
-                    .level(level)
-                    .message(Message::builder().text(f.message.clone()).build())
-                    .locations(vec![loc])
-                    .partial_fingerprints(fp)
-                    .properties(props(p, None))
-                    .build();
-                if let Some(rel) = f
-                    .dependency
-                    .as_ref()
-                    .and_then(|d| d.related.as_ref().map(|r| (d, r)))
-                {
-                    let (d, r) = rel;
-                    let version = d
-                        .version
-                        .as_deref()
-                        .map(|v| format!(" {v}"))
-                        .unwrap_or_default();
-                    result.related_locations = Some(vec![
-                        Location::builder()
-                            .id(0)
-                            .physical_location(
-                                PhysicalLocation::builder()
-                                    .artifact_location(
-                                        ArtifactLocation::builder()
-                                            .uri(uri_of_bytes(r.path.as_bytes()))
-                                            .uri_base_id(r.base)
-                                            .build(),
-                                    )
-                                    .region(
-                                        Region::builder()
-                                            .start_line(r.line as i64)
-                                            .start_column(r.column as i64)
-                                            .end_column(r.end_column as i64)
-                                            .build(),
-                                    )
-                                    .build(),
-                            )
-                            .message(
-                                Message::builder()
-                                    .text(format!(
-                                        "in the installed files of {} package {}{version}",
-                                        d.ecosystem, d.name
-                                    ))
-                                    .build(),
-                            )
-                            .build(),
-                    ]);
-                }
-                if let Some(s) = &f.suppression {
-                    result.suppressions = Some(vec![
-                        Suppression::builder()
-                            .kind(json!(if s.kind == "inline" {
-                                "inSource"
-                            } else {
-                                "external"
-                            }))
-                            .justification(format!("{} ({}: {})", s.reason, s.kind, s.source))
-                            .build(),
-                    ]);
-                }
-                result
+                })
             })
             .collect();
+        p.insert("listings".into(), json!(listings));
+    }
+    if f.prose {
+        p.insert("prose".into(), json!(true));
+    }
+    if let Some(d) = &f.dependency {
+        p.insert("dependency".into(), json!(d));
+    }
+    if let Some(w) = &f.weight {
+        if let Some(h) = &w.sha256 {
+            p.insert("sha256".into(), json!(h));
+        }
+        if let Some(n) = w.size {
+            p.insert("size".into(), json!(n));
+        }
+        if let Some(x) = w.format {
+            p.insert("format".into(), json!(x));
+        }
+        if let Some(x) = &w.header {
+            p.insert("header".into(), json!(x));
+        }
+        if let Some(x) = &w.release {
+            p.insert("release".into(), json!(x));
+        }
+    }
+    p.insert("sources".into(), json!(f.resolved.sources));
+    props(p, None)
+}
 
-    let notifications: Vec<Notification> = report
-        .notifications
-        .iter()
-        .map(|n| {
-            let mut b = Notification::builder()
-                .message(Message::builder().text(n.message.clone()).build())
-                .level(json!(n.level.as_str()))
-                .build();
-            if let Some(path) = &n.path {
-                b.locations = Some(vec![
-                    Location::builder()
-                        .physical_location(
-                            PhysicalLocation::builder()
-                                .artifact_location(
-                                    ArtifactLocation::builder()
-                                        .uri(uri(report, path))
-                                        .uri_base_id("%SRCROOT%")
-                                        .build(),
-                                )
-                                .build(),
-                        )
-                        .build(),
-                ]);
-            }
-            b
-        })
-        .collect();
+/// The related location of a finding in a dependency's installed files (relative to the
+/// `DEPENDENCY` base), if it has one.
+fn related_location(f: &Finding) -> Option<Location> {
+    let d = f.dependency.as_ref()?;
+    let r = d.related.as_ref()?;
+    let version = d
+        .version
+        .as_deref()
+        .map(|v| format!(" {v}"))
+        .unwrap_or_default();
+    Some(
+        Location::builder()
+            .id(0)
+            .physical_location(
+                PhysicalLocation::builder()
+                    .artifact_location(
+                        ArtifactLocation::builder()
+                            .uri(uri_of_bytes(r.path.as_bytes()))
+                            .uri_base_id(r.base)
+                            .build(),
+                    )
+                    .region(
+                        Region::builder()
+                            .start_line(r.line as i64)
+                            .start_column(r.column as i64)
+                            .end_column(r.end_column as i64)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .message(
+                Message::builder()
+                    .text(format!(
+                        "in the installed files of {} package {}{version}",
+                        d.ecosystem, d.name
+                    ))
+                    .build(),
+            )
+            .build(),
+    )
+}
 
+/// The result of one finding: rule, level, message, one location, the line-independent
+/// fingerprint, properties, and a suppression when the policy, an inline comment or the baseline
+/// suppressed it.
+pub fn result(report: &Report, f: &Finding) -> Result {
+    let level = match f.level {
+        Level::Error => ResultLevel::Error,
+        Level::Warning => ResultLevel::Warning,
+        Level::Note => ResultLevel::Note,
+        Level::None => ResultLevel::None,
+    };
+    let mut result = Result::builder()
+        .rule_id(f.code.as_str())
+        .rule_index(f.code.index() as i64)
+        .level(level)
+        .message(Message::builder().text(f.message.clone()).build())
+        .locations(vec![source_location(report, &f.path, Some(region(f)))])
+        .partial_fingerprints(BTreeMap::from([(
+            FINGERPRINT_KEY.to_string(),
+            f.fingerprint.clone(),
+        )]))
+        .properties(result_properties(f))
+        .build();
+    result.related_locations = related_location(f).map(|l| vec![l]);
+    if let Some(s) = &f.suppression {
+        result.suppressions = Some(vec![
+            Suppression::builder()
+                .kind(json!(if s.kind == "inline" {
+                    "inSource"
+                } else {
+                    "external"
+                }))
+                .justification(format!("{} ({}: {})", s.reason, s.kind, s.source))
+                .build(),
+        ]);
+    }
+    result
+}
+
+/// The results of the findings SARIF shows (inventory-only findings are left out).
+pub fn results(report: &Report) -> Vec<Result> {
+    report.visible().map(|f| result(report, f)).collect()
+}
+
+/// A notification of the run or of one file, as a tool execution notification.
+fn notification(report: &Report, n: &super::Notification) -> Notification {
+    let mut b = Notification::builder()
+        .message(Message::builder().text(n.message.clone()).build())
+        .level(json!(n.level.as_str()))
+        .build();
+    b.locations = n
+        .path
+        .as_ref()
+        .map(|path| vec![source_location(report, path, None)]);
+    b
+}
+
+/// The driver's property bag: the identity of the rules database the run used.
+pub fn run_properties(report: &Report) -> PropertyBag {
     let mut driver_props = BTreeMap::new();
     driver_props.insert(
         "rulesDatabase".into(),
         serde_json::to_value(&report.rules).unwrap_or(Value::Null),
     );
+    props(driver_props, None)
+}
+
+/// The base URIs a result or related location refers to, each described.
+fn uri_bases() -> BTreeMap<String, ArtifactLocation> {
+    let base = |text: &str| {
+        ArtifactLocation::builder()
+            .description(Message::builder().text(text).build())
+            .build()
+    };
+    BTreeMap::from([
+        (
+            "%SRCROOT%".to_string(),
+            base("The scanned folder; result paths are relative to it."),
+        ),
+        (
+            "DEPENDENCY".to_string(),
+            base(
+                "The installation folder of the dependency that a related location's message names (outside the scanned folder).",
+            ),
+        ),
+    ])
+}
+
+/// The whole log: one run with the tool (rules and run properties), the results, and one
+/// invocation carrying the notifications.
+pub fn build(report: &Report) -> Sarif {
     let driver = ToolComponent::builder()
         .name("modelgate")
         .version(report.tool_version)
         .semantic_version(report.tool_version)
         .information_uri(INFORMATION_URI)
-        .rules(rules)
-        .properties(props(driver_props, None))
+        .rules(rules())
+        .properties(run_properties(report))
         .build();
+    let notifications: Vec<Notification> = report
+        .notifications
+        .iter()
+        .map(|n| notification(report, n))
+        .collect();
     let invocation = Invocation::builder()
         .execution_successful(true)
         .tool_execution_notifications(notifications)
         .build();
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
-        .results(results)
+        .results(results(report))
         .invocations(vec![invocation])
         .automation_details(RunAutomationDetails::builder().id("modelgate/").build())
         .column_kind(json!("unicodeCodePoints"))
-        .original_uri_base_ids(BTreeMap::from([
-            (
-                "%SRCROOT%".to_string(),
-                ArtifactLocation::builder()
-                    .description(
-                        Message::builder()
-                            .text("The scanned folder; result paths are relative to it.")
-                            .build(),
-                    )
-                    .build(),
-            ),
-            (
-                "DEPENDENCY".to_string(),
-                ArtifactLocation::builder()
-                    .description(
-                        Message::builder()
-                            .text("The installation folder of the dependency that a related location's message names (outside the scanned folder).")
-                            .build(),
-                    )
-                    .build(),
-            ),
-        ]))
+        .original_uri_base_ids(uri_bases())
         .build();
     Sarif::builder()
         .schema(SCHEMA)

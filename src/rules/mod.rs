@@ -16,8 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-// Re-exported for the command layer (dates of the database and of allow entries).
-pub use crate::util::{days_from_date, hex, is_date, today_days};
+use crate::util::{days_from_date, hex};
 pub use validate::{Problem, is_search_trace, validate};
 pub use weights::{Arch, ArchKey, DigestEntry};
 

@@ -104,7 +104,6 @@ impl ArchKey {
 pub struct WeightIndex {
     arch: HashMap<(ArchKey, String), Vec<usize>>,
     sha256: HashMap<String, Vec<usize>>,
-    md5: HashMap<String, Vec<usize>>,
 }
 
 impl WeightIndex {
@@ -134,9 +133,6 @@ impl WeightIndex {
             if let Some(h) = &d.sha256 {
                 ix.sha256.entry(h.clone()).or_default().push(i);
             }
-            if let Some(h) = &d.md5 {
-                ix.md5.entry(h.clone()).or_default().push(i);
-            }
         }
         ix
     }
@@ -157,15 +153,6 @@ impl Database {
         self.weight_index
             .sha256
             .get(sha256)
-            .map(|v| v.iter().map(|&i| &self.digests[i]).collect())
-            .unwrap_or_default()
-    }
-
-    /// Known files with this md5 (lower-case hex).
-    pub fn digests_for_md5(&self, md5: &str) -> Vec<&DigestEntry> {
-        self.weight_index
-            .md5
-            .get(md5)
             .map(|v| v.iter().map(|&i| &self.digests[i]).collect())
             .unwrap_or_default()
     }

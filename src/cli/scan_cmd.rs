@@ -1,0 +1,189 @@
+//! `modelgate scan`: the options of a scan, their assembly into a [`ScanConfig`], the run (full,
+//! `--staged` or `--diff-base`), the report in the chosen format and the exit code.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::dbsel::{load_db, staleness};
+use super::{Failure, Outcome, cannot_write, emit, write_atomic};
+use crate::checks::Level;
+use crate::config::Config;
+use crate::report::{Format, Report, WriteOptions};
+use crate::rules::Database;
+use crate::scan::{self, ScanConfig};
+use crate::suppress::Baseline;
+use crate::util::today_days;
+use crate::walk::WalkOptions;
+
+/// The level at or above which an unsuppressed finding fails the run (exit 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+impl FailOn {
+    /// The lowest failing level; `None` for `never`.
+    pub fn threshold(self) -> Option<Level> {
+        match self {
+            FailOn::Error => Some(Level::Error),
+            FailOn::Warning => Some(Level::Warning),
+            FailOn::Note => Some(Level::Note),
+            FailOn::Never => None,
+        }
+    }
+}
+
+/// Everything `modelgate scan` was asked for (the command line's options, already parsed).
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub paths: Vec<PathBuf>,
+    pub format: Format,
+    /// Write the report to this file (atomically) instead of the output writer.
+    pub output: Option<PathBuf>,
+    /// Colour the text report (the caller knows whether it goes to a terminal).
+    pub color: bool,
+    pub fail_on: FailOn,
+    pub rules: Option<PathBuf>,
+    /// Worker threads; default: the number of CPUs.
+    pub threads: Option<usize>,
+    pub max_file_size: u64,
+    pub no_ignore: bool,
+    pub hidden: bool,
+    /// A database older than this many days is reported as stale.
+    pub max_rules_age: u32,
+    pub config: Option<PathBuf>,
+    pub baseline: Option<PathBuf>,
+    pub write_baseline: Option<PathBuf>,
+    pub diff_base: Option<String>,
+    pub staged: bool,
+    pub deps: bool,
+    pub python_env: Option<PathBuf>,
+    pub no_hash: bool,
+    pub hash_max_size: Option<u64>,
+    pub cache_dir: Option<PathBuf>,
+    pub no_cache: bool,
+    /// Ask the hub about unknown repositories at this endpoint.
+    pub online: Option<String>,
+    pub online_timeout_secs: u64,
+}
+
+/// The [`ScanConfig`] of `o`: checks the paths and the thread count, reads the policy file (its
+/// allow entries checked against `db`) and the baseline, and resolves the cache folder and the
+/// online endpoint.
+pub fn scan_config(o: &ScanOptions, db: &Database) -> Result<ScanConfig, Failure> {
+    for p in &o.paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            return Err(Failure::Error(format!(
+                "{}: no such file or folder",
+                p.display()
+            )));
+        }
+    }
+    let threads = o
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if threads == 0 {
+        return Err(Failure::Error("--threads must be at least 1".into()));
+    }
+    let config = match Config::locate(o.config.as_deref(), &o.paths[0]) {
+        Some(p) => Config::load(&p, db, today_days()).map_err(|e| Failure::Error(e.to_string()))?,
+        None => Config::default(),
+    };
+    let baseline = match &o.baseline {
+        Some(p) => Some(Baseline::load(p).map_err(Failure::Error)?),
+        None => None,
+    };
+    let cache_dir = if o.no_cache {
+        None
+    } else {
+        o.cache_dir.clone().or_else(crate::digest::default_dir)
+    };
+    let online = match &o.online {
+        Some(endpoint) => {
+            crate::rules::update::check_url(endpoint).map_err(Failure::Error)?;
+            Some(crate::online::OnlineOptions {
+                endpoint: endpoint.clone(),
+                timeout: std::time::Duration::from_secs(o.online_timeout_secs.max(1)),
+                cache_dir: cache_dir.clone(),
+            })
+        }
+        None => None,
+    };
+    Ok(ScanConfig {
+        roots: o.paths.clone(),
+        walk: WalkOptions {
+            threads,
+            max_file_size: o.max_file_size,
+            no_ignore: o.no_ignore,
+            hidden: o.hidden,
+            excludes: config.excludes.clone(),
+        },
+        config,
+        baseline,
+        deps: crate::deps::DepsOptions {
+            scan_sources: o.deps,
+            python_env: o.python_env.clone(),
+            max_file_size: o.max_file_size,
+        },
+        weights: crate::detect::weights::WeightOptions {
+            hash: !o.no_hash,
+            hash_max_size: o.hash_max_size.unwrap_or(u64::MAX),
+        },
+        cache_dir,
+        online,
+    })
+}
+
+/// 1 when an unsuppressed finding is at or above the `fail_on` level, else 0.
+pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
+    let Some(threshold) = fail_on.threshold() else {
+        return 0;
+    };
+    u8::from(
+        report
+            .findings
+            .iter()
+            .any(|f| f.level >= threshold && f.suppression.is_none()),
+    )
+}
+
+/// Runs the scan `o` asks for and writes its report to `out` (or to `o.output`). A stale
+/// database is a warning notification in the report and a line on `err`.
+pub fn run(o: &ScanOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+    let db = load_db(o.rules.as_deref()).map_err(Failure::Error)?;
+    let stale = staleness(&db, o.max_rules_age, today_days());
+    if let Some(n) = &stale {
+        // Also on stderr: a report written to a file or read by a program still gets seen.
+        let _ = writeln!(err, "modelgate: warning: {}", n.message);
+    }
+    let detector = scan::detector(Arc::new(db)).map_err(Failure::Error)?;
+    let cfg = scan_config(o, detector.db())?;
+    let mut report = if let Some(base) = &o.diff_base {
+        crate::diff::diff_scan(&cfg, &detector, base).map_err(Failure::Error)?
+    } else if o.staged {
+        crate::diff::staged_scan(&cfg, &detector).map_err(Failure::Error)?
+    } else {
+        scan::run(&cfg, &detector)
+    };
+    if let Some(n) = stale {
+        report.notifications.insert(0, n);
+    }
+    if let Some(p) = &o.write_baseline {
+        let bytes = Baseline::render(&report.findings);
+        write_atomic(p, &|w| w.write_all(&bytes)).map_err(cannot_write(p))?;
+    }
+    let opts = WriteOptions { color: o.color };
+    emit(o.output.as_deref(), out, &|w| {
+        o.format.write(&report, w, &opts)
+    })
+    .map_err(|e| match (e.kind(), &o.output) {
+        (std::io::ErrorKind::BrokenPipe, _) => Failure::BrokenPipe,
+        (_, Some(p)) => cannot_write(p)(e),
+        (_, None) => Failure::Error(e.to_string()),
+    })?;
+    Ok(exit_code(&report, o.fail_on))
+}
