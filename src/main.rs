@@ -81,18 +81,31 @@ enum RulesCommand {
         /// Export the rules folder DIR instead
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
+        /// Also write FILE.minisig, signed with this minisign secret key (an encrypted key is
+        /// decrypted with $MODELGATE_SIGNING_KEY_PASSWORD)
+        #[arg(long, value_name = "KEYFILE")]
+        sign: Option<PathBuf>,
     },
     /// Show what changes between two databases (rules folders or bundle files): added, changed,
     /// withdrawn and removed entries
     Diff { old: PathBuf, new: PathBuf },
     /// Download, verify, validate and install a rules bundle
     Update {
-        /// Bundle URL (https://; plain http only to a loopback address). Default: $MODELGATE_RULES_URL
+        /// Bundle URL (https://; plain http only to a loopback address). Default:
+        /// $MODELGATE_RULES_URL, else the project's release feed. The bundle must be signed
+        /// (URL.minisig) by a trusted key
         #[arg(long, value_name = "URL")]
         from: Option<String>,
-        /// Expected sha256 of the bundle; default: the digest published at URL.sha256
+        /// Expected sha256 of the bundle; default: the digest published at URL.sha256, if any
         #[arg(long, value_name = "HEX")]
         sha256: Option<String>,
+        /// Trust only the minisign public key (or keyring) in FILE instead of the project's
+        /// keys, for this --from URL (a mirror with its own key)
+        #[arg(long, value_name = "FILE", requires = "from")]
+        trusted_key: Option<PathBuf>,
+        /// Install without checking a signature (only with --from; prints a warning)
+        #[arg(long, requires = "from", conflicts_with = "trusted_key")]
+        insecure_skip_signature: bool,
         /// Install even when the bundle is older than the database in use
         #[arg(long)]
         force: bool,
@@ -591,19 +604,41 @@ fn cmd_rules(c: &RulesCommand) -> Result<u8, Failure> {
             );
             Ok(0)
         }
-        RulesCommand::Export { output, rules } => {
+        RulesCommand::Export {
+            output,
+            rules,
+            sign,
+        } => {
             let db = load_db(rules.as_deref()).map_err(Failure::Error)?;
             let bytes = bundle::export(&db);
             let digest = bundle::sha256_hex(&bytes);
-            emit(Some(output), &|w| w.write_all(&bytes))
-                .map_err(|e| Failure::Error(format!("cannot write {}: {e}", output.display())))?;
             let name = output
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            // Signed before anything is written, so a bad key leaves no unsigned bundle behind.
+            let signature = match sign {
+                Some(k) => Some(
+                    rules_db::sign::sign(k, &bytes, &name, &db.meta.as_of)
+                        .map_err(Failure::Error)?,
+                ),
+                None => None,
+            };
+            emit(Some(output), &|w| w.write_all(&bytes))
+                .map_err(|e| Failure::Error(format!("cannot write {}: {e}", output.display())))?;
             let side = PathBuf::from(format!("{}.sha256", output.display()));
             emit(Some(&side), &|w| writeln!(w, "{digest}  {name}"))
                 .map_err(|e| Failure::Error(format!("cannot write {}: {e}", side.display())))?;
+            if let Some(sig) = &signature {
+                let p = PathBuf::from(format!("{}{}", output.display(), rules_db::sign::SUFFIX));
+                emit(Some(&p), &|w| w.write_all(sig.as_bytes()))
+                    .map_err(|e| Failure::Error(format!("cannot write {}: {e}", p.display())))?;
+                println!(
+                    "wrote {} (key {})",
+                    p.display(),
+                    rules_db::sign::signature_key_id(sig).unwrap_or_default()
+                );
+            }
             println!(
                 "wrote {} (rules {}, sha256 {digest})",
                 output.display(),
@@ -614,21 +649,28 @@ fn cmd_rules(c: &RulesCommand) -> Result<u8, Failure> {
         RulesCommand::Update {
             from,
             sha256,
+            trusted_key,
+            insecure_skip_signature,
             force,
             timeout,
         } => {
-            let url = from
-                .clone()
-                .or_else(|| {
-                    std::env::var("MODELGATE_RULES_URL")
-                        .ok()
-                        .filter(|s| !s.is_empty())
-                })
-                .ok_or_else(|| {
-                    Failure::Error(
-                        "no bundle URL: pass --from URL or set MODELGATE_RULES_URL".into(),
-                    )
-                })?;
+            let url = rules_db::update::feed_url(from.as_deref());
+            let signatures = rules_db::update::signatures(
+                from.as_deref(),
+                trusted_key.as_deref(),
+                *insecure_skip_signature,
+            )
+            .map_err(Failure::Error)?;
+            if *insecure_skip_signature {
+                eprintln!(
+                    "modelgate: warning: --insecure-skip-signature: the bundle's signature is not checked; anyone who can change what {url} serves decides your rules"
+                );
+            } else if let Some(k) = trusted_key {
+                eprintln!(
+                    "modelgate: warning: trusting only the key(s) in {} for this update, not the project's keys",
+                    k.display()
+                );
+            }
             let dir = bundle::data_dir().ok_or_else(|| {
                 Failure::Error("no data directory: set MODELGATE_DATA_DIR or HOME".into())
             })?;
@@ -636,14 +678,21 @@ fn cmd_rules(c: &RulesCommand) -> Result<u8, Failure> {
             let done = rules_db::update::update(&rules_db::update::UpdateOptions {
                 url: &url,
                 sha256: sha256.as_deref(),
+                signatures: &signatures,
                 force: *force,
                 timeout: std::time::Duration::from_secs((*timeout).max(1)),
                 data_dir: &dir,
                 current_as_of: &current.meta.as_of,
             })
             .map_err(Failure::Error)?;
+            let signed = done
+                .signed
+                .as_ref()
+                .map_or("not signature-checked".into(), |v| {
+                    format!("signed by key {}", v.key.id)
+                });
             println!(
-                "installed rules {} (sha256 {}) into {}; previous: {} ({})",
+                "installed rules {} (sha256 {}, {signed}) into {}; previous: {} ({})",
                 done.as_of,
                 done.sha256,
                 done.path.display(),
