@@ -78,18 +78,31 @@ enum RulesCommand {
         /// Export the rules folder DIR instead
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
+        /// Also write FILE.minisig, signed with this minisign secret key (an encrypted key is
+        /// decrypted with $MODELGATE_SIGNING_KEY_PASSWORD)
+        #[arg(long, value_name = "KEYFILE")]
+        sign: Option<PathBuf>,
     },
     /// Show what changes between two databases (rules folders or bundle files): added, changed,
     /// withdrawn and removed entries
     Diff { old: PathBuf, new: PathBuf },
     /// Download, verify, validate and install a rules bundle
     Update {
-        /// Bundle URL (https://; plain http only to a loopback address). Default: $MODELGATE_RULES_URL
+        /// Bundle URL (https://; plain http only to a loopback address). Default:
+        /// $MODELGATE_RULES_URL, else the project's release feed. The bundle must be signed
+        /// (URL.minisig) by a trusted key
         #[arg(long, value_name = "URL")]
         from: Option<String>,
-        /// Expected sha256 of the bundle; default: the digest published at URL.sha256
+        /// Expected sha256 of the bundle; default: the digest published at URL.sha256, if any
         #[arg(long, value_name = "HEX")]
         sha256: Option<String>,
+        /// Trust only the minisign public key (or keyring) in FILE instead of the project's
+        /// keys, for this --from URL (a mirror with its own key)
+        #[arg(long, value_name = "FILE", requires = "from")]
+        trusted_key: Option<PathBuf>,
+        /// Install without checking a signature (only with --from; prints a warning)
+        #[arg(long, requires = "from", conflicts_with = "trusted_key")]
+        insecure_skip_signature: bool,
         /// Install even when the bundle is older than the database in use
         #[arg(long)]
         force: bool,
@@ -231,21 +244,30 @@ fn cmd_rules(c: RulesCommand, out: &mut dyn Write) -> Outcome {
             format,
             rules,
         } => rules_cmd::list(kind, format, rules.as_deref(), out),
-        RulesCommand::Export { output, rules } => rules_cmd::export(&output, rules.as_deref(), out),
+        RulesCommand::Export {
+            output,
+            rules,
+            sign,
+        } => rules_cmd::export(&output, rules.as_deref(), sign.as_deref(), out),
         RulesCommand::Diff { old, new } => rules_cmd::diff(&old, &new, out),
         RulesCommand::Update {
             from,
             sha256,
+            trusted_key,
+            insecure_skip_signature,
             force,
             timeout,
         } => rules_cmd::update(
             &UpdateRequest {
                 from,
                 sha256,
+                trusted_key,
+                insecure_skip_signature,
                 force,
                 timeout_secs: timeout,
             },
             out,
+            &mut std::io::stderr(),
         ),
     }
 }

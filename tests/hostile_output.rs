@@ -205,7 +205,13 @@ fn rules_update_refuses_unsafe_redirects_and_oversized_answers() {
 
     let (code, text, _) = update(
         data.path(),
-        &["--from", &format!("{base}/moved.json"), "--sha256", &sum],
+        &[
+            "--from",
+            &format!("{base}/moved.json"),
+            "--sha256",
+            &sum,
+            "--insecure-skip-signature",
+        ],
     );
     assert_eq!(code, Some(0), "{text}");
     assert_eq!(std::fs::read(&installed).unwrap(), good);

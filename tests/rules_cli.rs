@@ -205,19 +205,40 @@ fn sha(b: &[u8]) -> String {
     modelgate::rules::bundle::sha256_hex(b)
 }
 
+/// A throw-away minisign key pair: the secret and public key files in `dir`. Bundles are now
+/// installed only when signed; `--trusted-key` makes this key the trusted one (signatures
+/// themselves are tested in tests/rules_sign.rs).
+fn test_key(dir: &Path) -> (PathBuf, PathBuf) {
+    let kp = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+    let (sk, pk) = (dir.join("test.key"), dir.join("test.pub"));
+    std::fs::write(&sk, kp.sk.to_box(None).unwrap().into_string()).unwrap();
+    std::fs::write(&pk, kp.pk.to_box().unwrap().into_string()).unwrap();
+    (sk, pk)
+}
+
+fn minisig(key: &Path, b: &[u8]) -> Vec<u8> {
+    modelgate::rules::sign::sign(key, b, "b.json", "test")
+        .unwrap()
+        .into_bytes()
+}
+
 #[test]
 fn update_installs_verified_bundles_and_loses_nothing_on_failure() {
     let newer = bundle_with("2099-01-01", false);
     let newest = bundle_with("2099-06-01", false);
     let older = bundle_with("2020-01-01", false);
     let invalid = bundle_with("2099-02-01", true);
+    let keys = tempfile::tempdir().unwrap();
+    let (sk, pk) = test_key(keys.path());
     let base = serve(vec![
         ("/good.json", newer.clone()),
+        ("/good.json.minisig", minisig(&sk, &newer)),
         (
             "/good.json.sha256",
             format!("{}  good.json\n", sha(&newer)).into_bytes(),
         ),
         ("/newest.json", newest.clone()),
+        ("/newest.json.minisig", minisig(&sk, &newest)),
         ("/badhash.json", newest.clone()),
         (
             "/badhash.json.sha256",
@@ -225,14 +246,23 @@ fn update_installs_verified_bundles_and_loses_nothing_on_failure() {
         ),
         ("/truncated.json", newest.clone()),
         ("/invalid.json", invalid.clone()),
+        ("/invalid.json.minisig", minisig(&sk, &invalid)),
         ("/invalid.json.sha256", sha(&invalid).into_bytes()),
         ("/old.json", older.clone()),
+        ("/old.json.minisig", minisig(&sk, &older)),
         ("/old.json.sha256", sha(&older).into_bytes()),
     ]);
     let data = tempfile::tempdir().unwrap();
     let installed = data.path().join("rules.bundle.json");
     let up = |extra: &[&str]| {
-        let mut args = vec!["rules", "update", "--timeout", "1"];
+        let mut args = vec![
+            "rules",
+            "update",
+            "--timeout",
+            "1",
+            "--trusted-key",
+            pk.to_str().unwrap(),
+        ];
         args.extend_from_slice(extra);
         cmd(data.path())
             .args(&args)

@@ -243,17 +243,39 @@ pub fn list(
 
 /// `rules export`: the database in use (or `--rules DIR`) as a bundle file, with `FILE.sha256`
 /// beside it.
-pub fn export(output: &Path, rules: Option<&Path>, out: &mut dyn Write) -> Outcome {
+pub fn export(
+    output: &Path,
+    rules: Option<&Path>,
+    sign: Option<&Path>,
+    out: &mut dyn Write,
+) -> Outcome {
     let db = load_db(rules).map_err(Failure::Error)?;
     let bytes = bundle::export(&db);
     let digest = bundle::sha256_hex(&bytes);
-    write_atomic(output, &|w| w.write_all(&bytes)).map_err(cannot_write(output))?;
     let name = output
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // Signed before anything is written, so a bad key leaves no unsigned bundle behind.
+    let signature = match sign {
+        Some(k) => {
+            Some(rules::sign::sign(k, &bytes, &name, &db.meta.as_of).map_err(Failure::Error)?)
+        }
+        None => None,
+    };
+    write_atomic(output, &|w| w.write_all(&bytes)).map_err(cannot_write(output))?;
     let side = PathBuf::from(format!("{}.sha256", output.display()));
     write_atomic(&side, &|w| writeln!(w, "{digest}  {name}")).map_err(cannot_write(&side))?;
+    if let Some(sig) = &signature {
+        let p = PathBuf::from(format!("{}{}", output.display(), rules::sign::SUFFIX));
+        write_atomic(&p, &|w| w.write_all(sig.as_bytes())).map_err(cannot_write(&p))?;
+        writeln!(
+            out,
+            "wrote {} (key {})",
+            p.display(),
+            rules::sign::signature_key_id(sig).unwrap_or_default()
+        )?;
+    }
     writeln!(
         out,
         "wrote {} (rules {}, sha256 {digest})",
@@ -277,29 +299,43 @@ pub fn diff(old: &Path, new: &Path, out: &mut dyn Write) -> Outcome {
 /// What `rules update` was asked for.
 #[derive(Debug, Clone)]
 pub struct UpdateRequest {
-    /// Bundle URL; default `$MODELGATE_RULES_URL`.
+    /// Bundle URL; default `$MODELGATE_RULES_URL`, else the project's feed.
     pub from: Option<String>,
-    /// Expected sha256 of the bundle; default: the digest published at `URL.sha256`.
+    /// Expected sha256 of the bundle (checked in addition to the signature).
     pub sha256: Option<String>,
+    /// Trust only the keys in this file (a `.pub` file or a key list); only with `from`.
+    pub trusted_key: Option<PathBuf>,
+    /// Do not check the signature; only with `from`.
+    pub insecure_skip_signature: bool,
     /// Install even when the bundle is older than the database in use.
     pub force: bool,
     /// Network timeout in seconds (at least 1).
     pub timeout_secs: u64,
 }
 
-/// `rules update`: downloads, verifies, validates and installs a bundle into the data directory.
-pub fn update(req: &UpdateRequest, out: &mut dyn Write) -> Outcome {
-    let url = req
-        .from
-        .clone()
-        .or_else(|| {
-            std::env::var("MODELGATE_RULES_URL")
-                .ok()
-                .filter(|s| !s.is_empty())
-        })
-        .ok_or_else(|| {
-            Failure::Error("no bundle URL: pass --from URL or set MODELGATE_RULES_URL".into())
-        })?;
+/// `rules update`: downloads a bundle and its signature, verifies the signature against the
+/// trusted keys, validates the bundle and installs it into the data directory. Warnings about
+/// weakened checks go to `err`.
+pub fn update(req: &UpdateRequest, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+    let url = rules::update::feed_url(req.from.as_deref());
+    let signatures = rules::update::signatures(
+        req.from.as_deref(),
+        req.trusted_key.as_deref(),
+        req.insecure_skip_signature,
+    )
+    .map_err(Failure::Error)?;
+    if req.insecure_skip_signature {
+        writeln!(
+            err,
+            "modelgate: warning: --insecure-skip-signature: the bundle's signature is not checked; anyone who can change what {url} serves decides your rules"
+        )?;
+    } else if let Some(k) = &req.trusted_key {
+        writeln!(
+            err,
+            "modelgate: warning: trusting only the key(s) in {} for this update, not the project's keys",
+            k.display()
+        )?;
+    }
     let dir = bundle::data_dir().ok_or_else(|| {
         Failure::Error("no data directory: set MODELGATE_DATA_DIR or HOME".into())
     })?;
@@ -307,15 +343,22 @@ pub fn update(req: &UpdateRequest, out: &mut dyn Write) -> Outcome {
     let done = rules::update::update(&rules::update::UpdateOptions {
         url: &url,
         sha256: req.sha256.as_deref(),
+        signatures: &signatures,
         force: req.force,
         timeout: std::time::Duration::from_secs(req.timeout_secs.max(1)),
         data_dir: &dir,
         current_as_of: &current.meta.as_of,
     })
     .map_err(Failure::Error)?;
+    let signed = done
+        .signed
+        .as_ref()
+        .map_or("not signature-checked".into(), |v| {
+            format!("signed by key {}", v.key.id)
+        });
     writeln!(
         out,
-        "installed rules {} (sha256 {}) into {}; previous: {} ({})",
+        "installed rules {} (sha256 {}, {signed}) into {}; previous: {} ({})",
         done.as_of,
         done.sha256,
         done.path.display(),

@@ -5,6 +5,7 @@
 pub mod bundle;
 pub mod diff;
 pub mod embedded;
+pub mod sign;
 pub mod update;
 mod validate;
 pub mod weights;

@@ -1,6 +1,7 @@
-//! `rules update`: download a bundle over HTTPS, verify its sha256, validate it with the same
-//! checks as `rules check`, refuse a downgrade, and install it atomically. Any failure leaves the
-//! installed bundle as it was.
+//! `rules update`: download a bundle over HTTPS, verify its minisign signature (`URL.minisig`)
+//! against the trusted keys (see [`super::sign`]), check its sha256 when one is given or
+//! published, validate it with the same checks as `rules check`, refuse a downgrade, and install
+//! it atomically. Any failure leaves the installed bundle as it was.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -8,11 +9,63 @@ use std::time::{Duration, Instant};
 
 use super::Origin;
 use super::bundle::{self, MAX_BUNDLE};
+use super::sign::{self, TrustedKey};
+
+/// The project's release feed: the bundle the `rules-release` workflow publishes (with
+/// `.minisig` and `.sha256` beside it) as an asset of the `rules-feed` release.
+pub const DEFAULT_FEED: &str =
+    "https://github.com/modelgate/modelgate/releases/download/rules-feed/modelgate-rules.bundle";
+
+/// What a bundle's signature is checked against.
+#[derive(Debug, Clone)]
+pub enum Signatures {
+    /// `URL.minisig` must be a valid signature by one of these keys that is not retired, and
+    /// the bundle's `as_of` must lie in that key's validity range.
+    Require(Vec<TrustedKey>),
+    /// No signature is checked (`--from URL --insecure-skip-signature`).
+    Skip,
+}
+
+/// The signature policy of `rules update`: the embedded keys unless `trusted_key` (a key file)
+/// replaces them, or none with `skip`. Both options are for an explicit `--from URL` only, so
+/// the default feed is always checked against the embedded keys.
+pub fn signatures(
+    from: Option<&str>,
+    trusted_key: Option<&Path>,
+    skip: bool,
+) -> Result<Signatures, String> {
+    if from.is_none() && (trusted_key.is_some() || skip) {
+        return Err(
+            "--trusted-key and --insecure-skip-signature need an explicit --from URL".into(),
+        );
+    }
+    match (trusted_key, skip) {
+        (Some(_), true) => {
+            Err("--trusted-key and --insecure-skip-signature exclude each other".into())
+        }
+        (None, true) => Ok(Signatures::Skip),
+        (Some(p), false) => sign::load_keys(p).map(Signatures::Require),
+        (None, false) => Ok(Signatures::Require(sign::embedded_keys())),
+    }
+}
+
+/// The bundle URL: `--from`, else `$MODELGATE_RULES_URL`, else [`DEFAULT_FEED`].
+pub fn feed_url(from: Option<&str>) -> String {
+    from.map(str::to_string)
+        .or_else(|| {
+            std::env::var("MODELGATE_RULES_URL")
+                .ok()
+                .filter(|s| !s.is_empty())
+        })
+        .unwrap_or_else(|| DEFAULT_FEED.to_string())
+}
 
 pub struct UpdateOptions<'a> {
     pub url: &'a str,
-    /// Expected sha256 (hex). Without it, `<url>.sha256` is fetched and used.
+    /// Expected sha256 (hex). Without it, `<url>.sha256` is fetched and checked when the server
+    /// has one. A digest is never trusted on its own: it only catches a damaged download.
     pub sha256: Option<&'a str>,
+    pub signatures: &'a Signatures,
     /// Install even if the bundle is older than the current database.
     pub force: bool,
     pub timeout: Duration,
@@ -26,6 +79,9 @@ pub struct Updated {
     pub path: PathBuf,
     pub as_of: String,
     pub sha256: String,
+    /// The key that signed the bundle, and the signature's trusted comment (None when the
+    /// signature was skipped).
+    pub signed: Option<sign::Verified>,
 }
 
 /// Most redirects followed for one request.
@@ -104,6 +160,17 @@ pub fn get(
     limit: u64,
     timeout: Duration,
 ) -> Result<Vec<u8>, String> {
+    get_optional(c, url, limit, timeout)?
+        .ok_or_else(|| format!("{url}: server answered {}", reqwest::StatusCode::NOT_FOUND))
+}
+
+/// [`get`], with `Ok(None)` when the server answers 404 Not Found.
+pub fn get_optional(
+    c: &reqwest::blocking::Client,
+    url: &str,
+    limit: u64,
+    timeout: Duration,
+) -> Result<Option<Vec<u8>>, String> {
     let deadline = Instant::now() + timeout;
     let (tx, rx) = std::sync::mpsc::channel();
     let (c, u) = (c.clone(), url.to_string());
@@ -124,13 +191,16 @@ fn get_until(
     url: &str,
     limit: u64,
     deadline: Instant,
-) -> Result<Vec<u8>, String> {
+) -> Result<Option<Vec<u8>>, String> {
     let timed_out = || format!("{url}: timed out");
     let mut resp = c
         .get(url)
         .send()
         .map_err(|e| format!("{url}: {}", describe(&e)))?;
     let status = resp.status();
+    if status == reqwest::StatusCode::NOT_FOUND {
+        return Ok(None);
+    }
     if !status.is_success() {
         return Err(format!("{url}: server answered {status}"));
     }
@@ -161,7 +231,7 @@ fn get_until(
     if Instant::now() >= deadline {
         return Err(timed_out());
     }
-    Ok(body)
+    Ok(Some(body))
 }
 
 /// An error and its causes (a refused redirect is the cause of reqwest's error).
@@ -196,36 +266,65 @@ pub fn check_url(url: &str) -> Result<(), String> {
     }
 }
 
+/// The last path segment of `url`, to name the downloaded files in messages.
+fn file_name(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.path_segments()?.next_back().map(str::to_string))
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| url.to_string())
+}
+
 pub fn update(o: &UpdateOptions<'_>) -> Result<Updated, String> {
     check_url(o.url)?;
     let c = client(o.timeout)?;
     let body = get(&c, o.url, MAX_BUNDLE, o.timeout)?;
     let actual = bundle::sha256_hex(&body);
+    let side = format!("{}.sha256", o.url);
     let expected = match o.sha256 {
-        Some(h) => h.trim().to_ascii_lowercase(),
-        None => {
-            let side = format!("{}.sha256", o.url);
-            let text = get(&c, &side, 4096, o.timeout)?;
+        Some(h) => Some(h.trim().to_ascii_lowercase()),
+        None => get_optional(&c, &side, 4096, o.timeout)?.map(|text| {
             String::from_utf8_lossy(&text)
                 .split_whitespace()
                 .next()
                 .unwrap_or("")
                 .to_ascii_lowercase()
+        }),
+    };
+    if let Some(expected) = expected {
+        if expected.len() != 64 || !expected.bytes().all(|b| b.is_ascii_hexdigit()) {
+            // The server's text, shown inert.
+            let shown: String = expected.chars().take(100).collect();
+            return Err(format!(
+                "`{}` is not a sha256 digest (64 hex digits)",
+                crate::escape::display(&shown)
+            ));
+        }
+        if actual != expected {
+            return Err(format!(
+                "sha256 mismatch: the download is {actual}, expected {expected}; nothing installed"
+            ));
+        }
+    }
+    // The signature is checked before the bundle is parsed: unsigned bytes reach no parser.
+    let signed = match o.signatures {
+        Signatures::Skip => None,
+        Signatures::Require(keys) => {
+            let sig_url = format!("{}{}", o.url, sign::SUFFIX);
+            let sig = get_optional(&c, &sig_url, sign::MAX_SIGNATURE, o.timeout)?.ok_or_else(
+                || {
+                    format!(
+                        "{sig_url}: no signature (the server answered 404); a bundle is installed only when signed by a trusted key; nothing installed"
+                    )
+                },
+            )?;
+            let name = file_name(o.url);
+            Some(
+                sign::verify(keys, &name, &body, &file_name(&sig_url), &sig)
+                    .map_err(|e| crate::escape::display(&e).into_owned())?,
+            )
         }
     };
-    if expected.len() != 64 || !expected.bytes().all(|b| b.is_ascii_hexdigit()) {
-        // The server's text, shown inert.
-        let shown: String = expected.chars().take(100).collect();
-        return Err(format!(
-            "`{}` is not a sha256 digest (64 hex digits)",
-            crate::escape::display(&shown)
-        ));
-    }
-    if actual != expected {
-        return Err(format!(
-            "sha256 mismatch: the download is {actual}, expected {expected}; nothing installed"
-        ));
-    }
     let db = bundle::load(&body, Origin::Dir(o.data_dir.join(bundle::FILE_NAME))).map_err(|p| {
         // Problems quote the downloaded content: shown inert.
         format!(
@@ -236,6 +335,9 @@ pub fn update(o: &UpdateOptions<'_>) -> Result<Updated, String> {
                 .join("\n")
         )
     })?;
+    if let Some(v) = &signed {
+        sign::check_validity(v, &db.meta.as_of)?;
+    }
     if db.meta.as_of.as_str() < o.current_as_of && !o.force {
         return Err(format!(
             "the bundle is dated {}, older than the database in use ({}); use --force to downgrade",
@@ -248,6 +350,7 @@ pub fn update(o: &UpdateOptions<'_>) -> Result<Updated, String> {
         path,
         as_of: db.meta.as_of.clone(),
         sha256: actual,
+        signed,
     })
 }
 
