@@ -20,6 +20,7 @@ pub mod online;
 pub mod policy;
 pub mod report;
 pub mod resolve;
+pub mod rulecheck;
 pub mod rules;
 pub mod safeio;
 pub mod scan;

@@ -376,7 +376,12 @@ fn export_round_trips_and_old_databases_warn() {
     let bytes = std::fs::read(&out).unwrap();
     let side = std::fs::read_to_string(t.path().join("b.json.sha256")).unwrap();
     assert!(side.starts_with(&sha(&bytes)));
-    let db = modelgate::rules::bundle::load(&bytes, modelgate::rules::Origin::Embedded).unwrap();
+    let db = modelgate::rules::bundle::load(
+        &bytes,
+        modelgate::rules::Origin::Embedded,
+        &modelgate::rulecheck::check,
+    )
+    .unwrap();
     assert_eq!(
         db.content_hash,
         modelgate::rules::Database::embedded().unwrap().content_hash

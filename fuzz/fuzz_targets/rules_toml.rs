@@ -1,12 +1,12 @@
 #![no_main]
 //! The rules TOML loader (`Database::parse`: `meta.toml`, `orgs/*.toml` with families,
 //! namespaces, hosts, routes, patterns, packages, architectures; data files with sources, lists,
-//! listings, digests) and everything `rules check` runs on the result (`bundle::check`:
+//! listings, digests) and everything `rules check` runs on the result (`rulecheck::check`:
 //! validation, then the detector compiled from the database's regexes and every example checked).
 //! Input: one file's content, loaded as `orgs/fuzz.toml` beside the embedded `meta.toml` and
 //! `sources.toml`; or NUL-separated `path\ncontent` parts (see `common.rs`).
 use libfuzzer_sys::fuzz_target;
-use modelgate::rules::{Database, Origin, bundle, embedded};
+use modelgate::rules::{Database, Origin, embedded};
 
 mod common;
 
@@ -37,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
     };
     match Database::parse(files, Origin::Embedded) {
         Ok(db) => {
-            for p in bundle::check(&db) {
+            for p in modelgate::rulecheck::check(&db) {
                 let _ = p.to_string();
             }
         }

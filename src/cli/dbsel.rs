@@ -12,7 +12,7 @@ pub fn load_db(rules: Option<&Path>) -> Result<Database, String> {
         return Database::from_dir(dir).map_err(|e| format!("rules database: {e}"));
     }
     if let Some(dir) = bundle::data_dir() {
-        match bundle::load_installed(&dir) {
+        match bundle::load_installed(&dir, &crate::rulecheck::check) {
             Ok(Some(db)) => return Ok(db),
             Ok(None) => {}
             Err(e) => {

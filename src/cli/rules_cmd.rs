@@ -27,7 +27,7 @@ pub fn check(dir: Option<&Path>, out: &mut dyn Write) -> Outcome {
         }
         None => load_db(None).map_err(Failure::Error)?,
     };
-    let problems = bundle::check(&db);
+    let problems = crate::rulecheck::check(&db);
     for p in &problems {
         writeln!(out, "{p}")?;
     }
@@ -348,6 +348,7 @@ pub fn update(req: &UpdateRequest, out: &mut dyn Write, err: &mut dyn Write) -> 
         timeout: std::time::Duration::from_secs(req.timeout_secs.max(1)),
         data_dir: &dir,
         current_as_of: &current.meta.as_of,
+        check: &crate::rulecheck::check,
     })
     .map_err(Failure::Error)?;
     let signed = done

@@ -48,9 +48,14 @@ pub fn export(db: &Database) -> Vec<u8> {
     v
 }
 
-/// Parses and fully checks a bundle: format, structure, references, and every example through
-/// the real detector. Returns the database or every problem found.
-pub fn load(bytes: &[u8], origin: Origin) -> Result<Database, Vec<String>> {
+/// A full check of a parsed database (structure, references, and every example through the real
+/// detector): [`crate::rulecheck::check`], handed down by the caller because the detector sits
+/// above the database.
+pub type Check<'a> = &'a dyn Fn(&Database) -> Vec<Problem>;
+
+/// Parses a bundle and checks it with `check`: format, structure, references, and every example
+/// through the real detector. Returns the database or every problem found.
+pub fn load(bytes: &[u8], origin: Origin, check: Check<'_>) -> Result<Database, Vec<String>> {
     let b: Bundle =
         serde_json::from_slice(bytes).map_err(|e| vec![format!("not a rules bundle: {e}")])?;
     if b.format != FORMAT || b.version != VERSION {
@@ -88,25 +93,6 @@ pub fn load(bytes: &[u8], origin: Origin) -> Result<Database, Vec<String>> {
     }
 }
 
-/// Every problem of a parsed database: structure, then examples through the detector.
-pub fn check(db: &Database) -> Vec<Problem> {
-    let mut problems = super::validate(db);
-    if problems.is_empty() {
-        match crate::detect::text::TextDetector::for_database(std::sync::Arc::new(db.clone())) {
-            Ok(d) => {
-                problems.extend(d.check_examples());
-                problems.extend(crate::deps::check_default_models(d.resolver()));
-            }
-            Err(e) => problems.push(Problem {
-                file: "rules".into(),
-                line: None,
-                message: format!("cannot build the detector: {e}"),
-            }),
-        }
-    }
-    problems
-}
-
 /// The user data directory for installed rules: `$MODELGATE_DATA_DIR`, else
 /// `$XDG_DATA_HOME/modelgate`, else `~/.local/share/modelgate`.
 pub fn data_dir() -> Option<PathBuf> {
@@ -123,14 +109,14 @@ pub fn data_dir() -> Option<PathBuf> {
 
 /// Loads the installed bundle from `dir`, if there is one. A damaged bundle is an error, not a
 /// silent fallback.
-pub fn load_installed(dir: &Path) -> Result<Option<Database>, String> {
+pub fn load_installed(dir: &Path, check: Check<'_>) -> Result<Option<Database>, String> {
     let path = dir.join(FILE_NAME);
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("{}: {e}", path.display())),
     };
-    load(&bytes, Origin::Dir(path.clone()))
+    load(&bytes, Origin::Dir(path.clone()), check)
         .map(Some)
         .map_err(|p| format!("{}: {}", path.display(), p.join("; ")))
 }

@@ -72,6 +72,8 @@ pub struct UpdateOptions<'a> {
     pub data_dir: &'a Path,
     /// `as_of` of the database in use now (installed or embedded).
     pub current_as_of: &'a str,
+    /// The full check a bundle must pass before it is installed ([`crate::rulecheck::check`]).
+    pub check: bundle::Check<'a>,
 }
 
 #[derive(Debug)]
@@ -325,7 +327,12 @@ pub fn update(o: &UpdateOptions<'_>) -> Result<Updated, String> {
             )
         }
     };
-    let db = bundle::load(&body, Origin::Dir(o.data_dir.join(bundle::FILE_NAME))).map_err(|p| {
+    let db = bundle::load(
+        &body,
+        Origin::Dir(o.data_dir.join(bundle::FILE_NAME)),
+        o.check,
+    )
+    .map_err(|p| {
         // Problems quote the downloaded content: shown inert.
         format!(
             "the bundle is invalid; nothing installed:\n{}",
