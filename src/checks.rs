@@ -25,16 +25,6 @@ impl Level {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub enum Code {
-    MG100,
-    MG101,
-    MG102,
-    MG103,
-    MG104,
-    MG105,
-}
-
 pub struct Check {
     pub code: Code,
     pub name: &'static str,
@@ -49,25 +39,53 @@ pub struct Check {
     pub tags: &'static [&'static str],
 }
 
-pub const CHECKS: &[Check] = &[
-    Check {
-        code: Code::MG100,
+/// Defines the checks once: the [`Code`] enum, its spelling, the [`CHECKS`] table (with each
+/// check's documentation from `docs/checks/CODE.md`) and parsing. A new check is one entry here
+/// and its documentation file.
+macro_rules! checks {
+    ($($code:ident { $($field:ident: $value:expr),* $(,)? })*) => {
+        /// A check's stable code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        pub enum Code {
+            $($code),*
+        }
+
+        impl Code {
+            /// Every code, in table order.
+            pub const ALL: &'static [Code] = &[$(Code::$code),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$code => stringify!($code)),*
+                }
+            }
+        }
+
+        pub const CHECKS: &[Check] = &[
+            $(Check {
+                code: Code::$code,
+                doc: include_str!(concat!("../docs/checks/", stringify!($code), ".md")),
+                $($field: $value),*
+            }),*
+        ];
+    };
+}
+
+checks! {
+    MG100 {
         name: "model-inventory",
         default_level: Level::None,
         short: "Model reference (inventory)",
         full: "A model, model API or hub reference that resolves to the rules database and that no other check flags.",
-        doc: include_str!("../docs/checks/MG100.md"),
         security_severity: "0.0",
         precision: "high",
         tags: &["supply-chain", "ai-model", "inventory"],
-    },
-    Check {
-        code: Code::MG101,
+    }
+    MG101 {
         name: "restricted-entity",
         default_level: Level::Error,
         short: "Model or provider of a restricted entity",
         full: "The developer or operator of this model, endpoint or hub is named on a restriction list the policy enforces (default: every trade-restriction list in the database, such as the US Entity List).",
-        doc: include_str!("../docs/checks/MG101.md"),
         security_severity: "8.5",
         precision: "high",
         tags: &[
@@ -77,63 +95,49 @@ pub const CHECKS: &[Check] = &[
             "compliance",
             "export-control",
         ],
-    },
-    Check {
-        code: Code::MG102,
+    }
+    MG102 {
         name: "restricted-jurisdiction-endpoint",
         default_level: Level::Error,
         short: "Endpoint, hub or mirror in a flagged jurisdiction",
         full: "An API endpoint, model hub or mirror operated in a flagged jurisdiction (default: CN): prompts and data go there, or weights come from there.",
-        doc: include_str!("../docs/checks/MG102.md"),
         security_severity: "7.5",
         precision: "high",
         tags: &["security", "supply-chain", "ai-model", "data-residency"],
-    },
-    Check {
-        code: Code::MG103,
+    }
+    MG103 {
         name: "origin-of-concern",
         default_level: Level::Warning,
         short: "Model or provider developed in a flagged jurisdiction",
         full: "A model or provider developed in a flagged jurisdiction (default: CN), used through another host or self-hosted.",
-        doc: include_str!("../docs/checks/MG103.md"),
         security_severity: "5.0",
         precision: "high",
         tags: &["security", "supply-chain", "ai-model", "provenance"],
-    },
-    Check {
-        code: Code::MG104,
+    }
+    MG104 {
         name: "unidentified-weights",
         default_level: Level::Note,
         short: "Model weights of unknown origin",
         full: "A weight file (GGUF, safetensors, pickle, ONNX, or a Git LFS pointer to one) that neither its digest nor its header, config, model card or location ties to any model family or release in the rules database.",
-        doc: include_str!("../docs/checks/MG104.md"),
         security_severity: "2.0",
         precision: "medium",
         tags: &["security", "supply-chain", "ai-model", "provenance"],
-    },
-    Check {
-        code: Code::MG105,
+    }
+    MG105 {
         name: "remote-code",
         default_level: Level::Warning,
         short: "Loader executes code from a model repository",
         full: "`trust_remote_code=True` in code, or an `auto_map` in a model's config.json, makes the loader download and execute Python code from a model repository. Raised to error when the repository belongs to an entity on an enforced restriction list.",
-        doc: include_str!("../docs/checks/MG105.md"),
         security_severity: "6.5",
         precision: "high",
         tags: &["security", "supply-chain", "ai-model", "code-execution"],
-    },
-];
+    }
+}
 
 impl Code {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Code::MG100 => "MG100",
-            Code::MG101 => "MG101",
-            Code::MG102 => "MG102",
-            Code::MG103 => "MG103",
-            Code::MG104 => "MG104",
-            Code::MG105 => "MG105",
-        }
+    /// The code spelled `s` exactly (`MG101`), as policy files write it.
+    pub fn parse(s: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == s)
     }
 
     pub fn check(self) -> &'static Check {

@@ -54,7 +54,7 @@ impl std::error::Error for ConfigError {}
 struct Raw {
     #[serde(default)]
     policy: RawPolicy,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "raw_checks")]
     checks: RawChecks,
     #[serde(default)]
     paths: RawPaths,
@@ -78,16 +78,26 @@ enum LevelSetting {
     Off,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-#[allow(non_snake_case)]
-struct RawChecks {
-    MG100: Option<Spanned<LevelSetting>>,
-    MG101: Option<Spanned<LevelSetting>>,
-    MG102: Option<Spanned<LevelSetting>>,
-    MG103: Option<Spanned<LevelSetting>>,
-    MG104: Option<Spanned<LevelSetting>>,
-    MG105: Option<Spanned<LevelSetting>>,
+/// `[checks]`: a level per check code; the codes are those of [`crate::checks::CHECKS`].
+type RawChecks = Vec<(Spanned<String>, Spanned<LevelSetting>)>;
+
+/// Reads `[checks]` keeping the order and place of every key.
+fn raw_checks<'de, D: serde::Deserializer<'de>>(d: D) -> Result<RawChecks, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = RawChecks;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a table of check codes and levels")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<RawChecks, A::Error> {
+            let mut v = Vec::new();
+            while let Some(e) = m.next_entry()? {
+                v.push(e);
+            }
+            Ok(v)
+        }
+    }
+    d.deserialize_map(V)
 }
 
 #[derive(Deserialize, Default)]
@@ -377,15 +387,19 @@ impl Config {
             cfg.policy.enforced_lists = Some(v);
         }
         let mut levels = HashMap::new();
-        for (code, setting) in [
-            (Code::MG100, raw.checks.MG100),
-            (Code::MG101, raw.checks.MG101),
-            (Code::MG102, raw.checks.MG102),
-            (Code::MG103, raw.checks.MG103),
-            (Code::MG104, raw.checks.MG104),
-            (Code::MG105, raw.checks.MG105),
-        ] {
-            if let Some(s) = setting {
+        for (key, s) in raw.checks {
+            let Some(code) = Code::parse(key.get_ref()) else {
+                let known: Vec<_> = CHECKS.iter().map(|c| c.code.as_str()).collect();
+                return Err(err(
+                    key.span().start,
+                    format!(
+                        "unknown check `{}` (known: {})",
+                        key.get_ref(),
+                        known.join(", ")
+                    ),
+                ));
+            };
+            {
                 levels.insert(
                     code,
                     match s.into_inner() {

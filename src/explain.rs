@@ -361,7 +361,7 @@ fn identifier_dossier(db: &Database, det: &Resolver, q: &str) -> Option<String> 
             s,
             "Hosting: {} ({}), jurisdiction {}{}",
             h.name,
-            h.kind,
+            h.kind.as_str(),
             jurisdiction(&h.jurisdiction),
             h.operator
                 .as_ref()

@@ -16,6 +16,7 @@ pub mod escape;
 pub mod explain;
 pub mod lineage;
 pub mod lineindex;
+pub mod message;
 pub mod online;
 pub mod policy;
 pub mod report;

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 
 use crate::checks::{Code, Level};
 use crate::resolve::Resolved;
+use crate::rules::ListKind;
 use crate::types::{Confidence, RefKind, Reference};
 
 /// Key under which fingerprints appear in SARIF `partialFingerprints`.
@@ -31,11 +32,32 @@ impl Default for Policy {
     }
 }
 
+/// Where a suppression is written.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SuppressionKind {
+    /// A `modelgate: allow` comment in the source.
+    Inline,
+    /// An `[[allow]]` entry of the policy file.
+    Config,
+    /// The baseline file.
+    Baseline,
+}
+
+impl SuppressionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::Inline => "inline",
+            SuppressionKind::Config => "config",
+            SuppressionKind::Baseline => "baseline",
+        }
+    }
+}
+
 /// Why a finding does not count towards the exit code.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Suppression {
-    /// `inline` (a comment in the source), `config` (an allow entry) or `baseline`.
-    pub kind: &'static str,
+    pub kind: SuppressionKind,
     pub reason: String,
     /// Where the suppression is written: `path:line` of the comment or the allow entry, or the
     /// baseline file.
@@ -98,15 +120,8 @@ fn flagged(policy: &Policy, j: &str) -> bool {
             .any(|f| f.eq_ignore_ascii_case(j))
 }
 
-fn with_country(name: &str, country: &str) -> String {
-    if country.is_empty() {
-        name.to_string()
-    } else {
-        format!("{name} ({country})")
-    }
-}
-
-/// Applies the policy to one resolved reference; `None` when its check is switched off.
+/// Applies the policy to one resolved reference: decides the check and the level here, and has
+/// the message rendered by [`crate::message::render`]; `None` when its check is switched off.
 pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding> {
     let hit = &r.hit;
     // By default MG101 enforces export-control lists (the US Entity List). Investment
@@ -114,11 +129,11 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
     // message and can be enforced with `enforce-lists`; procurement prohibitions (FY2026 NDAA
     // covered AI) are off and silent unless `enforce-lists` names them; informational lists are
     // never enforced.
-    let enforced = |list: &str, kind: &str| {
-        kind != "informational"
+    let enforced = |list: &str, kind: ListKind| {
+        kind != ListKind::Informational
             && match &policy.enforced_lists {
                 Some(l) => l.iter().any(|x| x == list),
-                None => kind == "trade-restriction",
+                None => kind == ListKind::TradeRestriction,
             }
     };
     let restricted: Vec<_> = res
@@ -166,144 +181,12 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
         level = Level::Note;
     }
 
-    // The message: what it is, who made it, where it is served, what lists it is on.
-    let id = &hit.identifier;
-    let dev = res
-        .developer
-        .as_ref()
-        .map(|d| with_country(&d.name, &d.country));
-    let fam = res.family.as_ref().map(|f| f.name.as_str());
-    let described = r.evidence.weights().map(|w| w.description.as_str());
-    let mut msg = match (hit.kind, dev.as_deref()) {
-        (RefKind::WeightFile | RefKind::ModelConfig | RefKind::RemoteCode, d) => {
-            let mut m = described.unwrap_or(id.as_str()).to_string();
-            match (fam, d) {
-                (Some(f), Some(d)) => m.push_str(&format!("; {f}, developed by {d}")),
-                (None, Some(d)) => m.push_str(&format!("; developed by {d}")),
-                (Some(f), None) => m.push_str(&format!("; {f}")),
-                (None, None) if hit.kind == RefKind::WeightFile => m.push_str(
-                    "; no digest, header, config, card or location ties it to a known model",
-                ),
-                (None, None) => {}
-            }
-            m
-        }
-        (RefKind::Derivative, Some(d)) => format!(
-            "`{id}` is a third-party repository whose name derives from {}, developed by {d}",
-            fam.unwrap_or("a model family")
-        ),
-        (RefKind::EnvVar, Some(d)) => format!("`{id}` configures the API of {d}"),
-        (RefKind::SdkClass, Some(d)) => format!("`{id}` is a framework integration for {d}"),
-        (RefKind::Package, Some(d)) => {
-            let eco = r.evidence.dependency().map_or("", |x| x.ecosystem);
-            let article = if eco == "npm" { "an" } else { "a" };
-            format!("`{id}` is {article} {eco} package for the services of {d}")
-        }
-        (k, Some(d)) if k.names_model() => match fam {
-            Some(f) => format!("`{id}` is {f}, developed by {d}"),
-            None => format!("`{id}` is a model of {d}"),
-        },
-        (_, Some(d)) => format!("`{id}` belongs to {d}"),
-        (_, None) => match &res.hosting {
-            Some(h) => {
-                let mut s = format!("`{id}` is {}", h.name);
-                if let Some(op) = &h.operator {
-                    s.push_str(&format!(
-                        ", operated by {}",
-                        with_country(&op.name, &op.country)
-                    ));
-                }
-                s
-            }
-            None => format!("`{id}`"),
-        },
-    };
-    if let Some(h) = &res.hosting {
-        let served = if h.jurisdiction.is_empty() {
-            h.name.clone()
-        } else {
-            format!("{} ({})", h.name, h.jurisdiction)
-        };
-        if hit.kind.names_model() {
-            match h.kind {
-                "hub" | "mirror" => msg.push_str(&format!("; weights on {served}")),
-                "local" => msg.push_str(&format!("; run locally with {}", h.name)),
-                _ => msg.push_str(&format!("; served by {served}")),
-            }
-            if let Some(v) = &hit.via {
-                msg.push_str(&format!(" via {v}"));
-            }
-        } else if (dev.is_some() || hit.kind == RefKind::Hub || hit.kind == RefKind::Endpoint)
-            && !h.jurisdiction.is_empty()
-            && !msg.contains(&format!("({})", h.jurisdiction))
-        {
-            msg.push_str(&format!(", serving from {}", h.jurisdiction));
-        }
-        if code == Code::MG102 {
-            if matches!(h.kind, "hub" | "mirror") {
-                msg.push_str(&format!("; weights are downloaded from {}", h.jurisdiction));
-            } else {
-                msg.push_str(&format!(
-                    "; prompts and data are sent to {}",
-                    h.jurisdiction
-                ));
-            }
-        }
-    }
-    if let Some(d) = r.evidence.dependency() {
-        msg.push_str(&d.describe());
-    }
-    let mut named: Vec<(&str, &str)> = Vec::new();
-    for l in &restricted {
-        if named.contains(&(l.org.as_str(), l.list.as_str())) {
-            continue;
-        }
-        named.push((&l.org, &l.list));
-        msg.push_str(&format!(
-            "; {} is on the {} since {} ({})",
-            l.org_name, l.list_name, l.effective, l.citation
-        ));
-    }
-    let mut informational: Vec<&str> = Vec::new();
-    for l in res
-        .listings
-        .iter()
-        .filter(|l| !enforced(&l.list, l.list_kind))
-    {
-        // A procurement prohibition (FY2026 NDAA covered AI) binds only the buyers it names
-        // (DoD and its contractors): it is silent unless the policy enforces its list.
-        if l.list_kind == "procurement-prohibition"
-            || named.contains(&(l.org.as_str(), l.list.as_str()))
-        {
-            continue;
-        }
-        named.push((&l.org, &l.list));
-        if l.list_kind == "informational" {
-            if !informational.contains(&l.list_name.as_str()) {
-                informational.push(&l.list_name);
-            }
-        } else {
-            msg.push_str(&format!(
-                "; also: {} is on the {} since {} (not enforced by the policy)",
-                l.org_name, l.list_name, l.effective
-            ));
-        }
-    }
-    if !informational.is_empty() {
-        msg.push_str(&format!("; informational: {}", informational.join(", ")));
-    }
-    if hit.confidence < Confidence::High {
-        msg.push_str(&format!(" [{} confidence]", hit.confidence.as_str()));
-    }
-    if r.prose {
-        msg.push_str(" (mentioned in documentation)");
-    }
-
+    let message = crate::message::render(r, &res, code, &enforced);
     Some(Finding {
         code,
         check: code.check().name,
         level,
-        message: msg,
+        message,
         path: r.path.clone(),
         line: r.line,
         column: r.column,

@@ -10,7 +10,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{AllowKey, Config};
-use crate::policy::{Finding, Suppression};
+use crate::policy::{Finding, Suppression, SuppressionKind};
 use crate::safeio::{self, limits};
 use crate::types::{Notification, NotificationLevel};
 
@@ -164,7 +164,7 @@ pub fn apply_inline(f: &mut Finding, directives: &[InlineAllow]) {
         .find(|d| d.codes.iter().any(|c| c == f.code.as_str()))
     {
         f.suppression = Some(Suppression {
-            kind: "inline",
+            kind: SuppressionKind::Inline,
             reason: d.reason.clone(),
             source: format!("{}:{}", f.path, d.line),
         });
@@ -235,7 +235,7 @@ pub fn apply(
                 used[ai] = true;
                 if !a.expired {
                     f.suppression = Some(Suppression {
-                        kind: "config",
+                        kind: SuppressionKind::Config,
                         reason: a.reason.clone(),
                         source: a.location.clone(),
                     });
@@ -250,7 +250,7 @@ pub fn apply(
             && b.fingerprints.contains(&f.fingerprint)
         {
             f.suppression = Some(Suppression {
-                kind: "baseline",
+                kind: SuppressionKind::Baseline,
                 reason: format!("in the baseline {}", b.source),
                 source: b.source.clone(),
             });

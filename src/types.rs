@@ -315,7 +315,7 @@ pub struct Related {
 /// The dependency a finding is attributed to.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct DepContext {
-    pub ecosystem: &'static str,
+    pub ecosystem: Ecosystem,
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
@@ -330,7 +330,7 @@ pub struct DepContext {
     pub related: Option<Related>,
 }
 
-/// A language ecosystem, named as OSV names it.
+/// A language ecosystem, named as OSV names it (and serialized so).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Ecosystem {
     Cargo,
@@ -357,5 +357,17 @@ impl Ecosystem {
             Ecosystem::Npm => "npm",
             Ecosystem::Go => "Go",
         }
+    }
+}
+
+impl Serialize for Ecosystem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for Ecosystem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }

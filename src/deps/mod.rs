@@ -369,7 +369,7 @@ pub fn combine(eco: Ecosystem, declared: Vec<Dep>, lock: Option<&LockGraph>) -> 
 impl DepContext {
     pub fn of(d: &Dep, evidence: DepEvidence) -> DepContext {
         DepContext {
-            ecosystem: d.ecosystem.as_str(),
+            ecosystem: d.ecosystem,
             name: d.name.clone(),
             version: d.version.clone(),
             direct: d.direct,
@@ -377,73 +377,6 @@ impl DepContext {
             evidence,
             marker: d.marker.clone(),
             related: None,
-        }
-    }
-
-    /// `a direct dependency` / `a transitive dependency brought in by a → b → c`, with the
-    /// version and marker.
-    fn relation(&self) -> String {
-        let mut s = if self.direct {
-            "a direct dependency".to_string()
-        } else if self.path.len() > 1 {
-            format!(
-                "a transitive dependency brought in by {}",
-                self.path
-                    .iter()
-                    .map(|p| format!("`{p}`"))
-                    .collect::<Vec<_>>()
-                    .join(" → ")
-            )
-        } else if self.ecosystem == "Go" {
-            "an indirect dependency (`// indirect` in go.mod)".to_string()
-        } else {
-            "a locked dependency".to_string()
-        };
-        if let Some(m) = &self.marker {
-            s.push_str(&format!(" (only where `{m}`)"));
-        }
-        s
-    }
-
-    fn version_suffix(&self) -> String {
-        self.version
-            .as_ref()
-            .map(|v| format!(" {v}"))
-            .unwrap_or_default()
-    }
-
-    /// The part of a finding's message that names the dependency.
-    pub fn describe(&self) -> String {
-        match self.evidence {
-            DepEvidence::Package => format!(
-                ", {}{}",
-                self.relation(),
-                self.version
-                    .as_ref()
-                    .map(|v| format!(", version {v}"))
-                    .unwrap_or_default()
-            ),
-            DepEvidence::DefaultModel => format!(
-                "; loaded by default by {} package `{}`{}, {}",
-                self.ecosystem,
-                self.name,
-                self.version_suffix(),
-                self.relation()
-            ),
-            DepEvidence::Source => {
-                let at = self
-                    .related
-                    .as_ref()
-                    .map(|r| format!(" ({}:{})", r.path, r.line))
-                    .unwrap_or_default();
-                format!(
-                    "; found in the installed files of {} package `{}`{}{at}, {}",
-                    self.ecosystem,
-                    self.name,
-                    self.version_suffix(),
-                    self.relation()
-                )
-            }
         }
     }
 }
@@ -657,8 +590,7 @@ pub fn analyze(
             let key = (
                 r.path.clone(),
                 r.line,
-                Ecosystem::parse(dep.ecosystem)
-                    .map_or(dep.name.clone(), |e| e.normalize(&dep.name)),
+                dep.ecosystem.normalize(&dep.name),
                 r.hit.identifier.to_ascii_lowercase(),
             );
             if db_keys.contains(&key) {

@@ -14,7 +14,7 @@ use serde_sarif::sarif::{
 
 use super::{INFORMATION_URI, Report};
 use crate::checks::{CHECKS, Check, Level};
-use crate::policy::{FINGERPRINT_KEY, Finding};
+use crate::policy::{FINGERPRINT_KEY, Finding, SuppressionKind};
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -267,12 +267,12 @@ pub fn result(report: &Report, f: &Finding) -> Result {
     if let Some(s) = &f.suppression {
         result.suppressions = Some(vec![
             Suppression::builder()
-                .kind(json!(if s.kind == "inline" {
+                .kind(json!(if s.kind == SuppressionKind::Inline {
                     "inSource"
                 } else {
                     "external"
                 }))
-                .justification(format!("{} ({}: {})", s.reason, s.kind, s.source))
+                .justification(format!("{} ({}: {})", s.reason, s.kind.as_str(), s.source))
                 .build(),
         ]);
     }

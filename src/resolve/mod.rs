@@ -6,7 +6,7 @@ pub mod token;
 
 use serde::Serialize;
 
-use crate::rules::Database;
+use crate::rules::{Database, HostKind, ListKind};
 use crate::types::Reference;
 pub use token::Resolver;
 
@@ -21,7 +21,7 @@ pub struct OrgFacts {
 pub struct HostFacts {
     pub id: String,
     pub name: String,
-    pub kind: &'static str,
+    pub kind: HostKind,
     /// Empty when the database records none.
     pub jurisdiction: String,
     pub operator: Option<OrgFacts>,
@@ -32,8 +32,7 @@ pub struct ListingFacts {
     pub id: String,
     pub list: String,
     pub list_name: String,
-    /// `trade-restriction` or `informational`.
-    pub list_kind: &'static str,
+    pub list_kind: ListKind,
     /// Organisation id the listing belongs to.
     pub org: String,
     pub org_name: String,
@@ -89,7 +88,7 @@ pub fn resolve(db: &Database, r: &Reference) -> Resolved {
         HostFacts {
             id: h.id.clone(),
             name: h.name.clone(),
-            kind: h.kind.as_str(),
+            kind: h.kind,
             jurisdiction: h.jurisdiction.clone(),
             operator: h.operator.as_deref().and_then(|o| org_facts(db, o)),
         }
@@ -114,7 +113,7 @@ pub fn resolve(db: &Database, r: &Reference) -> Resolved {
                 id: l.id.clone(),
                 list: list.id.clone(),
                 list_name: list.name.clone(),
-                list_kind: list.kind.as_str(),
+                list_kind: list.kind,
                 org: l.org.clone(),
                 org_name: db.org(&l.org).map(|x| x.name.clone()).unwrap_or_default(),
                 entities: l.entities.clone(),
