@@ -18,6 +18,7 @@ pub mod lineage;
 pub mod lineindex;
 pub mod message;
 pub mod online;
+pub mod ownfiles;
 pub mod policy;
 pub mod report;
 pub mod resolve;

@@ -388,6 +388,13 @@ pub struct FileCtx<'a> {
 /// `out`.
 pub fn visit_file(ctx: &FileCtx<'_>, file: &FileData<'_>, out: &mut Collected) {
     match file.class {
+        Class::Text { .. } if let Some(own) = crate::ownfiles::own_file(file.rel, file.bytes) => {
+            out.notes.push(Notification {
+                level: NotificationLevel::Note,
+                path: Some(file.rel.to_string()),
+                message: format!("modelgate's own {}: not scanned", own.as_str()),
+            });
+        }
         Class::Text { prose } => {
             detect_file_with(ctx.detector, ctx.config, file.rel, file.bytes, prose, out);
             weights::text_file(file.rel, file.bytes, &mut out.models);
@@ -473,6 +480,12 @@ pub fn findings(
         })
         .collect();
     policy::finalize(&mut findings);
+    if let Some(p) = &cfg.config.file {
+        let shown = crate::escape::display(&p.display().to_string()).into_owned();
+        for f in &mut findings {
+            f.policy = Some(shown.clone());
+        }
+    }
     let mut notes = collected.notes;
     suppress::apply(
         &mut findings,
@@ -508,6 +521,28 @@ pub fn build_report(
         notifications,
         stats,
         raw_paths,
+    }
+}
+
+/// Which policy governs the findings under the roots of `cfg` (a note in the report of a
+/// multi-root scan, so that a reader sees which file decided what).
+pub fn policy_note(cfg: &ScanConfig) -> Notification {
+    let roots: Vec<String> = cfg
+        .roots
+        .iter()
+        .map(|r| crate::escape::display(&r.display().to_string()).into_owned())
+        .collect();
+    let policy = match &cfg.config.file {
+        Some(p) => format!(
+            "policy file {}",
+            crate::escape::display(&p.display().to_string())
+        ),
+        None => "the default policy (no policy file)".to_string(),
+    };
+    Notification {
+        level: NotificationLevel::Note,
+        path: None,
+        message: format!("{}: {policy}", roots.join(", ")),
     }
 }
 

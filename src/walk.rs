@@ -28,6 +28,9 @@ pub struct WalkOptions {
     pub hidden: bool,
     /// Globs (relative to each root) of paths not to walk at all.
     pub excludes: Vec<String>,
+    /// Prefix paths with the root as given even when it is the only root (one root of a
+    /// multi-root scan that is walked on its own, under its own policy).
+    pub prefix_root: bool,
 }
 
 /// A worker's state: created once per thread by the factory passed to [`walk`].
@@ -192,7 +195,7 @@ pub fn walk<V: Visitor>(
         notes.push(n);
     }
     for root in roots {
-        let prefix = if roots.len() > 1 {
+        let prefix = if roots.len() > 1 || opts.prefix_root {
             match given_path(root).as_str() {
                 "." => String::new(),
                 p => format!("{p}/"),

@@ -121,6 +121,7 @@ pub fn scan_config(o: &ScanOptions, db: &Database) -> Result<ScanConfig, Failure
             no_ignore: o.no_ignore,
             hidden: o.hidden,
             excludes: config.excludes.clone(),
+            prefix_root: false,
         },
         config,
         baseline,
@@ -166,6 +167,27 @@ pub fn run(o: &ScanOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outcome
         crate::diff::diff_scan(&cfg, &detector, base).map_err(Failure::Error)?
     } else if o.staged {
         crate::diff::staged_scan(&cfg, &detector).map_err(Failure::Error)?
+    } else if o.paths.len() > 1 && o.config.is_none() {
+        // Several roots: each under its own policy file, walked on its own.
+        let mut reports = Vec::new();
+        for p in &o.paths {
+            let one = ScanOptions {
+                paths: vec![p.clone()],
+                ..o.clone()
+            };
+            let mut cfg = scan_config(&one, detector.db())?;
+            cfg.walk.prefix_root = true;
+            let mut r = scan::run(&cfg, &detector);
+            r.notifications.push(scan::policy_note(&cfg));
+            reports.push(r);
+        }
+        let first = reports.remove(0);
+        Report::merge(first, reports)
+    } else if o.paths.len() > 1 {
+        // One policy file for every root (`--config`): said once.
+        let mut r = scan::run(&cfg, &detector);
+        r.notifications.push(scan::policy_note(&cfg));
+        r
     } else {
         scan::run(&cfg, &detector)
     };
