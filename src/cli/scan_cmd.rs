@@ -157,8 +157,14 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
 pub fn run(o: &ScanOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     let db = load_db(o.rules.as_deref()).map_err(Failure::Error)?;
     let stale = staleness(&db, o.max_rules_age, today_days());
-    if let Some(n) = &stale {
-        // Also on stderr: a report written to a file or read by a program still gets seen.
+    // Also on stderr, so that a report written to a file or read by a program still gets seen;
+    // not when the text report itself goes to the terminal (it lists the notification).
+    let shown_in_report = o.format == crate::report::Format::Text
+        && o.output.is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    if let Some(n) = &stale
+        && !shown_in_report
+    {
         let _ = writeln!(err, "modelgate: warning: {}", n.message);
     }
     let detector = scan::detector(Arc::new(db)).map_err(Failure::Error)?;
