@@ -570,13 +570,15 @@ fn fingerprints_of(cfg: &ScanConfig, ctx: &FileCtx<'_>, rel: &str, blob: &Blob) 
 pub fn diff_scan(cfg: &ScanConfig, det: &TextDetector, base_ref: &str) -> Result<Report, String> {
     let root = cfg.roots.first().ok_or("no path to scan")?;
     let Repo { git, prefix } = locate(root)?;
-    let base = String::from_utf8_lossy(&git.run_line(&[
-        "merge-base",
-        "--end-of-options",
-        base_ref,
-        "HEAD",
-    ])?)
-    .into_owned();
+    let base = git
+        .run_line(&["merge-base", "--end-of-options", base_ref, "HEAD"])
+        .map_err(|e| {
+            format!(
+                "--diff-base {}: no merge base with HEAD (not a commit of this repository, or unrelated history): {e}",
+                escape::display(base_ref)
+            )
+        })?;
+    let base = String::from_utf8_lossy(&base).into_owned();
     // Changed file (display path) → the blob it had at the base, if it existed there.
     let mut changed: BTreeMap<String, Option<String>> = BTreeMap::new();
     for c in diff_index(&git, &[], &base)? {
@@ -611,6 +613,7 @@ pub fn diff_scan(cfg: &ScanConfig, det: &TextDetector, base_ref: &str) -> Result
         config: &cfg.config,
         weights: &cfg.weights,
         cache: &cache,
+        progress: cfg.progress.as_deref(),
     };
     for (rel, src) in &changed {
         if let Some(oid) = src {
@@ -702,6 +705,7 @@ pub fn staged_scan(cfg: &ScanConfig, det: &TextDetector) -> Result<Report, Strin
         config: &cfg.config,
         weights: &cfg.weights,
         cache: &cache,
+        progress: cfg.progress.as_deref(),
     };
     for c in staged {
         // Added, copied, modified, renamed, type changed; not a submodule (a commit, not a blob).

@@ -20,6 +20,7 @@ pub mod message;
 pub mod online;
 pub mod ownfiles;
 pub mod policy;
+pub mod progress;
 pub mod report;
 pub mod resolve;
 pub mod rulecheck;

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use modelgate::cli::rules_cmd::{self, EntryKind, ListFormat, UpdateRequest};
 use modelgate::cli::scan_cmd::{self, FailOn, ScanOptions};
@@ -120,6 +120,13 @@ struct ScanArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Colour the text report: auto (a terminal without NO_COLOR), always or never
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
+    /// Only findings and problems: no progress, no notes, no summary line, no stale-database
+    /// warning on stderr
+    #[arg(long, short = 'q')]
+    quiet: bool,
     /// Write the report to FILE (atomically) instead of stdout
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -196,10 +203,20 @@ struct ScanArgs {
     online_timeout: u64,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
 impl ScanArgs {
-    /// The scan's options; `color` says whether the text report may be coloured.
-    fn into_options(self, color: bool) -> ScanOptions {
+    /// The scan's options; `color` says whether the text report may be coloured, `progress`
+    /// whether a progress line may be drawn on stderr.
+    fn into_options(self, color: bool, progress: bool) -> ScanOptions {
         ScanOptions {
+            quiet: self.quiet,
+            progress,
             paths: self.paths,
             format: self.format,
             output: self.output,
@@ -229,10 +246,21 @@ impl ScanArgs {
 }
 
 fn cmd_scan(a: ScanArgs, out: &mut dyn Write) -> Outcome {
-    let color = a.output.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let o = a.into_options(color);
+    let color = match a.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            a.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    // A progress line only for a person at a terminal: never in CI logs or piped output.
+    let progress = !a.quiet
+        && std::io::stderr().is_terminal()
+        && std::env::var_os("CI").is_none_or(|v| v.is_empty())
+        && std::env::var("TERM").map_or(true, |t| t != "dumb");
+    let o = a.into_options(color, progress);
     scan_cmd::run(&o, out, &mut std::io::stderr())
 }
 
@@ -275,10 +303,15 @@ fn cmd_rules(c: RulesCommand, out: &mut dyn Write) -> Outcome {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
+        Err(e) if e.use_stderr() => {
+            // The documented form of every error line: `modelgate: error: ...`.
+            let text = e.render().to_string();
+            eprint!("modelgate: {}", text.trim_start());
+            return ExitCode::from(2);
+        }
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::SUCCESS;
         }
     };
     // Unlocked: each write takes the lock, so no thread can be kept waiting for the whole run.

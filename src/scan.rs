@@ -33,6 +33,8 @@ pub struct ScanConfig {
     pub cache_dir: Option<PathBuf>,
     /// `--online`: look up unknown hub repositories through the hub's API.
     pub online: Option<crate::online::OnlineOptions>,
+    /// Counters for a progress line (files and bytes read, bytes hashed).
+    pub progress: Option<std::sync::Arc<crate::progress::Progress>>,
 }
 
 type Found = (Reference, Vec<InlineAllow>);
@@ -381,12 +383,16 @@ pub struct FileCtx<'a> {
     pub config: &'a Config,
     pub weights: &'a WeightOptions,
     pub cache: &'a DigestCache,
+    pub progress: Option<&'a crate::progress::Progress>,
 }
 
 /// The one per-file path of every mode (the walk, `--staged`, and the merge-base side of
 /// `--diff-base`): one file's content, whatever its class, becomes references and model clues in
 /// `out`.
 pub fn visit_file(ctx: &FileCtx<'_>, file: &FileData<'_>, out: &mut Collected) {
+    if let Some(p) = ctx.progress {
+        p.file(file.bytes.len() as u64);
+    }
     match file.class {
         Class::Text { .. } if let Some(own) = crate::ownfiles::own_file(file.rel, file.bytes) => {
             out.notes.push(Notification {
@@ -408,6 +414,12 @@ pub fn visit_file(ctx: &FileCtx<'_>, file: &FileData<'_>, out: &mut Collected) {
                 file.len,
                 file.head,
             ) {
+                if let Some(p) = ctx.progress
+                    && w.sha256.is_some()
+                    && matches!(file.body, crate::types::Body::File(_))
+                {
+                    p.hashed(w.size);
+                }
                 out.models.weights.push(w);
             }
         }
@@ -588,6 +600,7 @@ pub fn run(cfg: &ScanConfig, detector: &TextDetector) -> Report {
         config: &cfg.config,
         weights: &cfg.weights,
         cache: &cache,
+        progress: cfg.progress.as_deref(),
     };
     let make = || Worker {
         ctx: &ctx,

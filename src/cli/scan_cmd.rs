@@ -46,6 +46,10 @@ pub struct ScanOptions {
     pub output: Option<PathBuf>,
     /// Colour the text report (the caller knows whether it goes to a terminal).
     pub color: bool,
+    /// Only findings and problems: no notes, no summary line, no stale-database line on stderr.
+    pub quiet: bool,
+    /// Draw a progress line on stderr for a scan that takes more than a second.
+    pub progress: bool,
     pub fail_on: FailOn,
     pub rules: Option<PathBuf>,
     /// Worker threads; default: the number of CPUs.
@@ -136,6 +140,9 @@ pub fn scan_config(o: &ScanOptions, db: &Database) -> Result<ScanConfig, Failure
         },
         cache_dir,
         online,
+        progress: o
+            .progress
+            .then(|| std::sync::Arc::new(crate::progress::Progress::default())),
     })
 }
 
@@ -164,11 +171,14 @@ pub fn run(o: &ScanOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outcome
         && std::io::IsTerminal::is_terminal(&std::io::stdout());
     if let Some(n) = &stale
         && !shown_in_report
+        && !o.quiet
     {
         let _ = writeln!(err, "modelgate: warning: {}", n.message);
     }
     let detector = scan::detector(Arc::new(db)).map_err(Failure::Error)?;
     let cfg = scan_config(o, detector.db())?;
+    // Drawn from one second in until the scan ends (dropped before the report is written).
+    let display = cfg.progress.clone().map(crate::progress::Display::start);
     let mut report = if let Some(base) = &o.diff_base {
         crate::diff::diff_scan(&cfg, &detector, base).map_err(Failure::Error)?
     } else if o.staged {
@@ -181,10 +191,11 @@ pub fn run(o: &ScanOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outcome
                 paths: vec![p.clone()],
                 ..o.clone()
             };
-            let mut cfg = scan_config(&one, detector.db())?;
-            cfg.walk.prefix_root = true;
-            let mut r = scan::run(&cfg, &detector);
-            r.notifications.push(scan::policy_note(&cfg));
+            let mut root_cfg = scan_config(&one, detector.db())?;
+            root_cfg.walk.prefix_root = true;
+            root_cfg.progress = cfg.progress.clone();
+            let mut r = scan::run(&root_cfg, &detector);
+            r.notifications.push(scan::policy_note(&root_cfg));
             reports.push(r);
         }
         let first = reports.remove(0);
@@ -197,6 +208,7 @@ pub fn run(o: &ScanOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outcome
     } else {
         scan::run(&cfg, &detector)
     };
+    drop(display);
     if let Some(n) = stale {
         report.notifications.insert(0, n);
     }
@@ -204,7 +216,10 @@ pub fn run(o: &ScanOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outcome
         let bytes = Baseline::render(&report.findings);
         write_atomic(p, &|w| w.write_all(&bytes)).map_err(cannot_write(p))?;
     }
-    let opts = WriteOptions { color: o.color };
+    let opts = WriteOptions {
+        color: o.color,
+        quiet: o.quiet,
+    };
     emit(o.output.as_deref(), out, &|w| {
         o.format.write(&report, w, &opts)
     })

@@ -126,6 +126,8 @@ pub enum Format {
 pub struct WriteOptions {
     /// ANSI colours (text output to a terminal only).
     pub color: bool,
+    /// Text output: findings, warnings and errors only (no notes, no summary line).
+    pub quiet: bool,
 }
 
 impl Format {
@@ -137,7 +139,7 @@ impl Format {
         opts: &WriteOptions,
     ) -> std::io::Result<()> {
         match self {
-            Format::Text => text::write(report, w, opts.color),
+            Format::Text => text::write(report, w, opts),
             Format::Json => json::write(report, w),
             Format::Sarif => sarif::write(report, w),
             Format::Markdown => markdown::write(report, w),
