@@ -127,9 +127,16 @@ struct ScanArgs {
     /// warning on stderr
     #[arg(long, short = 'q')]
     quiet: bool,
-    /// Write the report to FILE (atomically) instead of stdout
-    #[arg(long, short = 'o', value_name = "FILE")]
-    output: Option<PathBuf>,
+    /// Write the report to FILE (atomically) instead of stdout. Repeatable as FORMAT=FILE to
+    /// write several formats from one scan (`-o sarif=out.sarif -o github=-`; `-` is stdout);
+    /// with FORMAT=FILE outputs, the --format report is written only to a plain -o FILE
+    #[arg(long, short = 'o', value_name = "[FORMAT=]FILE")]
+    output: Vec<String>,
+    /// Show paths relative to the current folder, as the roots were given (`services/api/app.py`
+    /// for `scan services/api`), not relative to each root: SARIF URIs then stay relative to the
+    /// repository root when a subfolder is scanned from it
+    #[arg(long)]
+    paths_from_cwd: bool,
     /// Exit 1 when a finding is at or above this level
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
@@ -213,13 +220,16 @@ enum ColorChoice {
 impl ScanArgs {
     /// The scan's options; `color` says whether the text report may be coloured, `progress`
     /// whether a progress line may be drawn on stderr.
-    fn into_options(self, color: bool, progress: bool) -> ScanOptions {
-        ScanOptions {
+    fn into_options(self, color: bool, progress: bool) -> Result<ScanOptions, Failure> {
+        let (output, outputs) = split_outputs(&self.output)?;
+        Ok(ScanOptions {
+            output,
+            outputs,
+            paths_from_cwd: self.paths_from_cwd,
             quiet: self.quiet,
             progress,
             paths: self.paths,
             format: self.format,
-            output: self.output,
             color,
             fail_on: self.fail_on,
             rules: self.rules,
@@ -241,8 +251,32 @@ impl ScanArgs {
             no_cache: self.no_cache,
             online: self.online.then_some(self.hub_endpoint),
             online_timeout_secs: self.online_timeout,
+        })
+    }
+}
+
+/// `-o` values: at most one plain FILE (the --format report), and FORMAT=FILE pairs.
+fn split_outputs(
+    values: &[String],
+) -> Result<(Option<PathBuf>, Vec<(Format, Option<PathBuf>)>), Failure> {
+    let mut plain = None;
+    let mut pairs = Vec::new();
+    for v in values {
+        let format = v
+            .split_once('=')
+            .and_then(|(f, file)| Some((Format::from_str(f, true).ok()?, file)));
+        match format {
+            Some((f, "-")) => pairs.push((f, None)),
+            Some((f, file)) => pairs.push((f, Some(PathBuf::from(file)))),
+            None if plain.is_none() => plain = Some(PathBuf::from(v)),
+            None => {
+                return Err(Failure::Error(format!(
+                    "--output {v}: only one --output FILE without a format; write FORMAT=FILE for more"
+                )));
+            }
         }
     }
+    Ok((plain, pairs))
 }
 
 fn cmd_scan(a: ScanArgs, out: &mut dyn Write) -> Outcome {
@@ -250,7 +284,7 @@ fn cmd_scan(a: ScanArgs, out: &mut dyn Write) -> Outcome {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            a.output.is_none()
+            a.output.iter().all(|v| v.ends_with("=-"))
                 && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
@@ -260,7 +294,7 @@ fn cmd_scan(a: ScanArgs, out: &mut dyn Write) -> Outcome {
         && std::io::stderr().is_terminal()
         && std::env::var_os("CI").is_none_or(|v| v.is_empty())
         && std::env::var("TERM").map_or(true, |t| t != "dumb");
-    let o = a.into_options(color, progress);
+    let o = a.into_options(color, progress)?;
     scan_cmd::run(&o, out, &mut std::io::stderr())
 }
 

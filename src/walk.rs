@@ -86,6 +86,15 @@ pub fn is_config_dotfile(name: &str) -> bool {
 }
 
 /// A path as given on the command line, `/`-separated, without a leading `./`.
+/// What paths under `root` are prefixed with when roots are shown as given (several roots, or
+/// `--paths-from-cwd`): `root/`, or nothing for `.`.
+pub fn display_prefix(root: &Path) -> String {
+    match given_path(root).as_str() {
+        "." => String::new(),
+        p => format!("{p}/"),
+    }
+}
+
 fn given_path(p: &Path) -> String {
     let s = p
         .components()
@@ -196,10 +205,7 @@ pub fn walk<V: Visitor>(
     }
     for root in roots {
         let prefix = if roots.len() > 1 || opts.prefix_root {
-            match given_path(root).as_str() {
-                "." => String::new(),
-                p => format!("{p}/"),
-            }
+            display_prefix(root)
         } else {
             String::new()
         };

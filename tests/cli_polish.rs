@@ -82,3 +82,55 @@ fn a_bad_diff_base_names_the_option() {
         "{err}"
     );
 }
+
+#[test]
+fn one_scan_writes_several_formats() {
+    let t = tempfile::tempdir().unwrap();
+    let sarif = t.path().join("out.sarif");
+    let json = t.path().join("out.json");
+    let s = format!("sarif={}", sarif.display());
+    let j = format!("json={}", json.display());
+    let o = run(&[
+        "scan",
+        "--fail-on",
+        "never",
+        "-o",
+        &s,
+        "-o",
+        &j,
+        "-o",
+        "github=-",
+        "fixtures/demo",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.starts_with("::"),
+        "only the GitHub annotations on stdout: {stdout}"
+    );
+    let alone = |fmt: &str| {
+        let o = run(&[
+            "scan",
+            "--fail-on",
+            "never",
+            "--format",
+            fmt,
+            "fixtures/demo",
+        ]);
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    assert_eq!(stdout, alone("github"));
+    assert_eq!(std::fs::read_to_string(&sarif).unwrap(), alone("sarif"));
+    let a: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let b: serde_json::Value = serde_json::from_str(&alone("json")).unwrap();
+    assert_eq!(a["findings"], b["findings"]);
+    // Two plain files are refused.
+    let o = run(&["scan", "-o", "a.txt", "-o", "b.txt", "fixtures/demo"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).starts_with("modelgate: error: --output b.txt"));
+}

@@ -50,6 +50,11 @@ pub struct ScanOptions {
     pub quiet: bool,
     /// Draw a progress line on stderr for a scan that takes more than a second.
     pub progress: bool,
+    /// More reports from the same scan: each format to its file (`None`: stdout). When any is
+    /// given, the `format` report is written only to `output`.
+    pub outputs: Vec<(Format, Option<PathBuf>)>,
+    /// Paths relative to the current folder, as the roots were given.
+    pub paths_from_cwd: bool,
     pub fail_on: FailOn,
     pub rules: Option<PathBuf>,
     /// Worker threads; default: the number of CPUs.
@@ -125,7 +130,7 @@ pub fn scan_config(o: &ScanOptions, db: &Database) -> Result<ScanConfig, Failure
             no_ignore: o.no_ignore,
             hidden: o.hidden,
             excludes: config.excludes.clone(),
-            prefix_root: false,
+            prefix_root: o.paths_from_cwd,
         },
         config,
         baseline,
@@ -220,13 +225,27 @@ pub fn run(o: &ScanOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outcome
         color: o.color,
         quiet: o.quiet,
     };
-    emit(o.output.as_deref(), out, &|w| {
-        o.format.write(&report, w, &opts)
-    })
-    .map_err(|e| match (e.kind(), &o.output) {
-        (std::io::ErrorKind::BrokenPipe, _) => Failure::BrokenPipe,
-        (_, Some(p)) => cannot_write(p)(e),
-        (_, None) => Failure::Error(e.to_string()),
-    })?;
+    let plain = opts.clone();
+    let mut jobs: Vec<(Format, Option<&std::path::Path>, WriteOptions)> = Vec::new();
+    if o.outputs.is_empty() || o.output.is_some() {
+        jobs.push((o.format, o.output.as_deref(), opts));
+    }
+    for (f, dest) in &o.outputs {
+        // Colour only for the text report on a terminal, never into a file.
+        let wo = WriteOptions {
+            color: plain.color && dest.is_none(),
+            ..plain.clone()
+        };
+        jobs.push((*f, dest.as_deref(), wo));
+    }
+    for (format, dest, wo) in jobs {
+        emit(dest, out, &|w| format.write(&report, w, &wo)).map_err(|e| {
+            match (e.kind(), dest) {
+                (std::io::ErrorKind::BrokenPipe, _) => Failure::BrokenPipe,
+                (_, Some(p)) => cannot_write(p)(e),
+                (_, None) => Failure::Error(e.to_string()),
+            }
+        })?;
+    }
     Ok(exit_code(&report, o.fail_on))
 }
