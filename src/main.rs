@@ -131,6 +131,10 @@ enum Format {
     Markdown,
     /// GitHub Actions workflow annotations
     Github,
+    /// CycloneDX 1.7 AI/ML-BOM (JSON): models, services and packages
+    Cyclonedx,
+    /// One self-contained HTML page for readers
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -437,6 +441,8 @@ fn cmd_scan(a: &ScanArgs) -> Result<u8, Failure> {
             Format::Sarif => report::sarif::write(&report, w),
             Format::Markdown => report::markdown::write(&report, w),
             Format::Github => report::github::write(&report, w),
+            Format::Cyclonedx => report::cyclonedx::write(&report, w),
+            Format::Html => report::html::write(&report, w),
         }
     };
     emit(a.output.as_deref(), &write).map_err(|e| match e.kind() {

@@ -1,6 +1,8 @@
 //! Reports: one sorted [`Report`] rendered by an emitter onto the writer it is given.
 
+pub mod cyclonedx;
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
