@@ -273,17 +273,22 @@ fn weights_bom_has_digests_lineage_and_unidentified_files() {
     let locs: Vec<String> = occurrences(e854).into_iter().map(|o| o.0).collect();
     assert_eq!(locs.len(), 4, "{locs:?}");
     assert!(locs.contains(&"finetune/model.safetensors".to_string()));
-    // Lineage: the fine-tune's chain and the adapter's base.
+    // Lineage: the fine-tune's chain and the adapter's base, one ancestor per base model.
     let ancestors: BTreeMap<String, Vec<&str>> = e854["pedigree"]["ancestors"]
         .as_array()
         .unwrap()
         .iter()
-        .fold(BTreeMap::new(), |mut m, a| {
-            m.entry(a["purl"].as_str().unwrap().to_string())
-                .or_insert_with(Vec::new)
-                .extend(props(a, "modelgate:relation"));
-            m
-        });
+        .map(|a| {
+            (
+                a["purl"].as_str().unwrap().to_string(),
+                props(a, "modelgate:relation"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        e854["pedigree"]["ancestors"].as_array().unwrap().len(),
+        ancestors.len()
+    );
     assert_eq!(
         ancestors["pkg:huggingface/Qwen/Qwen2.5-1.5B-Instruct"],
         ["adapter on", "fine-tune of"]

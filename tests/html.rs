@@ -1,6 +1,6 @@
 //! HTML output: hostile file names never reach the page unescaped, the page loads nothing from
-//! the network, and (when `../shared/tools/bom-kit/html-shot` is present) the demo report and a
-//! 10,000-finding report render in headless Chromium without a console error.
+//! the network, and (when `../shared/tools/bom-kit/html-shot` is present) the demo and weights
+//! reports and a 10,000-finding report render in headless Chromium without a console error.
 
 mod common;
 
@@ -142,6 +142,8 @@ fn demo_and_ten_thousand_findings_render_without_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let demo = html(&root().join("fixtures/demo"));
     render(&shot, &demo, tmp.path(), "demo");
+    let weights = html(&root().join("fixtures/weights"));
+    render(&shot, &weights, tmp.path(), "weights");
 
     // 10,000 findings with distinct identifiers (no message repeats): 20 files of 500.
     let tree = tmp.path().join("big");

@@ -877,20 +877,27 @@ fn component(it: &Item<'_>, urls: &HashMap<String, Vec<String>>) -> Component {
                     content: h.to_string(),
                 });
             }
-            if !it.ancestors.is_empty() {
+            // One ancestor per base model, with every relation the lineage gives it.
+            let mut bases: BTreeMap<&str, Vec<Property>> = BTreeMap::new();
+            for a in &it.ancestors {
+                bases
+                    .entry(a.repo.as_str())
+                    .or_default()
+                    .push(prop("relation", a.relation));
+            }
+            if !bases.is_empty() {
                 c.pedigree = Some(Pedigree {
-                    ancestors: it
-                        .ancestors
-                        .iter()
-                        .map(|a| {
-                            let (g, n) = a.repo.split_once('/').unwrap_or(("", &a.repo));
+                    ancestors: bases
+                        .into_iter()
+                        .map(|(repo, properties)| {
+                            let (g, n) = repo.split_once('/').unwrap_or(("", repo));
                             Component {
                                 kind: "machine-learning-model",
                                 group: Some(g.to_string()),
                                 name: n.to_string(),
-                                purl: hf_purl(&a.repo),
-                                external_references: hf_refs(&a.repo),
-                                properties: vec![prop("relation", a.relation)],
+                                purl: hf_purl(repo),
+                                external_references: hf_refs(repo),
+                                properties,
                                 ..Default::default()
                             }
                         })
