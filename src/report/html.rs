@@ -18,8 +18,9 @@ use super::cyclonedx::{self, Inventory, Item, ItemKind};
 use crate::checks::Level;
 use crate::resolve::{ListingFacts, OrgFacts};
 
-const CSS: &str = include_str!("html/report.css");
-const JS: &str = include_str!("html/report.js");
+mod assets;
+
+use assets::{CSS, JS};
 /// Rows per inventory table and notifications shown; the rest is counted.
 const MAX_ROWS: usize = 1000;
 

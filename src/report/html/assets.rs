@@ -1,4 +1,60 @@
-(function () {
+//! The page's stylesheet and script, inlined into every report. They are Rust string constants
+//! (not files read with `include_str!`) so that the published crate, which packages `*.rs` files
+//! only, builds.
+
+/// Stylesheet.
+pub const CSS: &str = r##":root{--err:#b42318;--warn:#b54708;--note:#175cd3;--none:#667085;--bg:#f8f9fb;--fg:#101828;--mut:#475467;--line:#e4e7ec}
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans",sans-serif;color:var(--fg);background:var(--bg)}
+header,main,footer{max-width:1200px;margin:0 auto;padding:0 20px}
+header{padding-top:24px}
+h1{font-size:26px;margin:0 0 4px}
+h2{font-size:19px;margin:32px 0 10px;padding-bottom:4px;border-bottom:1px solid var(--line)}
+h3{font-size:16px;margin:18px 0 8px}
+.sub{color:var(--mut);margin:0}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:18px 0 4px}
+.card{flex:1 1 150px;background:#fff;border:1px solid var(--line);border-left:6px solid var(--none);border-radius:8px;padding:12px 16px}
+.card b{display:block;font-size:30px;line-height:1.1}
+.card span{color:var(--mut)}
+.card.error{border-left-color:var(--err)}.card.warning{border-left-color:var(--warn)}.card.note{border-left-color:var(--note)}
+.explain{color:var(--mut);max-width:80ch}
+table{border-collapse:collapse;width:100%;background:#fff;border:1px solid var(--line);font-size:14px}
+th,td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid var(--line)}
+th{background:#f2f4f7;font-weight:600;white-space:nowrap}
+th.sort{cursor:pointer;user-select:none}
+th.sort:after{content:" \2195";color:#98a2b3}
+th.asc:after{content:" \2191";color:var(--fg)}th.desc:after{content:" \2193";color:var(--fg)}
+td.loc,td.id,td.ev{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:12.5px;word-break:break-all}
+td.msg{min-width:28ch}
+.lvl{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;color:#fff;background:var(--none);white-space:nowrap}
+.lvl.error{background:var(--err)}.lvl.warning{background:var(--warn)}.lvl.note{background:var(--note)}
+.lvl.suppressed{background:#fff;color:var(--mut);border:1px solid var(--line)}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));gap:20px}
+.chart{background:#fff;border:1px solid var(--line);border-radius:8px;padding:12px 16px}
+.bar{display:grid;grid-template-columns:minmax(90px,34%) 1fr 44px;gap:8px;align-items:center;margin:5px 0;font-size:13.5px}
+.bar .label{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.bar .track{display:flex;height:16px;background:#f2f4f7;border-radius:3px;overflow:hidden}
+.bar .seg{height:100%}
+.seg.error{background:var(--err)}.seg.warning{background:var(--warn)}.seg.note{background:var(--note)}.seg.none{background:#98a2b3}
+.bar .n{text-align:right;color:var(--mut)}
+.legend{font-size:12.5px;color:var(--mut);margin-top:8px}
+.legend i{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;border-radius:2px}
+.controls{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin:8px 0}
+.controls input,.controls select,.controls button{font:inherit;padding:5px 8px;border:1px solid #d0d5dd;border-radius:6px;background:#fff}
+.controls input{flex:1 1 260px}
+.pager{display:flex;gap:8px;align-items:center;margin:8px 0;color:var(--mut)}
+.pager button{font:inherit;padding:3px 10px;border:1px solid #d0d5dd;border-radius:6px;background:#fff;cursor:pointer}
+.pager button:disabled{opacity:.4;cursor:default}
+.country{font-weight:600}
+ul.listings{margin:0;padding-left:18px}
+.muted{color:var(--mut)}
+footer{margin:40px auto 30px;color:var(--mut);font-size:13px}
+a{color:#1849a9}
+"##;
+
+/// Script: reads the findings from the `mg-data` JSON block and draws the table (filter, sort,
+/// 100 rows a page) with `textContent` only.
+pub const JS: &str = r##"(function () {
   'use strict';
   var el = document.getElementById('mg-data');
   var tbody = document.getElementById('mg-rows');
@@ -110,3 +166,4 @@
   compute();
   render();
 }());
+"##;
