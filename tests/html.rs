@@ -1,6 +1,7 @@
 //! HTML output: hostile file names never reach the page unescaped, the page loads nothing from
 //! the network, and (when `../shared/tools/bom-kit/html-shot` is present) the demo and weights
-//! reports and a 10,000-finding report render in headless Chromium without a console error.
+//! reports and a 10,000-finding report render in headless Chromium without a console error, and
+//! the findings table filters, sorts and pages there.
 
 mod common;
 
@@ -159,4 +160,51 @@ fn demo_and_ten_thousand_findings_render_without_errors() {
     assert_eq!(data_block(&big)["f"].as_array().unwrap().len(), 10_000);
     let log = render(&shot, &big, tmp.path(), "big");
     println!("10,000 findings: {} bytes; {log}", big.len());
+}
+
+#[test]
+fn table_filters_sorts_and_pages_in_the_browser() {
+    let Some(shot) = html_shot() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    // A probe appended to the demo page: type a filter, sort by location twice (descending),
+    // then clear the filter and go to the next page of a 250-finding tree.
+    let probe = "<script>window.addEventListener('load',function(){\
+        var q=document.getElementById('mg-q');q.value='DeepSeek';q.dispatchEvent(new Event('input'));\
+        setTimeout(function(){\
+          var rows=document.querySelectorAll('#mg-rows tr');\
+          console.log('PROBE filter: '+document.getElementById('mg-info').textContent+' rows='+rows.length);\
+          var h=document.querySelector('th[data-key=loc]');h.click();h.click();\
+          console.log('PROBE sorted: first='+document.querySelectorAll('#mg-rows tr')[0].children[2].textContent);\
+        },400);});</script>";
+    let page = html(&root().join("fixtures/demo")).replace("</body>", &format!("{probe}</body>"));
+    let log = render(&shot, &page, tmp.path(), "probe");
+    assert!(
+        log.contains("PROBE filter: Showing 1\u{2013}4 of 4 (filtered from 16) rows=4"),
+        "{log}"
+    );
+    assert!(
+        log.contains("PROBE sorted: first=docs/models.md:3"),
+        "{log}"
+    );
+
+    let tree = tmp.path().join("pages");
+    std::fs::create_dir(&tree).unwrap();
+    let mut s = String::new();
+    for i in 0..250 {
+        s.push_str(&format!("m{i} = load(\"Qwen/finetune-{i}\")\n"));
+    }
+    std::fs::write(tree.join("m.py"), s).unwrap();
+    let probe = "<script>window.addEventListener('load',function(){\
+        document.getElementById('mg-next').click();document.getElementById('mg-next').click();\
+        var rows=document.querySelectorAll('#mg-rows tr');\
+        console.log('PROBE page: '+document.getElementById('mg-info').textContent+' rows='+rows.length+\
+          ' next='+document.getElementById('mg-next').disabled+' first='+rows[0].children[3].textContent);});</script>";
+    let page = html(&tree).replace("</body>", &format!("{probe}</body>"));
+    let log = render(&shot, &page, tmp.path(), "pages");
+    assert!(
+        log.contains(
+            "PROBE page: Showing 201\u{2013}250 of 250 rows=50 next=true first=Qwen/finetune-200"
+        ),
+        "{log}"
+    );
 }
