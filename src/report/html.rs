@@ -634,7 +634,8 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     let roots = report.roots.join(", ");
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>modelgate report: {}</title><style>{CSS}</style></head><body>",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"generator\" content=\"modelgate {}\"><title>modelgate report: {}</title><style>{CSS}</style></head><body>",
+        esc(report.tool_version),
         esc(&roots)
     );
     let _ = write!(
