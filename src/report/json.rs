@@ -140,9 +140,7 @@ pub fn history_groups(findings: &[Finding]) -> Vec<IdentifierHistory> {
         g.present_at_head |= h.present_at_head;
     }
     let mut v: Vec<IdentifierHistory> = groups.into_values().collect();
-    v.sort_by(|a, b| {
-        (key(&a.first_date), &a.identifier).cmp(&(key(&b.first_date), &b.identifier))
-    });
+    v.sort_by(|a, b| (key(&a.first_date), &a.identifier).cmp(&(key(&b.first_date), &b.identifier)));
     v
 }
 
