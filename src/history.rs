@@ -73,6 +73,8 @@ struct Record {
     /// The blob it was last seen present in (at `finding.path`).
     blob: String,
     first: String,
+    /// The last commit (walk order) that set a version with it.
+    last_set: String,
     before_range: bool,
     /// The last commit (walk order) that removed it, and the parent it was removed from.
     removed: Option<(String, String)>,
@@ -118,6 +120,9 @@ struct Walker<'a> {
     walk: WalkStats,
     notes: Vec<Notification>,
     notes_per_path: HashMap<String, usize>,
+    /// The messages of the notes about unused or expired allow entries that a scan of one
+    /// version can give (left out there).
+    allow_notes: HashSet<String>,
 }
 
 impl Walker<'_> {
@@ -147,7 +152,11 @@ impl Walker<'_> {
             &mut c,
         );
         let (found, more) = scan::findings(self.cfg, self.det, c);
-        notes.extend(more);
+        // Whether an allow entry is used is decided over the whole history, at the end.
+        notes.extend(
+            more.into_iter()
+                .filter(|n| !self.allow_notes.contains(&n.message)),
+        );
         let short = &commit[..commit.len().min(12)];
         for mut n in notes {
             let key = n.path.clone().unwrap_or_default();
@@ -218,6 +227,7 @@ impl Walker<'_> {
                                     finding: f,
                                     blob: o.clone(),
                                     first: parent.clone(),
+                                    last_set: parent.clone(),
                                     before_range: true,
                                     removed: None,
                                 },
@@ -244,6 +254,7 @@ impl Walker<'_> {
                                         finding: f,
                                         blob: n.clone(),
                                         first: c.sha.clone(),
+                                        last_set: c.sha.clone(),
                                         before_range: false,
                                         removed: None,
                                     },
@@ -252,9 +263,16 @@ impl Walker<'_> {
                         }
                     }
                 }
-                // Else a version seen before (a revert, a merge): its findings are known, and
-                // the location kept is the one of the version last scanned (HEAD's is looked up
-                // at the end).
+                // Every finding of this version is present here (the findings of a version seen
+                // before, as in a revert or a merge, are known; the location kept is the one of
+                // the version last scanned, and HEAD's is looked up at the end).
+                for p in &prints {
+                    if let Some(r) = self.records.get_mut(p) {
+                        r.last_set = c.sha.clone();
+                        // Present again after a removal: that removal was not the last word.
+                        r.removed = None;
+                    }
+                }
                 after.extend(prints);
             }
             for p in before.difference(&after) {
@@ -270,10 +288,10 @@ impl Walker<'_> {
 
 /// Parses `git log --raw -z` output (see [`history_scan`] for the format) and hands each commit
 /// with its changes to `each`.
-fn parse_log(
-    r: &mut impl BufRead,
-    each: &mut dyn FnMut(&Commit, &[Change]) -> Result<(), String>,
-) -> Result<(), String> {
+fn parse_log<F>(r: &mut impl BufRead, mut each: F) -> Result<(), String>
+where
+    F: FnMut(&Commit, &[Change]) -> Result<(), String>,
+{
     let mut cur: Option<Commit> = None;
     let mut changes: Vec<Change> = Vec::new();
     while let Some(tok) = field(r)? {
@@ -382,9 +400,15 @@ pub fn history_scan(
     det: &TextDetector,
     since: Option<&str>,
 ) -> Result<Report, String> {
-    let root = cfg.roots.first().ok_or("no path to scan")?;
+    let root = match cfg.roots.as_slice() {
+        [r] => r,
+        _ => return Err("--history scans one folder of one repository".into()),
+    };
     let Repo { git, prefix } = diff::locate(root)?;
     let head = commit_id(&git, "HEAD").map_err(|_| "HEAD names no commit yet".to_string())?;
+    let shallow = git
+        .run_line(&["rev-parse", "--is-shallow-repository"])
+        .is_ok_and(|o| o == b"true");
     let range = match since {
         Some(s) => format!("{}..{head}", commit_id(&git, s)?),
         None => head.clone(),
@@ -412,6 +436,11 @@ pub fn history_scan(
         walk: WalkStats::default(),
         notes,
         notes_per_path: HashMap::new(),
+        allow_notes: {
+            let mut probe = Vec::new();
+            crate::suppress::apply(&mut [], &cfg.config, None, &mut probe);
+            probe.into_iter().map(|n| n.message).collect()
+        },
     };
     // One line per commit, `\x01SHA PARENTS DATE`, then `:srcmode dstmode src dst status` and
     // the path per change against the first parent (the root commit's against the empty tree).
@@ -451,7 +480,7 @@ pub fn history_scan(
         s
     });
     let mut reader = BufReader::new(stdout);
-    let parsed = parse_log(&mut reader, &mut |c, ch| w.commit(c, ch));
+    let parsed = parse_log(&mut reader, |c, ch| w.commit(c, ch));
     drop(reader);
     let status = child.wait().map_err(|e| format!("git log: {e}"))?;
     let err = err_thread.join().unwrap_or_default();
@@ -536,9 +565,9 @@ pub fn history_scan(
             removed += 1;
             match r.removed {
                 Some((by, parent)) => (parent, Some(by)),
-                // Never removed by a first-parent change, yet not at HEAD: a merge that left
-                // it out; the last version it was seen in is the best known.
-                None => (r.first.clone(), None),
+                // Never removed by a first-parent change, yet not at HEAD (a merge that left it
+                // out): the last commit that set a version with it is the best known.
+                None => (r.last_set.clone(), None),
             }
         };
         let mut f = r.finding;
@@ -558,6 +587,23 @@ pub fn history_scan(
         });
         findings.push(f);
     }
+    // Allow entries and the baseline over the whole history: an entry is unused when no
+    // finding of any version matches it.
+    for f in &mut findings {
+        if f.suppression
+            .as_ref()
+            .is_some_and(|s| s.kind != crate::policy::SuppressionKind::Inline)
+        {
+            f.suppression = None;
+        }
+    }
+    let mut allow_notes = Vec::new();
+    crate::suppress::apply(
+        &mut findings,
+        &cfg.config,
+        cfg.baseline.as_ref(),
+        &mut allow_notes,
+    );
     findings.sort_by(|a, b| {
         (
             &a.path,
@@ -579,6 +625,18 @@ pub fn history_scan(
 
     let s = w.stats;
     let mut notifications = w.notes;
+    notifications.extend(allow_notes);
+    if shallow {
+        notifications.push(Notification {
+            level: NotificationLevel::Warning,
+            path: None,
+            message: "the repository is a shallow clone: commits before its shallow boundary \
+                      are not walked, and what the boundary commit holds is reported as first \
+                      committed there (fetch the whole history, e.g. `git fetch --unshallow` or \
+                      `fetch-depth: 0`, for a complete answer)"
+                .into(),
+        });
+    }
     let over: BTreeMap<String, usize> = w
         .notes_per_path
         .into_iter()
@@ -648,7 +706,7 @@ mod tests {
              \x01{z} {b} {a} 2026-01-03T00:00:00Z\0\n:100644 000000 {b} {z} D\0\n:odd\0"
         );
         let mut seen = Vec::new();
-        parse_log(&mut log.as_bytes(), &mut |c, ch| {
+        parse_log(&mut log.as_bytes(), |c, ch| {
             seen.push((
                 c.sha.clone(),
                 c.first_parent.clone(),

@@ -571,3 +571,32 @@ fn a_hostile_repository_runs_nothing_in_history_mode() {
         markers(&m)
     );
 }
+
+#[test]
+fn allow_entries_are_judged_over_the_whole_history() {
+    let s = story();
+    let d = s.dir.path();
+    // The policy file of the working tree applies to every version; it is not committed.
+    fs::write(
+        d.join("modelgate.toml"),
+        "[[allow]]\nmodel = \"deepseek-chat\"\nreason = \"approved client\"\n\n\
+         [[allow]]\nhost = \"api.example.invalid\"\nreason = \"never matches\"\n",
+    )
+    .unwrap();
+    let (code, v) = history_json(d, &[]);
+    assert_eq!(code, 1, "{}", render(&v));
+    let suppressed: Vec<bool> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["suppression"].is_object())
+        .collect();
+    assert_eq!(suppressed, [false, true, true], "{}", render(&v));
+    let r = render(&v);
+    // The entry used by some versions only is used; the other is reported once.
+    assert_eq!(r.matches("matched nothing").count(), 1, "{r}");
+    assert!(
+        r.contains("allow entry (host `api.example.invalid`) matched nothing"),
+        "{r}"
+    );
+}
