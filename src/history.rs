@@ -46,6 +46,8 @@ pub struct HistoryStats {
     /// Changes whose (blob, path) was already scanned (the old side of a change, a revert, a
     /// merge bringing a branch's files).
     pub blobs_skipped: u64,
+    /// Versions whose blob is not in the object database (a partial or damaged clone).
+    pub blobs_missing: u64,
     /// Changed paths left out: outside the scanned folder, excluded, submodules, symbolic links.
     pub paths_ignored: u64,
 }
@@ -132,10 +134,10 @@ impl Walker<'_> {
         let max = self.cfg.walk.max_file_size;
         let keep = diff::keep_for(self.cfg, rel);
         let blob = self.blobs.read(oid, max, &keep)?;
-        self.stats.blobs_scanned += 1;
         let mut c = Collected::default();
         let mut notes = Vec::new();
         if let Blob::Missing = blob {
+            self.stats.blobs_missing += 1;
             notes.push(Notification {
                 level: NotificationLevel::Warning,
                 path: Some(rel.to_string()),
@@ -157,6 +159,9 @@ impl Walker<'_> {
             more.into_iter()
                 .filter(|n| !self.allow_notes.contains(&n.message)),
         );
+        if !matches!(blob, Blob::Missing) {
+            self.stats.blobs_scanned += 1;
+        }
         let short = &commit[..commit.len().min(12)];
         for mut n in notes {
             let key = n.path.clone().unwrap_or_default();
@@ -665,12 +670,13 @@ pub fn history_scan(
             path: None,
             message: format!(
                 "history mode: {range_text}: {} commits walked, {} blobs scanned, {} skipped as \
-                 already scanned, {} changed paths ignored (outside the scanned folder, excluded, \
-                 not regular files); {} findings ever committed: {at_head} present at HEAD, \
-                 {removed} removed",
+                 already scanned, {} missing from the object database, {} changed paths ignored \
+                 (outside the scanned folder, excluded, not regular files); {} findings ever \
+                 committed: {at_head} present at HEAD, {removed} removed",
                 s.commits,
                 s.blobs_scanned,
                 s.blobs_skipped,
+                s.blobs_missing,
                 s.paths_ignored,
                 at_head + removed
             ),

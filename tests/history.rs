@@ -600,3 +600,52 @@ fn allow_entries_are_judged_over_the_whole_history() {
         "{r}"
     );
 }
+
+#[test]
+fn a_partial_clone_never_fetches_an_old_version() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("repo");
+    let m = t.path().join("markers");
+    fs::create_dir_all(&d).unwrap();
+    fs::create_dir_all(&m).unwrap();
+    git(&d, &["init", "-q", "-b", "main"]);
+    fs::write(d.join("a.py"), "A = \"zai-org/GLM-4.5-Air\"\n").unwrap();
+    let c1 = commit(&d, "one", "2026-01-01T00:00:00Z");
+    fs::write(d.join("a.py"), "A = 1\nB = \"deepseek-chat\"\n").unwrap();
+    commit(&d, "two", "2026-01-02T00:00:00Z");
+    // The first version is gone and a promisor remote is said to have it; fetching it would
+    // run the remote's upload-pack command.
+    let blob = git(&d, &["rev-parse", &format!("{c1}:a.py")]);
+    fs::remove_file(d.join(".git/objects").join(&blob[..2]).join(&blob[2..])).unwrap();
+    let url = d.to_string_lossy().into_owned();
+    let pack = format!("touch '{}/upload-pack'; git-upload-pack", m.display());
+    for (k, v) in [
+        ("core.repositoryformatversion", "1"),
+        ("extensions.partialClone", "origin"),
+        ("remote.origin.promisor", "true"),
+        ("remote.origin.url", url.as_str()),
+        ("remote.origin.uploadpack", pack.as_str()),
+    ] {
+        git(&d, &["config", k, v]);
+    }
+    let (code, v) = history_json(&d, &["--fail-on", "never"]);
+    assert_eq!(code, 0, "{}", render(&v));
+    assert_eq!(markers(&m), Vec::<String>::new(), "a lazy fetch ran");
+    let r = render(&v);
+    assert!(
+        r.contains(&format!(
+            "notification warning a.py: in commit {}: object {blob} is not in the repository; not scanned",
+            &c1[..12]
+        )),
+        "{r}"
+    );
+    assert!(r.contains(", 1 missing from the object database,"), "{r}");
+    assert_eq!(v["findings"].as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(v["findings"][0]["identifier"], "deepseek-chat");
+    // The trap is live: plain git fetches, running the command.
+    let _ = std::process::Command::new("git")
+        .current_dir(&d)
+        .args(["cat-file", "-p", &blob])
+        .output();
+    assert_eq!(markers(&m), ["upload-pack"]);
+}
