@@ -35,7 +35,6 @@ use crate::types::{Notification, NotificationLevel, WalkStats};
 const MAX_FIELD: u64 = 1 << 20;
 /// Notifications kept per path (a file over the size limit would otherwise give one per version).
 const MAX_NOTES_PER_PATH: usize = 5;
-const ZERO_OID: &str = "0000000000000000000000000000000000000000";
 
 /// What the walk did, reported in a note and usable by callers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -85,6 +84,11 @@ struct Record {
 /// The blob kinds scanned: regular files (not symbolic links, not submodules).
 fn is_file_mode(mode: &str) -> bool {
     matches!(mode, "100644" | "100755" | "100664")
+}
+
+/// The null object id (SHA-1 or SHA-256): no file on that side of a change.
+fn is_null(oid: &str) -> bool {
+    oid.bytes().all(|b| b == b'0')
 }
 
 /// Reads one NUL-terminated field (at most [`MAX_FIELD`] bytes); `None` at the end.
@@ -208,8 +212,8 @@ impl Walker<'_> {
         self.stats.commits += 1;
         self.dates.insert(c.sha.clone(), c.date.clone());
         for ch in changes {
-            let old = (ch.src != ZERO_OID && is_file_mode(&ch.src_mode)).then_some(&ch.src);
-            let new = (ch.dst != ZERO_OID && is_file_mode(&ch.dst_mode)).then_some(&ch.dst);
+            let old = (!is_null(&ch.src) && is_file_mode(&ch.src_mode)).then_some(&ch.src);
+            let new = (!is_null(&ch.dst) && is_file_mode(&ch.dst_mode)).then_some(&ch.dst);
             if old.is_none() && new.is_none() {
                 self.stats.paths_ignored += 1;
                 continue;

@@ -649,3 +649,24 @@ fn a_partial_clone_never_fetches_an_old_version() {
         .output();
     assert_eq!(markers(&m), ["upload-pack"]);
 }
+
+#[test]
+fn sha256_repositories_are_walked_too() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    git(d, &["init", "-q", "-b", "main", "--object-format=sha256"]);
+    fs::write(d.join("a.py"), "M = \"THUDM/chatglm3-6b\"\n").unwrap();
+    let c1 = commit(d, "one", "2026-01-01T00:00:00Z");
+    fs::write(d.join("a.py"), "M = 1\n").unwrap();
+    let c2 = commit(d, "two", "2026-01-02T00:00:00Z");
+    assert_eq!(c1.len(), 64);
+    let (code, v) = history_json(d, &[]);
+    assert_eq!(code, 1, "{}", render(&v));
+    assert_eq!(
+        rows(&v),
+        [format!(
+            "a.py THUDM/chatglm3-6b first={c1} last={c1} removed={c2} head=false"
+        )]
+    );
+    assert_eq!(counts(&v), (2, 2, 1));
+}
