@@ -383,9 +383,10 @@ fn dates_of(g: &Git, shas: &[String]) -> Result<HashMap<String, String>, String>
         .collect())
 }
 
-/// Path → blob of the regular files of HEAD's tree.
-fn head_files(g: &Git) -> Result<HashMap<Vec<u8>, String>, String> {
-    let out = g.run(&["ls-tree", "-r", "-z", "--full-tree", "HEAD"])?;
+/// Path → blob of the regular files of the tree of `commit` (HEAD as resolved at the start, so a
+/// HEAD that moves during the run does not mix two states).
+fn head_files(g: &Git, commit: &str) -> Result<HashMap<Vec<u8>, String>, String> {
+    let out = g.run(&["ls-tree", "-r", "-z", "--full-tree", commit])?;
     let mut m = HashMap::new();
     for e in out.split(|&b| b == 0).filter(|e| !e.is_empty()) {
         // `mode type oid\tpath`
@@ -504,7 +505,7 @@ pub fn history_scan(
     // What HEAD has: a finding is there when HEAD's version of its path has its fingerprint.
     // (Looking up a version already scanned is not a skipped change.)
     let skipped = w.stats.blobs_skipped;
-    let head_tree = head_files(&git)?;
+    let head_tree = head_files(&git, &head)?;
     let mut fps: Vec<String> = w.records.keys().cloned().collect();
     fps.sort();
     let mut head_prints: HashMap<String, HashSet<String>> = HashMap::new();
