@@ -36,20 +36,22 @@ const FIXED_CONFIG: &[(&str, &str)] = &[
     ("core.pager", "cat"),
     ("diff.external", ""),
     ("submodule.recurse", "false"),
+    // `git log` would run `gpg.program` to show signatures (history mode).
+    ("log.showSignature", "false"),
 ];
 
 #[cfg(unix)]
-fn os(b: &[u8]) -> std::borrow::Cow<'_, OsStr> {
+pub(crate) fn os(b: &[u8]) -> std::borrow::Cow<'_, OsStr> {
     std::borrow::Cow::Borrowed(std::os::unix::ffi::OsStrExt::from_bytes(b))
 }
 
 #[cfg(not(unix))]
-fn os(b: &[u8]) -> std::borrow::Cow<'_, OsStr> {
+pub(crate) fn os(b: &[u8]) -> std::borrow::Cow<'_, OsStr> {
     std::borrow::Cow::Owned(OsString::from(String::from_utf8_lossy(b).into_owned()))
 }
 
 /// Git, run on an untrusted repository with its configuration and hooks neutralised.
-struct Git {
+pub(crate) struct Git {
     dir: PathBuf,
     /// Empty `HOME` and `XDG_CONFIG_HOME`: no user configuration, attributes or excludes.
     home: tempfile::TempDir,
@@ -140,7 +142,7 @@ impl Git {
 
     /// The one way git is started: `git -C DIR` with the neutralised environment and
     /// configuration, then `args`.
-    fn command<S: AsRef<OsStr>>(&self, args: &[S]) -> Command {
+    pub(crate) fn command<S: AsRef<OsStr>>(&self, args: &[S]) -> Command {
         let mut c = Command::new("git");
         c.arg("-C").arg(&self.dir);
         for (k, v) in FIXED_CONFIG {
@@ -170,7 +172,7 @@ impl Git {
         c
     }
 
-    fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Vec<u8>, String> {
+    pub(crate) fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Vec<u8>, String> {
         let shown = || {
             args.iter()
                 .map(|a| a.as_ref().to_string_lossy().into_owned())
@@ -192,7 +194,7 @@ impl Git {
         Ok(out.stdout)
     }
 
-    fn run_line<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Vec<u8>, String> {
+    pub(crate) fn run_line<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Vec<u8>, String> {
         let mut v = self.run(args)?;
         while v.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
             v.pop();
@@ -204,7 +206,7 @@ impl Git {
 /// A blob read through `git cat-file --batch`: whole when it is at most the limit, else its size,
 /// the first bytes that [`Keep`] asks for (the rest is read and discarded, never held in memory)
 /// and, when asked, the sha256 of the whole.
-enum Blob {
+pub(crate) enum Blob {
     Whole(Vec<u8>),
     Large {
         size: u64,
@@ -216,7 +218,7 @@ enum Blob {
 
 /// What to keep of a blob larger than the limit, decided from its first [`SNIFF_LEN`] bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Keep {
+pub(crate) struct Keep {
     /// Bytes kept from the start (at least the first [`SNIFF_LEN`]).
     head: u64,
     /// Hash the whole blob as it streams by.
@@ -229,14 +231,14 @@ struct Keep {
 pub const BLOB_HEADER_MAX: u64 = 64 << 20;
 
 /// One `git cat-file --batch` process for all the blobs of a run.
-struct Blobs {
+pub(crate) struct Blobs {
     child: Child,
     stdin: Option<ChildStdin>,
     stdout: BufReader<ChildStdout>,
 }
 
 impl Blobs {
-    fn start(g: &Git) -> Result<Blobs, String> {
+    pub(crate) fn start(g: &Git) -> Result<Blobs, String> {
         let mut child = g
             .command(&["cat-file", "--batch"])
             .stdin(Stdio::piped())
@@ -255,7 +257,7 @@ impl Blobs {
 
     /// Reads the blob `oid` (hex): whole if it is at most `max` bytes, else what `keep` asks for
     /// given its first bytes.
-    fn read(
+    pub(crate) fn read(
         &mut self,
         oid: &str,
         max: u64,
@@ -361,7 +363,7 @@ impl Write for HashSink<'_> {
 
 /// What to keep of a blob larger than the text limit: a weight file's header (and its digest
 /// when weights are hashed); of anything else, only the first bytes.
-fn keep_for<'a>(cfg: &'a ScanConfig, rel: &str) -> impl Fn(&[u8], u64) -> Keep + 'a {
+pub(crate) fn keep_for<'a>(cfg: &'a ScanConfig, rel: &str) -> impl Fn(&[u8], u64) -> Keep + 'a {
     let rel = rel.to_string();
     move |head: &[u8], size: u64| match classify::classify(Path::new(&rel), head) {
         Class::Weights => Keep {
@@ -378,7 +380,7 @@ fn keep_for<'a>(cfg: &'a ScanConfig, rel: &str) -> impl Fn(&[u8], u64) -> Keep +
 /// Hands one blob to the pipeline's per-file path ([`scan::visit_file`]) as the walk hands a
 /// file read from disk: text up to `--max-file-size` (a larger one is a warning, as in the walk),
 /// weight files whatever their size.
-fn visit_blob(
+pub(crate) fn visit_blob(
     ctx: &FileCtx<'_>,
     rel: &str,
     blob: &Blob,
@@ -454,12 +456,12 @@ impl Drop for Blobs {
 
 /// Where the scan happens: git set up in the repository top level, and the scanned root's path
 /// inside it (`b""` or `b"sub/dir/"`).
-struct Repo {
-    git: Git,
-    prefix: Vec<u8>,
+pub(crate) struct Repo {
+    pub(crate) git: Git,
+    pub(crate) prefix: Vec<u8>,
 }
 
-fn locate(root: &Path) -> Result<Repo, String> {
+pub(crate) fn locate(root: &Path) -> Result<Repo, String> {
     let dir = if root.is_dir() {
         root.to_path_buf()
     } else {
@@ -480,7 +482,7 @@ fn locate(root: &Path) -> Result<Repo, String> {
 
 /// The display path of a repository path under the scanned root (`None` outside it); the same
 /// string the walk gives the file.
-fn rel_of(prefix: &[u8], path: &[u8]) -> Option<String> {
+pub(crate) fn rel_of(prefix: &[u8], path: &[u8]) -> Option<String> {
     let rel = path.strip_prefix(prefix)?;
     let s = escape::path_bytes(rel).into_owned();
     escape::note_raw_path(&s, rel);
@@ -679,15 +681,15 @@ fn head_tree(g: &Git) -> Result<String, String> {
     }
 }
 
-/// Scans the staged content of the staged files (added, copied, modified, renamed).
-pub fn staged_scan(cfg: &ScanConfig, det: &TextDetector) -> Result<Report, String> {
-    let root = cfg.roots.first().ok_or("no path to scan")?;
-    let Repo { git, prefix } = locate(root)?;
-    let tree = head_tree(&git)?;
-    let staged = diff_index(&git, &["--cached"], &tree)?;
-    // The same cap as the walk's: excludes come from a policy file the repository controls.
+/// The policy file's excludes as a glob set matched against root-relative paths (the same cap
+/// as the walk's: excludes come from a policy file the repository controls); problems are
+/// notifications.
+pub(crate) fn excludes(
+    cfg: &ScanConfig,
+    notes: &mut Vec<Notification>,
+) -> Result<globset::GlobSet, String> {
     let (kept, cap_note) = crate::walk::capped_excludes(&cfg.walk.excludes);
-    let mut notes: Vec<Notification> = cap_note.into_iter().collect();
+    notes.extend(cap_note);
     let mut ex = globset::GlobSetBuilder::new();
     for e in kept {
         match globset::Glob::new(e) {
@@ -701,7 +703,17 @@ pub fn staged_scan(cfg: &ScanConfig, det: &TextDetector) -> Result<Report, Strin
             }),
         }
     }
-    let excludes = ex.build().map_err(|e| e.to_string())?;
+    ex.build().map_err(|e| e.to_string())
+}
+
+/// Scans the staged content of the staged files (added, copied, modified, renamed).
+pub fn staged_scan(cfg: &ScanConfig, det: &TextDetector) -> Result<Report, String> {
+    let root = cfg.roots.first().ok_or("no path to scan")?;
+    let Repo { git, prefix } = locate(root)?;
+    let tree = head_tree(&git)?;
+    let staged = diff_index(&git, &["--cached"], &tree)?;
+    let mut notes = Vec::new();
+    let excludes = excludes(cfg, &mut notes)?;
     let shown = shown_as(cfg, root);
     let mut collected = Collected::default();
     let mut stats = WalkStats::default();

@@ -27,6 +27,7 @@ pub mod diff;
 pub mod digest;
 pub mod escape;
 pub mod explain;
+pub mod history;
 pub mod lineage;
 pub mod lineindex;
 pub mod message;

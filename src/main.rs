@@ -173,6 +173,14 @@ struct ScanArgs {
     /// Scan the staged content of staged files (what a pre-commit hook checks)
     #[arg(long)]
     staged: bool,
+    /// Scan every version of every file ever committed on the history HEAD reaches; each
+    /// finding says the commit where it first appeared, where it was last present and whether
+    /// HEAD still has it. Findings removed before HEAD count for --fail-on too
+    #[arg(long, conflicts_with_all = ["staged", "diff_base"])]
+    history: bool,
+    /// With --history: walk only the commits of REF..HEAD
+    #[arg(long, value_name = "REF", requires = "history")]
+    since: Option<String>,
     /// Also scan the installed sources of the dependencies (Cargo packages through `cargo
     /// metadata`, a Python environment, node_modules) and attribute what they contain to the
     /// manifest line that brings them in
@@ -243,6 +251,8 @@ impl ScanArgs {
             write_baseline: self.write_baseline,
             diff_base: self.diff_base,
             staged: self.staged,
+            history: self.history,
+            since: self.since,
             deps: self.deps,
             python_env: self.python_env,
             no_hash: self.no_hash,

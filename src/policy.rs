@@ -98,6 +98,30 @@ pub struct Finding {
     /// remote code).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weight: Option<crate::types::WeightEvidence>,
+    /// When the finding was committed and removed (`scan --history` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<History>,
+}
+
+/// Where a finding of `scan --history` is in the repository's history (commits in the walk's
+/// order: parents before children). Dates are author dates, ISO 8601.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct History {
+    /// The first commit that has it (with `--since`, the range's boundary when it was already
+    /// there: see `before_range`).
+    pub first_commit: String,
+    pub first_date: String,
+    /// HEAD when it is still there, else the last commit that had it (the parent of
+    /// `removed_in`).
+    pub last_commit: String,
+    pub last_date: String,
+    /// The commit that removed it, when it is not at HEAD.
+    pub removed_in: Option<String>,
+    pub removed_date: Option<String>,
+    pub present_at_head: bool,
+    /// `--since` only: it was already there before the range (`first_commit` is the boundary).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub before_range: bool,
 }
 
 impl Finding {
@@ -207,6 +231,7 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
         suppression: None,
         policy: None,
         weight: r.evidence.weights().cloned(),
+        history: None,
     })
 }
 

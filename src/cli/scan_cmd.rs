@@ -1,5 +1,5 @@
 //! `modelgate scan`: the options of a scan, their assembly into a [`ScanConfig`], the run (full,
-//! `--staged` or `--diff-base`), the report in the chosen format and the exit code.
+//! `--staged`, `--diff-base` or `--history`), the report in the chosen format and the exit code.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -69,6 +69,10 @@ pub struct ScanOptions {
     pub write_baseline: Option<PathBuf>,
     pub diff_base: Option<String>,
     pub staged: bool,
+    /// `--history`: every finding ever committed on the history HEAD reaches.
+    pub history: bool,
+    /// `--since REF` (with `--history`): only the commits of `REF..HEAD`.
+    pub since: Option<String>,
     pub deps: bool,
     pub python_env: Option<PathBuf>,
     pub no_hash: bool,
@@ -186,6 +190,8 @@ pub fn run(o: &ScanOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outcome
     let display = cfg.progress.clone().map(crate::progress::Display::start);
     let mut report = if let Some(base) = &o.diff_base {
         crate::diff::diff_scan(&cfg, &detector, base).map_err(Failure::Error)?
+    } else if o.history {
+        crate::history::history_scan(&cfg, &detector, o.since.as_deref()).map_err(Failure::Error)?
     } else if o.staged {
         crate::diff::staged_scan(&cfg, &detector).map_err(Failure::Error)?
     } else if o.paths.len() > 1 && o.config.is_none() {

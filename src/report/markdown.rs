@@ -107,14 +107,50 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
             writeln!(w, "| {} | {} | {} | {} |", cell(p), c[0], c[1], c[2])?;
         }
         writeln!(w)?;
-        writeln!(w, "### Findings")?;
-        writeln!(w)?;
-        writeln!(w, "| Level | Location | Check | Finding |")?;
-        writeln!(w, "|---|---|---|---|")?;
-        for f in shown.iter().take(MAX_ROWS) {
+        let history = super::json::history_groups(&report.findings);
+        if !history.is_empty() {
+            writeln!(w, "### History by identifier")?;
+            writeln!(w)?;
             writeln!(
                 w,
-                "| {} | {}:{} | {} | {} |",
+                "| Identifier | Most severe | Paths | First committed | Last present | At HEAD |"
+            )?;
+            writeln!(w, "|---|---|---|---|---|---|")?;
+            for g in history.iter().take(MAX_ROWS) {
+                let paths: Vec<String> = g.paths.iter().map(|p| cell(p)).collect();
+                writeln!(
+                    w,
+                    "| {} | {} | {} | {} {} | {} {} | {} |",
+                    cell(&g.identifier),
+                    icon(g.level),
+                    paths.join(", "),
+                    cell(super::text::short(&g.first_commit)),
+                    cell(&g.first_date),
+                    cell(super::text::short(&g.last_commit)),
+                    cell(&g.last_date),
+                    if g.present_at_head { "yes" } else { "no" }
+                )?;
+            }
+            writeln!(w)?;
+        }
+        writeln!(w, "### Findings")?;
+        writeln!(w)?;
+        if history.is_empty() {
+            writeln!(w, "| Level | Location | Check | Finding |")?;
+            writeln!(w, "|---|---|---|---|")?;
+        } else {
+            writeln!(w, "| Level | Location | Check | Finding | History |")?;
+            writeln!(w, "|---|---|---|---|---|")?;
+        }
+        for f in shown.iter().take(MAX_ROWS) {
+            let history = f
+                .history
+                .as_ref()
+                .map(|h| format!(" {} |", cell(&super::text::history_line(h))))
+                .unwrap_or_default();
+            writeln!(
+                w,
+                "| {} | {}:{} | {} | {} |{history}",
                 icon(f.level),
                 cell(&f.path),
                 f.line,

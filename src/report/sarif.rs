@@ -199,7 +199,51 @@ pub fn result_properties(f: &Finding) -> PropertyBag {
         }
     }
     p.insert("sources".into(), json!(f.resolved.sources));
+    if let Some(h) = &f.history {
+        p.insert("history".into(), history_json(h));
+    }
     props(p, None)
+}
+
+/// A finding's history (`scan --history`) in SARIF's camel case.
+fn history_json(h: &crate::policy::History) -> Value {
+    let mut v = json!({
+        "firstCommit": h.first_commit, "firstDate": h.first_date,
+        "lastCommit": h.last_commit, "lastDate": h.last_date,
+        "removedIn": h.removed_in, "removedDate": h.removed_date,
+        "presentAtHead": h.present_at_head,
+    });
+    if h.before_range {
+        v["beforeRange"] = json!(true);
+    }
+    v
+}
+
+/// Findings of a history scan that HEAD no longer has: their locations are not in the checked-out
+/// tree, so code scanning could not show them; they are not results.
+fn removed_before_head(f: &Finding) -> bool {
+    f.history.as_ref().is_some_and(|h| !h.present_at_head)
+}
+
+/// The findings removed before HEAD, listed in the run's property bag (`removedBeforeHead`).
+fn removed_list(report: &Report) -> Vec<Value> {
+    report
+        .visible()
+        .filter(|f| removed_before_head(f))
+        .map(|f| {
+            json!({
+                "ruleId": f.code.as_str(),
+                "level": level_str(f.level),
+                "message": f.message,
+                "path": f.path,
+                "line": f.line,
+                "identifier": f.identifier,
+                "fingerprint": f.fingerprint,
+                "suppressed": f.suppression.is_some(),
+                "history": f.history.as_ref().map(history_json),
+            })
+        })
+        .collect()
 }
 
 /// The related location of a finding in a dependency's installed files (relative to the
@@ -282,9 +326,15 @@ pub fn result(report: &Report, f: &Finding) -> Result {
     result
 }
 
-/// The results of the findings SARIF shows (inventory-only findings are left out).
+/// The results of the findings SARIF shows (inventory-only findings are left out, and so are
+/// the findings of a history scan that were removed before HEAD: see [`removed_list`]).
 pub fn results(report: &Report) -> Vec<Result> {
-    report.visible().map(|f| result(report, f)).collect()
+    shown(report).map(|f| result(report, f)).collect()
+}
+
+/// The findings that are SARIF results: visible ones still in the checked-out tree.
+fn shown(report: &Report) -> impl Iterator<Item = &Finding> {
+    report.visible().filter(|f| !removed_before_head(f))
 }
 
 /// A notification of the run or of one file, as a tool execution notification.
@@ -347,16 +397,34 @@ fn document(report: &Report, results: Vec<Result>) -> Sarif {
         .rules(rules())
         .properties(run_properties(report))
         .build();
-    let notifications: Vec<Notification> = report
+    let mut notifications: Vec<Notification> = report
         .notifications
         .iter()
         .map(|n| notification(report, n))
         .collect();
+    let removed = removed_list(report);
+    if !removed.is_empty() {
+        notifications.push(
+            Notification::builder()
+                .message(
+                    Message::builder()
+                        .text(format!(
+                            "{} findings of the history were removed before HEAD: their locations \
+                             are not in the checked-out tree, so they are not results; they are \
+                             listed in runs[0].properties.removedBeforeHead",
+                            removed.len()
+                        ))
+                        .build(),
+                )
+                .level(json!("note"))
+                .build(),
+        );
+    }
     let invocation = Invocation::builder()
         .execution_successful(true)
         .tool_execution_notifications(notifications)
         .build();
-    let run = Run::builder()
+    let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(results)
         .invocations(vec![invocation])
@@ -364,6 +432,12 @@ fn document(report: &Report, results: Vec<Result>) -> Sarif {
         .column_kind(json!("unicodeCodePoints"))
         .original_uri_base_ids(uri_bases())
         .build();
+    if !removed.is_empty() {
+        run.properties = Some(props(
+            BTreeMap::from([("removedBeforeHead".to_string(), json!(removed))]),
+            None,
+        ));
+    }
     Sarif::builder()
         .schema(SCHEMA)
         .version(json!("2.1.0"))
@@ -389,7 +463,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     w.write_all(&frame.as_bytes()[..at])?;
     w.write_all(b"\"results\": [")?;
     let mut first = true;
-    for f in report.visible() {
+    for f in shown(report) {
         let text = serde_json::to_string_pretty(&result(report, f))?;
         w.write_all(if first { b"" } else { b"," })?;
         first = false;

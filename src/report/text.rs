@@ -20,6 +20,40 @@ fn style(level: Level) -> Style {
     }
 }
 
+/// A commit id as shown to people.
+pub fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
+}
+
+/// Where a finding of a history scan is in the history, on one line.
+pub fn history_line(h: &crate::policy::History) -> String {
+    let first = format!(
+        "{} {} {}",
+        if h.before_range {
+            "already there at"
+        } else {
+            "first committed in"
+        },
+        escape::display(short(&h.first_commit)),
+        escape::display(&h.first_date)
+    );
+    match &h.removed_in {
+        _ if h.present_at_head => format!("{first}; still at HEAD"),
+        Some(r) => format!(
+            "{first}; last present in {} {}; removed in {} {}",
+            escape::display(short(&h.last_commit)),
+            escape::display(&h.last_date),
+            escape::display(short(r)),
+            escape::display(h.removed_date.as_deref().unwrap_or_default())
+        ),
+        None => format!(
+            "{first}; last present in {} {}; not at HEAD",
+            escape::display(short(&h.last_commit)),
+            escape::display(&h.last_date)
+        ),
+    }
+}
+
 pub fn write(report: &Report, w: &mut dyn Write, opts: &WriteOptions) -> std::io::Result<()> {
     let color = opts.color;
     let paint = |s: Style, t: &str| -> String {
@@ -50,6 +84,9 @@ pub fn write(report: &Report, w: &mut dyn Write, opts: &WriteOptions) -> std::io
             paint(dim, f.check)
         )?;
         writeln!(w, "      {}", escape::display(&f.message))?;
+        if let Some(h) = &f.history {
+            writeln!(w, "      {}", paint(dim, &history_line(h)))?;
+        }
     }
     let shown: Vec<_> = report
         .notifications
