@@ -256,3 +256,44 @@ fn stale_database_is_a_notification_in_every_document() {
         "{v}"
     );
 }
+
+/// The SARIF log is streamed result by result; the bytes are those of the pretty-printed
+/// document (with every finding, one, and none).
+#[test]
+fn streamed_log_is_the_pretty_printed_document() {
+    let db = std::sync::Arc::new(modelgate::rules::Database::embedded().unwrap());
+    let det = modelgate::scan::detector(db).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    let cfg = modelgate::scan::ScanConfig {
+        roots: vec![root],
+        walk: modelgate::walk::WalkOptions {
+            threads: 1,
+            max_file_size: 8 << 20,
+            no_ignore: false,
+            hidden: false,
+            excludes: vec![],
+            prefix_root: false,
+        },
+        config: modelgate::config::Config::default(),
+        baseline: None,
+        deps: Default::default(),
+        weights: Default::default(),
+        cache_dir: None,
+        online: None,
+        progress: None,
+    };
+    let mut report = modelgate::scan::run(&cfg, &det);
+    assert!(report.visible().count() >= 5);
+    for keep in [usize::MAX, 1, 0] {
+        report.findings.truncate(keep);
+        let mut streamed = Vec::new();
+        modelgate::report::sarif::write(&report, &mut streamed).unwrap();
+        let mut whole =
+            serde_json::to_vec_pretty(&modelgate::report::sarif::build(&report)).unwrap();
+        whole.push(b'\n');
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            String::from_utf8(whole).unwrap()
+        );
+    }
+}

@@ -483,45 +483,6 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn streamed_log_is_the_pretty_printed_document() {
-        use crate::scan;
-        let db = std::sync::Arc::new(crate::rules::Database::embedded().unwrap());
-        let det = scan::detector(db).unwrap();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
-        let cfg = scan::ScanConfig {
-            roots: vec![root],
-            walk: crate::walk::WalkOptions {
-                threads: 1,
-                max_file_size: 8 << 20,
-                no_ignore: false,
-                hidden: false,
-                excludes: vec![],
-                prefix_root: false,
-            },
-            config: crate::config::Config::default(),
-            baseline: None,
-            deps: Default::default(),
-            weights: Default::default(),
-            cache_dir: None,
-            online: None,
-            progress: None,
-        };
-        let mut report = scan::run(&cfg, &det);
-        assert!(report.visible().count() >= 5);
-        for keep in [usize::MAX, 1, 0] {
-            report.findings.truncate(keep);
-            let mut streamed = Vec::new();
-            super::write(&report, &mut streamed).unwrap();
-            let mut whole = serde_json::to_vec_pretty(&super::build(&report)).unwrap();
-            whole.push(b'\n');
-            assert_eq!(
-                String::from_utf8(streamed).unwrap(),
-                String::from_utf8(whole).unwrap()
-            );
-        }
-    }
-
-    #[test]
     fn uris_encode_every_byte_outside_the_unreserved_and_sub_delims_sets() {
         assert_eq!(super::uri_of_bytes(b"src/main.rs"), "src/main.rs");
         assert_eq!(
