@@ -49,7 +49,7 @@ fn os(b: &[u8]) -> std::borrow::Cow<'_, OsStr> {
 }
 
 /// Git, run on an untrusted repository with its configuration and hooks neutralised.
-struct Git {
+pub(crate) struct Git {
     dir: PathBuf,
     /// Empty `HOME` and `XDG_CONFIG_HOME`: no user configuration, attributes or excludes.
     home: tempfile::TempDir,
@@ -61,7 +61,7 @@ impl Git {
     /// Git in `dir`. `safe.directory` is granted to `dir` and its parents (the repository top
     /// level is one of them) since the user's global configuration is not read; that is safe
     /// because nothing of the repository's configuration can run a command.
-    fn new(dir: &Path) -> Result<Git, String> {
+    pub(crate) fn new(dir: &Path) -> Result<Git, String> {
         let home = tempfile::Builder::new()
             .prefix("modelgate-git-home-")
             .tempdir()
@@ -140,7 +140,7 @@ impl Git {
 
     /// The one way git is started: `git -C DIR` with the neutralised environment and
     /// configuration, then `args`.
-    fn command<S: AsRef<OsStr>>(&self, args: &[S]) -> Command {
+    pub(crate) fn command<S: AsRef<OsStr>>(&self, args: &[S]) -> Command {
         let mut c = Command::new("git");
         c.arg("-C").arg(&self.dir);
         for (k, v) in FIXED_CONFIG {

@@ -4,6 +4,7 @@
 //! The pipeline is walk → classify → detect → resolve → policy → report, one module per stage;
 //! [`scan::run`] strings them together.
 
+pub mod audit;
 pub mod checks;
 pub mod classify;
 pub mod cli;

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use modelgate::audit;
+use modelgate::cli::audit_cmd::{self, AuditOptions};
 use modelgate::cli::rules_cmd::{self, EntryKind, ListFormat, UpdateRequest};
 use modelgate::cli::scan_cmd::{self, FailOn, ScanOptions};
 use modelgate::cli::{self, Failure, Outcome, dbsel};
@@ -51,6 +53,136 @@ enum Command {
     /// Inspect, validate, export and update the rules database
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Scan many repositories, each with its own policy file, into per-repository reports and
+    /// one merged report (see docs/audit.md)
+    Audit(Box<AuditArgs>),
+    /// Combine the output folders of audit runs (shards, or single repositories) into the
+    /// merged reports
+    Merge {
+        /// Output folders of `modelgate audit` (or repository folders inside them)
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write merged.json, merged.md and the repositories' folders
+        #[arg(long, value_name = "DIR")]
+        output_dir: PathBuf,
+        /// Exit 1 when a merged finding is at or above this level
+        #[arg(long, value_enum, default_value_t = FailOn::Never)]
+        fail_on: FailOn,
+    },
+}
+
+#[derive(clap::Args)]
+struct AuditArgs {
+    /// Repositories: folders, or clone URLs (https://, ssh://, file://, git@host:path)
+    repos: Vec<String>,
+    /// A file listing repositories, one a line (paths relative to the file's folder, or clone
+    /// URLs; `#` starts a comment line)
+    #[arg(long = "repos", value_name = "FILE")]
+    repos_file: Option<PathBuf>,
+    /// Audit every repository of this GitHub organisation (token: $GITHUB_TOKEN)
+    #[arg(long, value_name = "ORG")]
+    github_org: Option<String>,
+    /// GitHub API base URL (GitHub Enterprise Server: https://HOST/api/v3)
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://api.github.com",
+        requires = "github_org"
+    )]
+    github_api: String,
+    /// Longest wait for a GitHub rate limit to reset, in seconds; a longer one fails the run
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    max_rate_wait: u64,
+    /// Where to write repos/<name>/{modelgate.json,status.json} and the merged reports
+    #[arg(long, value_name = "DIR")]
+    output_dir: PathBuf,
+    /// Audit only shard I of N (1 <= I <= N), chosen by a hash of each repository's id; merge
+    /// the N output folders with `modelgate merge`
+    #[arg(long, value_name = "I/N", value_parser = audit::Shard::parse, default_value = "1/1")]
+    shard: audit::Shard,
+    /// Exit 1 when a finding of any repository is at or above this level
+    #[arg(long, value_enum, default_value_t = FailOn::Never)]
+    fail_on: FailOn,
+    /// Folder for clones (each is removed after its scan; default: the temporary folder)
+    #[arg(long, value_name = "DIR")]
+    work_dir: Option<PathBuf>,
+    /// Time allowed for one clone, in seconds
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    clone_timeout: u64,
+    /// Network timeout of one GitHub API request, in seconds
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    timeout: u64,
+    /// Use the rules database in DIR instead of the embedded one
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+    /// Worker threads per scan (default: the number of CPUs)
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    /// Largest text file to scan, e.g. 8MiB
+    #[arg(long, value_name = "SIZE", default_value = "8MiB", value_parser = cli::parse_size)]
+    max_file_size: u64,
+    /// Do not honour .gitignore, .git/info/exclude and .ignore files
+    #[arg(long)]
+    no_ignore: bool,
+    /// Also scan hidden files and folders (.git/ is always skipped)
+    #[arg(long)]
+    hidden: bool,
+    /// Warn when the rules database is older than this many days
+    #[arg(long, value_name = "DAYS", default_value_t = 180)]
+    max_rules_age: u32,
+    /// Do not hash weight files
+    #[arg(long)]
+    no_hash: bool,
+    /// Largest weight file to hash, e.g. 20GiB (default: no limit)
+    #[arg(long, value_name = "SIZE", value_parser = cli::parse_size)]
+    hash_max_size: Option<u64>,
+    /// Neither read nor write the digest cache
+    #[arg(long)]
+    no_cache: bool,
+}
+
+impl AuditArgs {
+    fn into_options(self) -> AuditOptions {
+        AuditOptions {
+            entries: self.repos,
+            repos_file: self.repos_file,
+            github_org: self.github_org,
+            github_api: self.github_api,
+            output_dir: self.output_dir,
+            shard: self.shard,
+            fail_on: self.fail_on,
+            work_dir: self.work_dir,
+            clone_timeout_secs: self.clone_timeout,
+            network_timeout_secs: self.timeout,
+            max_rate_wait_secs: self.max_rate_wait,
+            scan: ScanOptions {
+                paths: Vec::new(),
+                format: Format::Json,
+                output: None,
+                color: false,
+                fail_on: self.fail_on,
+                rules: self.rules,
+                threads: self.threads,
+                max_file_size: self.max_file_size,
+                no_ignore: self.no_ignore,
+                hidden: self.hidden,
+                max_rules_age: self.max_rules_age,
+                config: None,
+                baseline: None,
+                write_baseline: None,
+                diff_base: None,
+                staged: false,
+                deps: false,
+                python_env: None,
+                no_hash: self.no_hash,
+                hash_max_size: self.hash_max_size,
+                cache_dir: None,
+                no_cache: self.no_cache,
+                online: None,
+                online_timeout_secs: 10,
+            },
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -291,6 +423,20 @@ fn main() -> ExitCode {
         Some(Command::Explain { query, rules }) => cli::explain(&query, rules.as_deref(), &mut out),
         Some(Command::Rules(c)) => cmd_rules(c, &mut out),
         Some(Command::Init { path, force }) => cli::init(&path, force, &mut out),
+        Some(Command::Audit(a)) => {
+            audit_cmd::audit(&a.into_options(), &mut out, &mut std::io::stderr())
+        }
+        Some(Command::Merge {
+            dirs,
+            output_dir,
+            fail_on,
+        }) => audit_cmd::merge_dirs(
+            &dirs,
+            &output_dir,
+            fail_on,
+            &mut out,
+            &mut std::io::stderr(),
+        ),
         None => Err(Failure::Error(
             "no command given; try `modelgate scan .` or `modelgate --help`".into(),
         )),
