@@ -570,17 +570,20 @@ fn fingerprints_of(cfg: &ScanConfig, ctx: &FileCtx<'_>, rel: &str, blob: &Blob) 
 pub fn diff_scan(cfg: &ScanConfig, det: &TextDetector, base_ref: &str) -> Result<Report, String> {
     let root = cfg.roots.first().ok_or("no path to scan")?;
     let Repo { git, prefix } = locate(root)?;
-    let base = String::from_utf8_lossy(&git.run_line(&[
-        "merge-base",
-        "--end-of-options",
-        base_ref,
-        "HEAD",
-    ])?)
-    .into_owned();
+    let base = git
+        .run_line(&["merge-base", "--end-of-options", base_ref, "HEAD"])
+        .map_err(|e| {
+            format!(
+                "--diff-base {}: no merge base with HEAD (not a commit of this repository, or unrelated history): {e}",
+                escape::display(base_ref)
+            )
+        })?;
+    let base = String::from_utf8_lossy(&base).into_owned();
     // Changed file (display path) → the blob it had at the base, if it existed there.
+    let shown = shown_as(cfg, root);
     let mut changed: BTreeMap<String, Option<String>> = BTreeMap::new();
     for c in diff_index(&git, &[], &base)? {
-        let Some(rel) = rel_of(&prefix, &c.path) else {
+        let Some(rel) = rel_of(&prefix, &c.path).map(&shown) else {
             continue;
         };
         match c.status {
@@ -596,7 +599,7 @@ pub fn diff_scan(cfg: &ScanConfig, det: &TextDetector, base_ref: &str) -> Result
     // Untracked files are new too.
     let untracked = git.run(&["ls-files", "--others", "--exclude-standard", "-z"])?;
     for p in untracked.split(|&b| b == 0).filter(|s| !s.is_empty()) {
-        if let Some(rel) = rel_of(&prefix, p) {
+        if let Some(rel) = rel_of(&prefix, p).map(&shown) {
             changed.insert(rel, None);
         }
     }
@@ -611,6 +614,7 @@ pub fn diff_scan(cfg: &ScanConfig, det: &TextDetector, base_ref: &str) -> Result
         config: &cfg.config,
         weights: &cfg.weights,
         cache: &cache,
+        progress: cfg.progress.as_deref(),
     };
     for (rel, src) in &changed {
         if let Some(oid) = src {
@@ -655,6 +659,18 @@ pub fn diff_scan(cfg: &ScanConfig, det: &TextDetector, base_ref: &str) -> Result
     Ok(report)
 }
 
+/// How a path relative to the scanned root is shown: with the root as given in front under
+/// `--paths-from-cwd`, as the walk shows it.
+fn shown_as<'a>(cfg: &'a ScanConfig, root: &'a Path) -> impl Fn(String) -> String + 'a {
+    move |rel| {
+        if cfg.walk.prefix_root {
+            format!("{}{rel}", crate::walk::display_prefix(root))
+        } else {
+            rel
+        }
+    }
+}
+
 /// The tree the index is compared with: HEAD's, or the empty tree before the first commit.
 fn head_tree(g: &Git) -> Result<String, String> {
     match g.run_line(&["rev-parse", "--verify", "-q", "HEAD^{tree}"]) {
@@ -692,6 +708,7 @@ pub fn staged_scan(cfg: &ScanConfig, det: &TextDetector) -> Result<Report, Strin
         }
     }
     let excludes = ex.build().map_err(|e| e.to_string())?;
+    let shown = shown_as(cfg, root);
     let mut collected = Collected::default();
     let mut stats = WalkStats::default();
     let mut blobs = Blobs::start(&git)?;
@@ -702,13 +719,14 @@ pub fn staged_scan(cfg: &ScanConfig, det: &TextDetector) -> Result<Report, Strin
         config: &cfg.config,
         weights: &cfg.weights,
         cache: &cache,
+        progress: cfg.progress.as_deref(),
     };
     for c in staged {
         // Added, copied, modified, renamed, type changed; not a submodule (a commit, not a blob).
         if !matches!(c.status, b'A' | b'C' | b'M' | b'R' | b'T') || c.dst_mode == "160000" {
             continue;
         }
-        let Some(rel) = rel_of(&prefix, &c.path) else {
+        let Some(rel) = rel_of(&prefix, &c.path).map(&shown) else {
             continue;
         };
         let raw_rel = &c.path[prefix.len()..];

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use modelgate::audit;
 use modelgate::cli::audit_cmd::{self, AuditOptions};
@@ -252,9 +252,23 @@ struct ScanArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// Write the report to FILE (atomically) instead of stdout
-    #[arg(long, short = 'o', value_name = "FILE")]
-    output: Option<PathBuf>,
+    /// Colour the text report: auto (a terminal without NO_COLOR), always or never
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
+    /// Only findings and problems: no progress, no notes, no summary line, no stale-database
+    /// warning on stderr
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Write the report to FILE (atomically) instead of stdout. Repeatable as FORMAT=FILE to
+    /// write several formats from one scan (`-o sarif=out.sarif -o github=-`; `-` is stdout);
+    /// with FORMAT=FILE outputs, the --format report is written only to a plain -o FILE
+    #[arg(long, short = 'o', value_name = "[FORMAT=]FILE")]
+    output: Vec<String>,
+    /// Show paths relative to the current folder, as the roots were given (`services/api/app.py`
+    /// for `scan services/api`), not relative to each root: SARIF URIs then stay relative to the
+    /// repository root when a subfolder is scanned from it
+    #[arg(long)]
+    paths_from_cwd: bool,
     /// Exit 1 when a finding is at or above this level
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
@@ -328,13 +342,26 @@ struct ScanArgs {
     online_timeout: u64,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
 impl ScanArgs {
-    /// The scan's options; `color` says whether the text report may be coloured.
-    fn into_options(self, color: bool) -> ScanOptions {
-        ScanOptions {
+    /// The scan's options; `color` says whether the text report may be coloured, `progress`
+    /// whether a progress line may be drawn on stderr.
+    fn into_options(self, color: bool, progress: bool) -> Result<ScanOptions, Failure> {
+        let (output, outputs) = split_outputs(&self.output)?;
+        Ok(ScanOptions {
+            output,
+            outputs,
+            paths_from_cwd: self.paths_from_cwd,
+            quiet: self.quiet,
+            progress,
             paths: self.paths,
             format: self.format,
-            output: self.output,
             color,
             fail_on: self.fail_on,
             rules: self.rules,
@@ -356,15 +383,50 @@ impl ScanArgs {
             no_cache: self.no_cache,
             online: self.online.then_some(self.hub_endpoint),
             online_timeout_secs: self.online_timeout,
-        }
+        })
     }
 }
 
+/// `-o` values: at most one plain FILE (the --format report), and FORMAT=FILE pairs.
+fn split_outputs(
+    values: &[String],
+) -> Result<(Option<PathBuf>, Vec<(Format, Option<PathBuf>)>), Failure> {
+    let mut plain = None;
+    let mut pairs = Vec::new();
+    for v in values {
+        let format = v
+            .split_once('=')
+            .and_then(|(f, file)| Some((Format::from_str(f, true).ok()?, file)));
+        match format {
+            Some((f, "-")) => pairs.push((f, None)),
+            Some((f, file)) => pairs.push((f, Some(PathBuf::from(file)))),
+            None if plain.is_none() => plain = Some(PathBuf::from(v)),
+            None => {
+                return Err(Failure::Error(format!(
+                    "--output {v}: only one --output FILE without a format; write FORMAT=FILE for more"
+                )));
+            }
+        }
+    }
+    Ok((plain, pairs))
+}
+
 fn cmd_scan(a: ScanArgs, out: &mut dyn Write) -> Outcome {
-    let color = a.output.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let o = a.into_options(color);
+    let color = match a.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            a.output.iter().all(|v| v.ends_with("=-"))
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    // A progress line only for a person at a terminal: never in CI logs or piped output.
+    let progress = !a.quiet
+        && std::io::stderr().is_terminal()
+        && std::env::var_os("CI").is_none_or(|v| v.is_empty())
+        && std::env::var("TERM").map_or(true, |t| t != "dumb");
+    let o = a.into_options(color, progress)?;
     scan_cmd::run(&o, out, &mut std::io::stderr())
 }
 
@@ -407,10 +469,15 @@ fn cmd_rules(c: RulesCommand, out: &mut dyn Write) -> Outcome {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
+        Err(e) if e.use_stderr() => {
+            // The documented form of every error line: `modelgate: error: ...`.
+            let text = e.render().to_string();
+            eprint!("modelgate: {}", text.trim_start());
+            return ExitCode::from(2);
+        }
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::SUCCESS;
         }
     };
     // Unlocked: each write takes the lock, so no thread can be kept waiting for the whole run.

@@ -91,6 +91,9 @@ pub struct Finding {
     pub rules: Vec<String>,
     pub fingerprint: String,
     pub suppression: Option<Suppression>,
+    /// The policy file that governed the finding (`None`: the default policy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
     /// sha256, size, format and header of a weight file (and the evidence of configs and
     /// remote code).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -202,14 +205,13 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
         rules: hit.rules.clone(),
         fingerprint: String::new(),
         suppression: None,
+        policy: None,
         weight: r.evidence.weights().cloned(),
     })
 }
 
-/// Sorts findings deterministically and assigns fingerprints. A fingerprint hashes the check, the
-/// subject, the path, the normalised identifier and the occurrence index of that identifier in
-/// the file, never a line number, so it survives unrelated edits.
-pub fn finalize(findings: &mut [Finding]) {
+/// Sorts findings by path, line, column, check and identifier.
+pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         (&a.path, a.line, a.column, a.code, &a.identifier).cmp(&(
             &b.path,
@@ -219,6 +221,13 @@ pub fn finalize(findings: &mut [Finding]) {
             &b.identifier,
         ))
     });
+}
+
+/// Sorts findings deterministically and assigns fingerprints. A fingerprint hashes the check, the
+/// subject, the path, the normalised identifier and the occurrence index of that identifier in
+/// the file, never a line number, so it survives unrelated edits.
+pub fn finalize(findings: &mut [Finding]) {
+    sort(findings);
     let mut seen: std::collections::HashMap<(String, Code, String, String), u32> =
         std::collections::HashMap::new();
     for f in findings.iter_mut() {

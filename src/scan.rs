@@ -33,6 +33,8 @@ pub struct ScanConfig {
     pub cache_dir: Option<PathBuf>,
     /// `--online`: look up unknown hub repositories through the hub's API.
     pub online: Option<crate::online::OnlineOptions>,
+    /// Counters for a progress line (files and bytes read, bytes hashed).
+    pub progress: Option<std::sync::Arc<crate::progress::Progress>>,
 }
 
 type Found = (Reference, Vec<InlineAllow>);
@@ -381,13 +383,24 @@ pub struct FileCtx<'a> {
     pub config: &'a Config,
     pub weights: &'a WeightOptions,
     pub cache: &'a DigestCache,
+    pub progress: Option<&'a crate::progress::Progress>,
 }
 
 /// The one per-file path of every mode (the walk, `--staged`, and the merge-base side of
 /// `--diff-base`): one file's content, whatever its class, becomes references and model clues in
 /// `out`.
 pub fn visit_file(ctx: &FileCtx<'_>, file: &FileData<'_>, out: &mut Collected) {
+    if let Some(p) = ctx.progress {
+        p.file(file.bytes.len() as u64);
+    }
     match file.class {
+        Class::Text { .. } if let Some(own) = crate::ownfiles::own_file(file.rel, file.bytes) => {
+            out.notes.push(Notification {
+                level: NotificationLevel::Note,
+                path: Some(file.rel.to_string()),
+                message: format!("modelgate's own {}: not scanned", own.as_str()),
+            });
+        }
         Class::Text { prose } => {
             detect_file_with(ctx.detector, ctx.config, file.rel, file.bytes, prose, out);
             weights::text_file(file.rel, file.bytes, &mut out.models);
@@ -401,6 +414,12 @@ pub fn visit_file(ctx: &FileCtx<'_>, file: &FileData<'_>, out: &mut Collected) {
                 file.len,
                 file.head,
             ) {
+                if let Some(p) = ctx.progress
+                    && w.sha256.is_some()
+                    && matches!(file.body, crate::types::Body::File(_))
+                {
+                    p.hashed(w.size);
+                }
                 out.models.weights.push(w);
             }
         }
@@ -473,6 +492,12 @@ pub fn findings(
         })
         .collect();
     policy::finalize(&mut findings);
+    if let Some(p) = &cfg.config.file {
+        let shown = crate::escape::display(&p.display().to_string()).into_owned();
+        for f in &mut findings {
+            f.policy = Some(shown.clone());
+        }
+    }
     let mut notes = collected.notes;
     suppress::apply(
         &mut findings,
@@ -508,6 +533,28 @@ pub fn build_report(
         notifications,
         stats,
         raw_paths,
+    }
+}
+
+/// Which policy governs the findings under the roots of `cfg` (a note in the report of a
+/// multi-root scan, so that a reader sees which file decided what).
+pub fn policy_note(cfg: &ScanConfig) -> Notification {
+    let roots: Vec<String> = cfg
+        .roots
+        .iter()
+        .map(|r| crate::escape::display(&r.display().to_string()).into_owned())
+        .collect();
+    let policy = match &cfg.config.file {
+        Some(p) => format!(
+            "policy file {}",
+            crate::escape::display(&p.display().to_string())
+        ),
+        None => "the default policy (no policy file)".to_string(),
+    };
+    Notification {
+        level: NotificationLevel::Note,
+        path: None,
+        message: format!("{}: {policy}", roots.join(", ")),
     }
 }
 
@@ -553,6 +600,7 @@ pub fn run(cfg: &ScanConfig, detector: &TextDetector) -> Report {
         config: &cfg.config,
         weights: &cfg.weights,
         cache: &cache,
+        progress: cfg.progress.as_deref(),
     };
     let make = || Worker {
         ctx: &ctx,

@@ -28,6 +28,9 @@ pub struct WalkOptions {
     pub hidden: bool,
     /// Globs (relative to each root) of paths not to walk at all.
     pub excludes: Vec<String>,
+    /// Prefix paths with the root as given even when it is the only root (one root of a
+    /// multi-root scan that is walked on its own, under its own policy).
+    pub prefix_root: bool,
 }
 
 /// A worker's state: created once per thread by the factory passed to [`walk`].
@@ -83,6 +86,15 @@ pub fn is_config_dotfile(name: &str) -> bool {
 }
 
 /// A path as given on the command line, `/`-separated, without a leading `./`.
+/// What paths under `root` are prefixed with when roots are shown as given (several roots, or
+/// `--paths-from-cwd`): `root/`, or nothing for `.`.
+pub fn display_prefix(root: &Path) -> String {
+    match given_path(root).as_str() {
+        "." => String::new(),
+        p => format!("{p}/"),
+    }
+}
+
 fn given_path(p: &Path) -> String {
     let s = p
         .components()
@@ -192,11 +204,8 @@ pub fn walk<V: Visitor>(
         notes.push(n);
     }
     for root in roots {
-        let prefix = if roots.len() > 1 {
-            match given_path(root).as_str() {
-                "." => String::new(),
-                p => format!("{p}/"),
-            }
+        let prefix = if roots.len() > 1 || opts.prefix_root {
+            display_prefix(root)
         } else {
             String::new()
         };

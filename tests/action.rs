@@ -165,6 +165,48 @@ fn pull_request_reports_only_what_it_introduces() {
 }
 
 #[test]
+fn a_subfolder_path_keeps_uris_and_annotations_relative_to_the_repository_root() {
+    let r = setup();
+    let api = r.ws.join("services/api");
+    std::fs::create_dir_all(&api).unwrap();
+    std::fs::write(api.join("app.py"), "M = \"zai-org/GLM-4.5-Air\"\n").unwrap();
+    git(&r.ws, &["add", "."]);
+    git(&r.ws, &["commit", "-q", "-m", "service"]);
+    let p = payload(&r.base, "acme/app");
+    let (code, log, out, _) = step(&r, "install.sh", "pull_request", &p, &[]);
+    assert_eq!(code, 0, "{log}");
+    let bin = out["bin"].clone();
+    let (code, log, out, summary) = step(
+        &r,
+        "run.sh",
+        "pull_request",
+        &p,
+        &[
+            ("MODELGATE_BIN", &bin),
+            ("MG_PATH", "services/api"),
+            ("MG_FAIL_ON", "error"),
+            ("MG_UPLOAD", "true"),
+        ],
+    );
+    assert_eq!(code, 0, "{log}");
+    assert_eq!(out["errors"], "1", "{log}\n{out:?}");
+    assert!(
+        log.lines()
+            .any(|l| l.starts_with("::error file=services/api/app.py,line=1,")),
+        "{log}"
+    );
+    assert!(summary.contains("services/api/app.py"), "{summary}");
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&out["sarif-file"]).unwrap()).unwrap();
+    let loc =
+        &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(loc["uri"], "services/api/app.py", "{sarif:#}");
+    assert_eq!(loc["uriBaseId"], "%SRCROOT%");
+    // One scan produced every output.
+    assert_eq!(log.matches("modelgate: reporting only").count(), 1, "{log}");
+}
+
+#[test]
 fn forks_skip_the_upload_and_pushes_scan_everything() {
     let r = setup();
     let (_, log, out, _) = scan(&r, "pull_request", &payload(&r.base, "someone/fork"));

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs modelgate for the action: SARIF to a file, annotations to the log, a Markdown summary to
-# $GITHUB_STEP_SUMMARY, counts to $GITHUB_OUTPUT. Never fails the step itself: fail-on is applied
+# Runs modelgate once for the action: SARIF to a file, annotations to the log, a Markdown summary
+# to $GITHUB_STEP_SUMMARY, counts to $GITHUB_OUTPUT. Never fails the step itself: fail-on is applied
 # by a later step, after the SARIF upload.
 set -uo pipefail
 
@@ -48,7 +48,12 @@ if [ -n "$base" ]; then
   echo "modelgate: reporting only what the changes since the merge base with $base introduce"
 fi
 
-"$bin" scan "${args[@]}" --fail-on "${MG_FAIL_ON:-error}" --format sarif --output "$sarif" "$path"
+# One scan writes every output: SARIF for code scanning, annotations to the log, the Markdown
+# summary and the JSON the counts come from. --paths-from-cwd keeps SARIF URIs and annotations
+# relative to the repository root when `path` is a subfolder.
+"$bin" scan "${args[@]}" --paths-from-cwd --fail-on "${MG_FAIL_ON:-error}" \
+  -o sarif="$sarif" -o github=- -o markdown="$out/summary.md" -o json="$out/modelgate.json" \
+  "$path"
 code=$?
 if [ "$code" -ge 2 ]; then
   echo "::error title=modelgate::modelgate failed (exit $code); see the log above"
@@ -56,11 +61,9 @@ if [ "$code" -ge 2 ]; then
   echo "upload=false" >> "$GITHUB_OUTPUT"
   exit 0
 fi
-"$bin" scan "${args[@]}" --fail-on never --format github "$path"
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
-  "$bin" scan "${args[@]}" --fail-on never --format markdown "$path" | head -c 1000000 >> "$GITHUB_STEP_SUMMARY"
+  head -c 1000000 "$out/summary.md" >> "$GITHUB_STEP_SUMMARY"
 fi
-"$bin" scan "${args[@]}" --fail-on never --format json --output "$out/modelgate.json" "$path"
 python3 - "$out/modelgate.json" >> "$GITHUB_OUTPUT" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1], encoding="utf-8"))["summary"]

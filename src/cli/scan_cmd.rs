@@ -46,6 +46,15 @@ pub struct ScanOptions {
     pub output: Option<PathBuf>,
     /// Colour the text report (the caller knows whether it goes to a terminal).
     pub color: bool,
+    /// Only findings and problems: no notes, no summary line, no stale-database line on stderr.
+    pub quiet: bool,
+    /// Draw a progress line on stderr for a scan that takes more than a second.
+    pub progress: bool,
+    /// More reports from the same scan: each format to its file (`None`: stdout). When any is
+    /// given, the `format` report is written only to `output`.
+    pub outputs: Vec<(Format, Option<PathBuf>)>,
+    /// Paths relative to the current folder, as the roots were given.
+    pub paths_from_cwd: bool,
     pub fail_on: FailOn,
     pub rules: Option<PathBuf>,
     /// Worker threads; default: the number of CPUs.
@@ -121,6 +130,7 @@ pub fn scan_config(o: &ScanOptions, db: &Database) -> Result<ScanConfig, Failure
             no_ignore: o.no_ignore,
             hidden: o.hidden,
             excludes: config.excludes.clone(),
+            prefix_root: o.paths_from_cwd,
         },
         config,
         baseline,
@@ -135,6 +145,9 @@ pub fn scan_config(o: &ScanOptions, db: &Database) -> Result<ScanConfig, Failure
         },
         cache_dir,
         online,
+        progress: o
+            .progress
+            .then(|| std::sync::Arc::new(crate::progress::Progress::default())),
     })
 }
 
@@ -156,19 +169,51 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
 pub fn run(o: &ScanOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     let db = load_db(o.rules.as_deref()).map_err(Failure::Error)?;
     let stale = staleness(&db, o.max_rules_age, today_days());
-    if let Some(n) = &stale {
-        // Also on stderr: a report written to a file or read by a program still gets seen.
+    // Also on stderr, so that a report written to a file or read by a program still gets seen;
+    // not when the text report itself goes to the terminal (it lists the notification).
+    let shown_in_report = o.format == crate::report::Format::Text
+        && o.output.is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    if let Some(n) = &stale
+        && !shown_in_report
+        && !o.quiet
+    {
         let _ = writeln!(err, "modelgate: warning: {}", n.message);
     }
     let detector = scan::detector(Arc::new(db)).map_err(Failure::Error)?;
     let cfg = scan_config(o, detector.db())?;
+    // Drawn from one second in until the scan ends (dropped before the report is written).
+    let display = cfg.progress.clone().map(crate::progress::Display::start);
     let mut report = if let Some(base) = &o.diff_base {
         crate::diff::diff_scan(&cfg, &detector, base).map_err(Failure::Error)?
     } else if o.staged {
         crate::diff::staged_scan(&cfg, &detector).map_err(Failure::Error)?
+    } else if o.paths.len() > 1 && o.config.is_none() {
+        // Several roots: each under its own policy file, walked on its own.
+        let mut reports = Vec::new();
+        for p in &o.paths {
+            let one = ScanOptions {
+                paths: vec![p.clone()],
+                ..o.clone()
+            };
+            let mut root_cfg = scan_config(&one, detector.db())?;
+            root_cfg.walk.prefix_root = true;
+            root_cfg.progress = cfg.progress.clone();
+            let mut r = scan::run(&root_cfg, &detector);
+            r.notifications.push(scan::policy_note(&root_cfg));
+            reports.push(r);
+        }
+        let first = reports.remove(0);
+        Report::merge(first, reports)
+    } else if o.paths.len() > 1 {
+        // One policy file for every root (`--config`): said once.
+        let mut r = scan::run(&cfg, &detector);
+        r.notifications.push(scan::policy_note(&cfg));
+        r
     } else {
         scan::run(&cfg, &detector)
     };
+    drop(display);
     if let Some(n) = stale {
         report.notifications.insert(0, n);
     }
@@ -176,14 +221,31 @@ pub fn run(o: &ScanOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outcome
         let bytes = Baseline::render(&report.findings);
         write_atomic(p, &|w| w.write_all(&bytes)).map_err(cannot_write(p))?;
     }
-    let opts = WriteOptions { color: o.color };
-    emit(o.output.as_deref(), out, &|w| {
-        o.format.write(&report, w, &opts)
-    })
-    .map_err(|e| match (e.kind(), &o.output) {
-        (std::io::ErrorKind::BrokenPipe, _) => Failure::BrokenPipe,
-        (_, Some(p)) => cannot_write(p)(e),
-        (_, None) => Failure::Error(e.to_string()),
-    })?;
+    let opts = WriteOptions {
+        color: o.color,
+        quiet: o.quiet,
+    };
+    let plain = opts.clone();
+    let mut jobs: Vec<(Format, Option<&std::path::Path>, WriteOptions)> = Vec::new();
+    if o.outputs.is_empty() || o.output.is_some() {
+        jobs.push((o.format, o.output.as_deref(), opts));
+    }
+    for (f, dest) in &o.outputs {
+        // Colour only for the text report on a terminal, never into a file.
+        let wo = WriteOptions {
+            color: plain.color && dest.is_none(),
+            ..plain.clone()
+        };
+        jobs.push((*f, dest.as_deref(), wo));
+    }
+    for (format, dest, wo) in jobs {
+        emit(dest, out, &|w| format.write(&report, w, &wo)).map_err(|e| {
+            match (e.kind(), dest) {
+                (std::io::ErrorKind::BrokenPipe, _) => Failure::BrokenPipe,
+                (_, Some(p)) => cannot_write(p)(e),
+                (_, None) => Failure::Error(e.to_string()),
+            }
+        })?;
+    }
     Ok(exit_code(&report, o.fail_on))
 }

@@ -53,6 +53,26 @@ pub struct Report {
 }
 
 impl Report {
+    /// One report of several scans (one per root, each under its own policy): findings and
+    /// notifications of all, sorted as one scan sorts them, and the counters added up.
+    pub fn merge(mut all: Report, rest: Vec<Report>) -> Report {
+        for r in rest {
+            all.roots.extend(r.roots);
+            all.findings.extend(r.findings);
+            all.notifications.extend(r.notifications);
+            all.stats.files_scanned += r.stats.files_scanned;
+            all.stats.bytes_scanned += r.stats.bytes_scanned;
+            all.stats.binary_files += r.stats.binary_files;
+            all.stats.skipped += r.stats.skipped;
+            all.raw_paths.extend(r.raw_paths);
+        }
+        crate::policy::sort(&mut all.findings);
+        all.notifications
+            .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+        all.notifications.dedup();
+        all
+    }
+
     /// Number of unsuppressed findings at each level, most severe first:
     /// (error, warning, note, none).
     pub fn counts(&self) -> (usize, usize, usize, usize) {
@@ -106,6 +126,8 @@ pub enum Format {
 pub struct WriteOptions {
     /// ANSI colours (text output to a terminal only).
     pub color: bool,
+    /// Text output: findings, warnings and errors only (no notes, no summary line).
+    pub quiet: bool,
 }
 
 impl Format {
@@ -117,7 +139,7 @@ impl Format {
         opts: &WriteOptions,
     ) -> std::io::Result<()> {
         match self {
-            Format::Text => text::write(report, w, opts.color),
+            Format::Text => text::write(report, w, opts),
             Format::Json => json::write(report, w),
             Format::Sarif => sarif::write(report, w),
             Format::Markdown => markdown::write(report, w),

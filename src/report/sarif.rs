@@ -158,6 +158,9 @@ pub fn result_properties(f: &Finding) -> PropertyBag {
     if let Some(v) = &f.via {
         p.insert("via".into(), json!(v));
     }
+    if let Some(pf) = &f.policy {
+        p.insert("policy".into(), json!(pf));
+    }
     if !f.resolved.listings.is_empty() {
         let listings: Vec<Value> = f
             .resolved

@@ -6,9 +6,10 @@ use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use super::Report;
+use super::{Report, WriteOptions};
 use crate::checks::Level;
 use crate::escape;
+use crate::types::NotificationLevel;
 
 fn style(level: Level) -> Style {
     match level {
@@ -19,7 +20,8 @@ fn style(level: Level) -> Style {
     }
 }
 
-pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> std::io::Result<()> {
+pub fn write(report: &Report, w: &mut dyn Write, opts: &WriteOptions) -> std::io::Result<()> {
+    let color = opts.color;
     let paint = |s: Style, t: &str| -> String {
         if color {
             format!("{}{t}{}", s.render(), s.render_reset())
@@ -49,11 +51,16 @@ pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> std::io::Result
         )?;
         writeln!(w, "      {}", escape::display(&f.message))?;
     }
-    if !report.notifications.is_empty() {
+    let shown: Vec<_> = report
+        .notifications
+        .iter()
+        .filter(|n| !opts.quiet || n.level > NotificationLevel::Note)
+        .collect();
+    if !shown.is_empty() {
         if current.is_some() {
             writeln!(w)?;
         }
-        for n in &report.notifications {
+        for n in &shown {
             writeln!(
                 w,
                 "{}: {}{}",
@@ -66,8 +73,11 @@ pub fn write(report: &Report, w: &mut dyn Write, color: bool) -> std::io::Result
             )?;
         }
     }
+    if opts.quiet {
+        return Ok(());
+    }
     let (e, wa, no, inv) = report.counts();
-    if current.is_some() || !report.notifications.is_empty() {
+    if current.is_some() || !shown.is_empty() {
         writeln!(w)?;
     }
     writeln!(
