@@ -330,6 +330,28 @@ fn check_merged(m: &Value) {
     assert_eq!(levels("repos/service-10", "Qwen2.5"), ["error"]);
     assert_eq!(levels("repos/service-31", "deepseek"), ["note"]);
     assert!(findings_of(m, "repos/service-03").is_empty());
+    // Each report says which policy governed it.
+    let policy = |repo: &str| -> Vec<&str> {
+        m["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["repository"] == repo)
+            .filter_map(|n| {
+                n["message"]
+                    .as_str()
+                    .filter(|t| t.starts_with("scanned with"))
+            })
+            .collect()
+    };
+    assert_eq!(
+        policy("repos/service-10"),
+        ["scanned with policy file modelgate.toml"]
+    );
+    assert_eq!(
+        policy("repos/service-00"),
+        ["scanned with the default policy (no policy file)"]
+    );
     // The clone URL was cloned and scanned like the path.
     let url = m["repositories"]
         .as_array()

@@ -12,6 +12,7 @@ use super::dbsel::{load_db, staleness};
 use super::scan_cmd::{FailOn, ScanOptions, exit_code, scan_config};
 use super::{Failure, Outcome, write_atomic};
 use crate::audit::{self, Repo, Shard, github, merge, run};
+use crate::report::{Notification, NotificationLevel};
 use crate::scan;
 use crate::util::today_days;
 
@@ -83,6 +84,19 @@ pub fn audit(o: &AuditOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outc
             Failure::BrokenPipe => "broken pipe".into(),
         })?;
         let mut report = scan::run(&cfg, &detector);
+        // Which policy governed the repository (its own file, or the default), relative to it.
+        let policy = match &cfg.config.file {
+            Some(p) => format!("policy file {}", p.strip_prefix(dir).unwrap_or(p).display()),
+            None => "the default policy (no policy file)".to_string(),
+        };
+        report.notifications.insert(
+            0,
+            Notification {
+                level: NotificationLevel::Note,
+                path: None,
+                message: format!("scanned with {policy}"),
+            },
+        );
         if let Some(n) = &stale {
             report.notifications.insert(0, n.clone());
         }
