@@ -680,3 +680,38 @@ fn a_next_page_on_another_origin_is_refused() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn a_rerun_replaces_its_own_outputs_and_foreign_folders_are_refused() {
+    let t = tempfile::tempdir().unwrap();
+    write_files(&t.path().join("a"), &repo_files(0));
+    write_files(&t.path().join("b"), &repo_files(1));
+    std::fs::write(t.path().join("list.txt"), "a\nb\n").unwrap();
+    let list = t.path().join("list.txt");
+    let out = t.path().join("out");
+    assert_eq!(
+        audit_cmd(&list, &out, &[]).status().unwrap().code(),
+        Some(0)
+    );
+    let first = std::fs::read(out.join("merged.json")).unwrap();
+    // A retried run (a Kubernetes index run again) writes over its own outputs.
+    std::fs::write(t.path().join("b/client.py"), "x = 1\n").unwrap();
+    assert_eq!(
+        audit_cmd(&list, &out, &[]).status().unwrap().code(),
+        Some(0)
+    );
+    let second = read_json(&out.join("merged.json"));
+    assert_ne!(serde_json::to_vec_pretty(&second).unwrap(), first);
+    assert!(findings_of(&second, "b").is_empty());
+    assert_eq!(findings_of(&second, "a").len(), 1);
+    // Something else under repos/ is not removed.
+    std::fs::create_dir_all(out.join("repos/notes")).unwrap();
+    let o = audit_cmd(&list, &out, &[]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("is not a modelgate audit output"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.join("repos/notes").is_dir());
+}
