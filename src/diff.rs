@@ -609,13 +609,7 @@ pub fn diff_scan(cfg: &ScanConfig, det: &TextDetector, base_ref: &str) -> Result
     let mut missing = Vec::new();
     // The base side is not cached: its files are not on disk.
     let cache = DigestCache::disabled();
-    let ctx = FileCtx {
-        detector: det,
-        config: &cfg.config,
-        weights: &cfg.weights,
-        cache: &cache,
-        progress: cfg.progress.as_deref(),
-    };
+    let ctx = FileCtx::of(cfg, det, &cache);
     for (rel, src) in &changed {
         if let Some(oid) = src {
             let keep = keep_for(cfg, rel);
@@ -714,13 +708,7 @@ pub fn staged_scan(cfg: &ScanConfig, det: &TextDetector) -> Result<Report, Strin
     let mut blobs = Blobs::start(&git)?;
     let max = cfg.walk.max_file_size;
     let cache = DigestCache::disabled();
-    let ctx = FileCtx {
-        detector: det,
-        config: &cfg.config,
-        weights: &cfg.weights,
-        cache: &cache,
-        progress: cfg.progress.as_deref(),
-    };
+    let ctx = FileCtx::of(cfg, det, &cache);
     for c in staged {
         // Added, copied, modified, renamed, type changed; not a submodule (a commit, not a blob).
         if !matches!(c.status, b'A' | b'C' | b'M' | b'R' | b'T') || c.dst_mode == "160000" {

@@ -2,7 +2,20 @@
 //! database, apply a policy and report.
 //!
 //! The pipeline is walk → classify → detect → resolve → policy → report, one module per stage;
-//! [`scan::run`] strings them together.
+//! [`scan::run`] strings them together: [`scan::visit_file`] is the one per-file path (walk,
+//! `--staged` and the merge base of `--diff-base` all call it) and [`scan::findings`] the one
+//! findings path.
+//!
+//! Layers, from the bottom (a module imports only from layers below it; `tests/module_graph.rs`
+//! proves there is no cycle):
+//! - shared types and utilities: [`types`], [`util`], [`escape`], [`lineindex`], [`safeio`],
+//!   [`digest`], [`checks`], [`progress`];
+//! - the database: [`rules`];
+//! - the stages: [`walk`], [`classify`], [`detect`] (with [`deps`] for manifests and [`lineage`]
+//!   for weights and model metadata), [`resolve`] (the token [`resolve::Resolver`] and the
+//!   facts of a hit), [`policy`] with [`message`], [`config`] and [`suppress`], [`report`];
+//! - the runs: [`scan`], [`diff`] (`--staged`, `--diff-base`), [`online`], [`ownfiles`];
+//! - above them: [`rulecheck`] (database checks through the detector), [`explain`], [`cli`].
 
 pub mod audit;
 pub mod checks;

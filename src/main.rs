@@ -391,10 +391,11 @@ impl ScanArgs {
     }
 }
 
+/// A format and where it goes (`None`: stdout).
+type FormatOutput = (Format, Option<PathBuf>);
+
 /// `-o` values: at most one plain FILE (the --format report), and FORMAT=FILE pairs.
-fn split_outputs(
-    values: &[String],
-) -> Result<(Option<PathBuf>, Vec<(Format, Option<PathBuf>)>), Failure> {
+fn split_outputs(values: &[String]) -> Result<(Option<PathBuf>, Vec<FormatOutput>), Failure> {
     let mut plain = None;
     let mut pairs = Vec::new();
     for v in values {

@@ -386,6 +386,19 @@ pub struct FileCtx<'a> {
     pub progress: Option<&'a crate::progress::Progress>,
 }
 
+impl<'a> FileCtx<'a> {
+    /// The per-file context of a scan configured by `cfg`, with the digest cache `cache`.
+    pub fn of(cfg: &'a ScanConfig, detector: &'a TextDetector, cache: &'a DigestCache) -> Self {
+        FileCtx {
+            detector,
+            config: &cfg.config,
+            weights: &cfg.weights,
+            cache,
+            progress: cfg.progress.as_deref(),
+        }
+    }
+}
+
 /// The one per-file path of every mode (the walk, `--staged`, and the merge-base side of
 /// `--diff-base`): one file's content, whatever its class, becomes references and model clues in
 /// `out`.
@@ -595,13 +608,7 @@ pub fn run(cfg: &ScanConfig, detector: &TextDetector) -> Report {
         Some(d) if cfg.weights.hash => DigestCache::open(d),
         _ => DigestCache::disabled(),
     };
-    let ctx = FileCtx {
-        detector,
-        config: &cfg.config,
-        weights: &cfg.weights,
-        cache: &cache,
-        progress: cfg.progress.as_deref(),
-    };
+    let ctx = FileCtx::of(cfg, detector, &cache);
     let make = || Worker {
         ctx: &ctx,
         local: Collected::default(),

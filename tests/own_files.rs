@@ -65,6 +65,8 @@ fn reports_baselines_and_the_policy_file_written_into_the_tree_are_not_findings(
         ("sarif", "modelgate.sarif"),
         ("json", "report.json"),
         ("markdown", "report.md"),
+        ("cyclonedx", "bom.cdx.json"),
+        ("html", "report.html"),
     ] {
         let o = bin()
             .current_dir(d)
@@ -104,6 +106,8 @@ fn reports_baselines_and_the_policy_file_written_into_the_tree_are_not_findings(
         ("report.json", "JSON report"),
         ("report.md", "Markdown report"),
         ("base.json", "baseline"),
+        ("bom.cdx.json", "CycloneDX BOM"),
+        ("report.html", "HTML report"),
     ] {
         assert!(
             n.contains(&format!("{file} modelgate's own {what}: not scanned")),

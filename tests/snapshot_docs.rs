@@ -119,17 +119,9 @@ fn redact(doc: &str, redactions: &[Redaction]) -> String {
 
 /// Compares `got` with `tests/snapshots/NAME`; with MODELGATE_BLESS set, rewrites it instead.
 fn assert_doc(name: &str, got: &str) {
-    let snap = root().join("tests/snapshots").join(name);
-    if std::env::var_os("MODELGATE_BLESS").is_some() {
-        std::fs::write(&snap, got).unwrap();
+    let Some((snap, want)) = snapshot_or_bless(name, got) else {
         return;
-    }
-    let want = std::fs::read_to_string(&snap).unwrap_or_else(|_| {
-        panic!(
-            "missing snapshot {}; run with MODELGATE_BLESS=1",
-            snap.display()
-        )
-    });
+    };
     if got != want {
         let (n, (g, w)) = got
             .lines()

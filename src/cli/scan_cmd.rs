@@ -225,7 +225,7 @@ pub fn run(o: &ScanOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outcome
         color: o.color,
         quiet: o.quiet,
     };
-    let plain = opts.clone();
+    let plain = opts;
     let mut jobs: Vec<(Format, Option<&std::path::Path>, WriteOptions)> = Vec::new();
     if o.outputs.is_empty() || o.output.is_some() {
         jobs.push((o.format, o.output.as_deref(), opts));
@@ -234,7 +234,7 @@ pub fn run(o: &ScanOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outcome
         // Colour only for the text report on a terminal, never into a file.
         let wo = WriteOptions {
             color: plain.color && dest.is_none(),
-            ..plain.clone()
+            ..plain
         };
         jobs.push((*f, dest.as_deref(), wo));
     }

@@ -1,6 +1,8 @@
 //! Reports: one sorted [`Report`] rendered by an emitter onto the writer it is given.
 
+pub mod cyclonedx;
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
@@ -119,6 +121,10 @@ pub enum Format {
     Markdown,
     /// GitHub Actions workflow annotations
     Github,
+    /// CycloneDX 1.7 AI/ML-BOM (JSON): models, services and packages
+    Cyclonedx,
+    /// One self-contained HTML page for readers
+    Html,
 }
 
 /// How the report is to be rendered, beyond its format.
@@ -144,6 +150,8 @@ impl Format {
             Format::Sarif => sarif::write(report, w),
             Format::Markdown => markdown::write(report, w),
             Format::Github => github::write(report, w),
+            Format::Cyclonedx => cyclonedx::write(report, w),
+            Format::Html => html::write(report, w),
         }
     }
 }

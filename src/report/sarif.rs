@@ -334,6 +334,11 @@ fn uri_bases() -> BTreeMap<String, ArtifactLocation> {
 /// The whole log: one run with the tool (rules and run properties), the results, and one
 /// invocation carrying the notifications.
 pub fn build(report: &Report) -> Sarif {
+    document(report, results(report))
+}
+
+/// The SARIF log of `report` with `results` as its run's results.
+fn document(report: &Report, results: Vec<Result>) -> Sarif {
     let driver = ToolComponent::builder()
         .name("modelgate")
         .version(report.tool_version)
@@ -353,7 +358,7 @@ pub fn build(report: &Report) -> Sarif {
         .build();
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
-        .results(results(report))
+        .results(results)
         .invocations(vec![invocation])
         .automation_details(RunAutomationDetails::builder().id("modelgate/").build())
         .column_kind(json!("unicodeCodePoints"))
@@ -366,13 +371,82 @@ pub fn build(report: &Report) -> Sarif {
         .build()
 }
 
+/// Writes the SARIF log of `report`, the same bytes as pretty-printing [`build`], with the results
+/// streamed: everything else is small and rendered first with an empty results array, then each
+/// result is rendered and written in its place one at a time, so that the log is never held in
+/// memory a second time beside the findings.
 pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, &build(report))?;
+    let frame = serde_json::to_string_pretty(&document(report, Vec::new()))?;
+    const EMPTY: &str = "\"results\": []";
+    let Some(at) = frame.find(EMPTY) else {
+        // Not reached: the frame always has a results array.
+        serde_json::to_writer_pretty(&mut *w, &build(report))?;
+        return w.write_all(b"\n");
+    };
+    let line_start = frame[..at].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &frame[line_start..at];
+    let inner = format!("\n{indent}  ");
+    w.write_all(&frame.as_bytes()[..at])?;
+    w.write_all(b"\"results\": [")?;
+    let mut first = true;
+    for f in report.visible() {
+        let text = serde_json::to_string_pretty(&result(report, f))?;
+        w.write_all(if first { b"" } else { b"," })?;
+        first = false;
+        w.write_all(inner.as_bytes())?;
+        // JSON strings hold no raw newline: every line break is the printer's own.
+        w.write_all(text.replace('\n', &inner).as_bytes())?;
+    }
+    if !first {
+        w.write_all(b"\n")?;
+        w.write_all(indent.as_bytes())?;
+    }
+    w.write_all(b"]")?;
+    w.write_all(&frame.as_bytes()[at + EMPTY.len()..])?;
     w.write_all(b"\n")
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn streamed_log_is_the_pretty_printed_document() {
+        use crate::scan;
+        let db = std::sync::Arc::new(crate::rules::Database::embedded().unwrap());
+        let det = scan::detector(db).unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+        let cfg = scan::ScanConfig {
+            roots: vec![root],
+            walk: crate::walk::WalkOptions {
+                threads: 1,
+                max_file_size: 8 << 20,
+                no_ignore: false,
+                hidden: false,
+                excludes: vec![],
+                prefix_root: false,
+            },
+            config: crate::config::Config::default(),
+            baseline: None,
+            deps: Default::default(),
+            weights: Default::default(),
+            cache_dir: None,
+            online: None,
+            progress: None,
+        };
+        let mut report = scan::run(&cfg, &det);
+        assert!(report.visible().count() >= 5);
+        for keep in [usize::MAX, 1, 0] {
+            report.findings.truncate(keep);
+            let mut streamed = Vec::new();
+            super::write(&report, &mut streamed).unwrap();
+            let mut whole = serde_json::to_vec_pretty(&super::build(&report)).unwrap();
+            whole.push(b'\n');
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                String::from_utf8(whole).unwrap()
+            );
+        }
+    }
+
     #[test]
     fn uris_encode_every_byte_outside_the_unreserved_and_sub_delims_sets() {
         assert_eq!(super::uri_of_bytes(b"src/main.rs"), "src/main.rs");

@@ -552,12 +552,17 @@ fn toml_error(file: &str, text: &str, e: toml::de::Error) -> LoadError {
 
 impl Database {
     /// Loads the database compiled into the binary.
+    ///
+    /// Parsed, not validated again at every start (validation takes twice as long as parsing):
+    /// the embedded files are the `rules/` folder the build was made from, which the tests
+    /// (`embedded_equals_rules_folder`, `the_database_passes_every_lint`) and `rules check` in CI
+    /// validate, examples included; `modelgate rules check` validates it on request.
     pub fn embedded() -> Result<Database, LoadError> {
         let files: Vec<(String, String)> = embedded::FILES
             .iter()
             .map(|(n, t)| (n.to_string(), t.to_string()))
             .collect();
-        Database::from_files(files, Origin::Embedded)
+        Database::parse(files, Origin::Embedded)
     }
 
     /// Loads a database from a folder laid out like `rules/`.

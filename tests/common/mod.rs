@@ -149,13 +149,13 @@ pub fn serve_counting(
     (format!("http://{addr}"), count)
 }
 
-/// Compares `got` with the pinned snapshot `tests/snapshots/NAME.txt`; with MODELGATE_BLESS set,
-/// rewrites it instead (review the diff).
-pub fn assert_snapshot(name: &str, what: &str, got: &str) {
-    let snap = root().join("tests/snapshots").join(format!("{name}.txt"));
+/// The pinned snapshot `tests/snapshots/FILE`, or `None` after rewriting it with `got` when
+/// MODELGATE_BLESS is set (review the diff).
+pub fn snapshot_or_bless(file: &str, got: &str) -> Option<(PathBuf, String)> {
+    let snap = root().join("tests/snapshots").join(file);
     if std::env::var_os("MODELGATE_BLESS").is_some() {
         std::fs::write(&snap, got).unwrap();
-        return;
+        return None;
     }
     let want = std::fs::read_to_string(&snap).unwrap_or_else(|_| {
         panic!(
@@ -163,6 +163,15 @@ pub fn assert_snapshot(name: &str, what: &str, got: &str) {
             snap.display()
         )
     });
+    Some((snap, want))
+}
+
+/// Compares `got` with the pinned snapshot `tests/snapshots/NAME.txt`; with MODELGATE_BLESS set,
+/// rewrites it instead (review the diff).
+pub fn assert_snapshot(name: &str, what: &str, got: &str) {
+    let Some((snap, want)) = snapshot_or_bless(&format!("{name}.txt"), got) else {
+        return;
+    };
     assert_eq!(
         got,
         want,
