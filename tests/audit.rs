@@ -104,6 +104,8 @@ fn audit_cmd(list: &Path, out: &Path, extra: &[&str]) -> std::process::Command {
         "XDG_CACHE_HOME",
         common::root().join("target/test-xdg-cache"),
     )
+    // The CycloneDX BOMs' timestamp: with it, every per-repository file is the same bytes too.
+    .env("SOURCE_DATE_EPOCH", "1767225600")
     .args(["audit", "-j", "1", "--no-cache", "--repos"])
     .arg(list)
     .arg("--output-dir")
@@ -230,7 +232,7 @@ fn four_shards_in_parallel_merged_equal_the_single_run() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    for f in ["merged.json", "merged.md"] {
+    for f in ["merged.json", "merged.md", "merged.html"] {
         let a = std::fs::read(single.join(f)).unwrap();
         let b = std::fs::read(merged.join(f)).unwrap();
         assert!(
@@ -257,6 +259,21 @@ fn four_shards_in_parallel_merged_equal_the_single_run() {
     let md = std::fs::read_to_string(single.join("merged.md")).unwrap();
     assert!(md.contains("### Repositories with errors"), "{md}");
     assert!(md.contains("repos/does-not-exist"), "{md}");
+    let html = std::fs::read_to_string(single.join("merged.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("<td>repos/does-not-exist</td>"), "{html}");
+    assert!(html.contains("<td>repos/service-01</td>"), "{html}");
+    // Per repository: the JSON report and the CycloneDX BOM.
+    let one = single.join("repos").join(
+        std::fs::read_dir(single.join("repos"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .find(|n| n.to_string_lossy().starts_with("repos_service-01-"))
+            .unwrap(),
+    );
+    let bom = read_json(&one.join("modelgate.cdx.json"));
+    assert_eq!(bom["bomFormat"], "CycloneDX");
+    assert!(read_json(&one.join("modelgate.json"))["findings"].is_array());
     // --fail-on applies to every repository's findings.
     let o = common::bin()
         .args(["merge", "--fail-on", "error", "--output-dir"])

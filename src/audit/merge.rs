@@ -25,6 +25,7 @@ pub const VERSION: u32 = 1;
 pub const MERGED_OUTPUTS: &[(MergedFormat, &str)] = &[
     (MergedFormat::Json, "merged.json"),
     (MergedFormat::Markdown, "merged.md"),
+    (MergedFormat::Html, "merged.html"),
 ];
 /// Most rows of the Markdown findings table.
 pub const MAX_ROWS: usize = 200;
@@ -34,6 +35,7 @@ pub const MAX_ROWS: usize = 200;
 pub enum MergedFormat {
     Json,
     Markdown,
+    Html,
 }
 
 impl MergedFormat {
@@ -41,6 +43,7 @@ impl MergedFormat {
         match self {
             MergedFormat::Json => write_json(w, m),
             MergedFormat::Markdown => write_markdown(m, w),
+            MergedFormat::Html => write_html(m, w),
         }
     }
 }
@@ -727,4 +730,216 @@ pub fn write_markdown(m: &Merged, w: &mut dyn Write) -> std::io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+fn h(s: &str) -> String {
+    crate::report::html::esc(&escape::display(s))
+}
+
+fn hlist(items: &[String]) -> String {
+    if items.is_empty() {
+        "—".to_string()
+    } else {
+        items.iter().map(|i| h(i)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Writes one HTML table: a header row and the rows (cells already escaped).
+fn html_table(w: &mut dyn Write, head: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
+    if rows.is_empty() {
+        return writeln!(w, "<p>None.</p>");
+    }
+    writeln!(w, "<table>")?;
+    write!(w, "<tr>")?;
+    for c in head {
+        write!(w, "<th>{}</th>", h(c))?;
+    }
+    writeln!(w, "</tr>")?;
+    for r in rows {
+        write!(w, "<tr>")?;
+        for c in r {
+            write!(w, "<td>{c}</td>")?;
+        }
+        writeln!(w, "</tr>")?;
+    }
+    writeln!(w, "</table>")
+}
+
+/// The HTML rendering: one self-contained page (no script, no external resource) with the
+/// tables of the Markdown rendering. Every value is escaped for HTML.
+pub fn write_html(m: &Merged, w: &mut dyn Write) -> std::io::Result<()> {
+    let sm = &m.summary;
+    writeln!(w, "<!DOCTYPE html>")?;
+    writeln!(w, "<html lang=\"en\"><head><meta charset=\"utf-8\">")?;
+    writeln!(w, "<meta name=\"generator\" content=\"modelgate audit\">")?;
+    writeln!(w, "<title>modelgate audit</title>")?;
+    writeln!(
+        w,
+        "<style>body{{font-family:system-ui,sans-serif;margin:2rem;}}table{{border-collapse:collapse;margin:0 0 1.5rem;}}th,td{{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top;}}th{{background:#f3f3f3;}}</style>"
+    )?;
+    writeln!(w, "</head><body>")?;
+    writeln!(w, "<h1>modelgate audit</h1>")?;
+    writeln!(
+        w,
+        "<p><strong>{} repositories</strong> · {} with errors · <strong>{} error(s), {} warning(s), {} note(s)</strong> · {} suppressed · {} inventory-only</p>",
+        sm.repositories,
+        sm.repositories_with_errors,
+        sm.error,
+        sm.warning,
+        sm.note,
+        sm.suppressed,
+        sm.none
+    )?;
+    for r in &m.rules {
+        writeln!(
+            w,
+            "<p>Rules {} ({}, {}).</p>",
+            h(&s(&r["as_of"])),
+            h(&s(&r["origin"])),
+            h(&s(&r["content_sha256"]).chars().take(12).collect::<String>())
+        )?;
+    }
+    writeln!(w, "<h2>Repositories</h2>")?;
+    let rows: Vec<Vec<String>> = m
+        .repositories
+        .iter()
+        .map(|r| {
+            let n = |k: &str| r.summary[k].as_u64().unwrap_or(0).to_string();
+            vec![
+                h(&r.repository),
+                h(&r.status),
+                n("error"),
+                n("warning"),
+                n("note"),
+                n("none"),
+                hlist(&r.developers),
+                hlist(&r.listed_entities),
+            ]
+        })
+        .collect();
+    html_table(
+        w,
+        &[
+            "Repository",
+            "Status",
+            "Errors",
+            "Warnings",
+            "Notes",
+            "Inventory",
+            "Developers",
+            "Listed entities",
+        ],
+        &rows,
+    )?;
+    writeln!(w, "<h2>By owner</h2>")?;
+    let rows: Vec<Vec<String>> = m
+        .owners
+        .iter()
+        .map(|o| {
+            vec![
+                o.owner.as_deref().map_or("(local paths)".to_string(), h),
+                o.repositories.len().to_string(),
+                hlist(&o.developers),
+                hlist(&o.listed_entities),
+                o.repositories_with_errors.len().to_string(),
+            ]
+        })
+        .collect();
+    html_table(
+        w,
+        &[
+            "Owner",
+            "Repositories",
+            "Developers",
+            "Listed entities",
+            "With errors",
+        ],
+        &rows,
+    )?;
+    writeln!(w, "<h2>Developers</h2>")?;
+    let rows: Vec<Vec<String>> = m
+        .developers
+        .iter()
+        .map(|d| {
+            vec![
+                h(&d.name),
+                h(&d.country),
+                d.findings.to_string(),
+                h(&d.most_severe),
+                hlist(&d.repositories),
+            ]
+        })
+        .collect();
+    html_table(
+        w,
+        &[
+            "Organisation",
+            "Country",
+            "Findings",
+            "Most severe",
+            "Repositories",
+        ],
+        &rows,
+    )?;
+    writeln!(w, "<h2>Listed entities</h2>")?;
+    let rows: Vec<Vec<String>> = m
+        .listed_entities
+        .iter()
+        .map(|l| {
+            vec![
+                h(&l.org_name),
+                h(&l.list_name),
+                h(&l.effective),
+                h(&l.citation),
+                hlist(&l.repositories),
+            ]
+        })
+        .collect();
+    html_table(
+        w,
+        &["Organisation", "List", "Since", "Citation", "Repositories"],
+        &rows,
+    )?;
+    writeln!(w, "<h2>Repositories with errors</h2>")?;
+    let rows: Vec<Vec<String>> = m
+        .repositories_with_errors
+        .iter()
+        .map(|e| vec![h(&e.repository), h(&e.error)])
+        .collect();
+    html_table(w, &["Repository", "Error"], &rows)?;
+    writeln!(w, "<h2>Findings</h2>")?;
+    let shown: Vec<&Value> = m
+        .findings
+        .iter()
+        .filter(|f| {
+            f.get("suppression").is_none_or(Value::is_null)
+                && level_rank(f["level"].as_str().unwrap_or("")) > 0
+        })
+        .collect();
+    let rows: Vec<Vec<String>> = shown
+        .iter()
+        .take(MAX_ROWS)
+        .map(|f| {
+            vec![
+                h(f["level"].as_str().unwrap_or("")),
+                h(&s(&f["repository"])),
+                format!("{}:{}", h(&s(&f["path"])), f["line"]),
+                h(&s(&f["code"])),
+                h(&s(&f["message"])),
+            ]
+        })
+        .collect();
+    html_table(
+        w,
+        &["Level", "Repository", "Location", "Check", "Finding"],
+        &rows,
+    )?;
+    if shown.len() > MAX_ROWS {
+        writeln!(
+            w,
+            "<p>… and {} more (see merged.json).</p>",
+            shown.len() - MAX_ROWS
+        )?;
+    }
+    writeln!(w, "</body></html>")
 }

@@ -16,7 +16,10 @@ use super::{REPOS_DIR, Repo, SHARD_FILE, STATUS_FILE, Shard};
 use crate::report::{Format, Report, WriteOptions};
 
 /// The reports written for each repository: (format, file name). The merge reads `modelgate.json`.
-pub const OUTPUTS: &[(Format, &str)] = &[(Format::Json, "modelgate.json")];
+pub const OUTPUTS: &[(Format, &str)] = &[
+    (Format::Json, "modelgate.json"),
+    (Format::Cyclonedx, "modelgate.cdx.json"),
+];
 /// The JSON report of one repository (read back by the merge).
 pub const REPORT_FILE: &str = "modelgate.json";
 /// Protocols a clone may use (`GIT_ALLOW_PROTOCOL`): no `ext::` commands, no plain `git://` or
