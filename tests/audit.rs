@@ -346,6 +346,16 @@ fn check_merged(m: &Value) {
     // (31 % 7 == 3) lowers DeepSeek to a note.
     assert_eq!(levels("repos/service-10", "Qwen2.5"), ["error"]);
     assert_eq!(levels("repos/service-31", "deepseek"), ["note"]);
+    // Findings name the policy file that governed them, relative to their repository.
+    assert_eq!(
+        findings_of(m, "repos/service-10")[0]["policy"],
+        "modelgate.toml"
+    );
+    assert!(
+        findings_of(m, "repos/service-00")[0]
+            .get("policy")
+            .is_none()
+    );
     assert!(findings_of(m, "repos/service-03").is_empty());
     // Each report says which policy governed it.
     let policy = |repo: &str| -> Vec<&str> {

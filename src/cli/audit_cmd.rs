@@ -84,9 +84,18 @@ pub fn audit(o: &AuditOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outc
             Failure::BrokenPipe => "broken pipe".into(),
         })?;
         let mut report = scan::run(&cfg, &detector);
-        // Which policy governed the repository (its own file, or the default), relative to it.
-        let policy = match &cfg.config.file {
-            Some(p) => format!("policy file {}", p.strip_prefix(dir).unwrap_or(p).display()),
+        // Which policy governed the repository (its own file, or the default), relative to it:
+        // where the repository was (a clone's temporary folder) is no part of its report.
+        let file = cfg
+            .config
+            .file
+            .as_ref()
+            .map(|p| p.strip_prefix(dir).unwrap_or(p).display().to_string());
+        for f in &mut report.findings {
+            f.policy.clone_from(&file);
+        }
+        let policy = match &file {
+            Some(p) => format!("policy file {p}"),
             None => "the default policy (no policy file)".to_string(),
         };
         report.notifications.insert(
