@@ -63,7 +63,7 @@ impl Git {
     /// Git in `dir`. `safe.directory` is granted to `dir` and its parents (the repository top
     /// level is one of them) since the user's global configuration is not read; that is safe
     /// because nothing of the repository's configuration can run a command.
-    fn new(dir: &Path) -> Result<Git, String> {
+    pub(crate) fn new(dir: &Path) -> Result<Git, String> {
         let home = tempfile::Builder::new()
             .prefix("modelgate-git-home-")
             .tempdir()

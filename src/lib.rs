@@ -17,6 +17,7 @@
 //! - the runs: [`scan`], [`diff`] (`--staged`, `--diff-base`), [`online`], [`ownfiles`];
 //! - above them: [`rulecheck`] (database checks through the detector), [`explain`], [`cli`].
 
+pub mod audit;
 pub mod checks;
 pub mod classify;
 pub mod cli;

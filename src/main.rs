@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use modelgate::cli::audit_cmd::{self, AuditArgs};
 use modelgate::cli::rules_cmd::{self, EntryKind, ListFormat, UpdateRequest};
 use modelgate::cli::scan_cmd::{self, FailOn, ScanOptions};
 use modelgate::cli::{self, Failure, Outcome, dbsel};
@@ -51,6 +52,22 @@ enum Command {
     /// Inspect, validate, export and update the rules database
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Scan many repositories, each with its own policy file, into per-repository reports and
+    /// one merged report (see docs/audit.md)
+    Audit(Box<AuditArgs>),
+    /// Combine the output folders of audit runs (shards, or single repositories) into the
+    /// merged reports
+    Merge {
+        /// Output folders of `modelgate audit` (or repository folders inside them)
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write merged.json, merged.md and the repositories' folders
+        #[arg(long, value_name = "DIR")]
+        output_dir: PathBuf,
+        /// Exit 1 when a merged finding is at or above this level
+        #[arg(long, value_enum, default_value_t = FailOn::Never)]
+        fail_on: FailOn,
+    },
 }
 
 #[derive(Subcommand)]
@@ -369,6 +386,20 @@ fn main() -> ExitCode {
         Some(Command::Explain { query, rules }) => cli::explain(&query, rules.as_deref(), &mut out),
         Some(Command::Rules(c)) => cmd_rules(c, &mut out),
         Some(Command::Init { path, force }) => cli::init(&path, force, &mut out),
+        Some(Command::Audit(a)) => {
+            audit_cmd::audit(&a.into_options(), &mut out, &mut std::io::stderr())
+        }
+        Some(Command::Merge {
+            dirs,
+            output_dir,
+            fail_on,
+        }) => audit_cmd::merge_dirs(
+            &dirs,
+            &output_dir,
+            fail_on,
+            &mut out,
+            &mut std::io::stderr(),
+        ),
         None => Err(Failure::Error(
             "no command given; try `modelgate scan .` or `modelgate --help`".into(),
         )),

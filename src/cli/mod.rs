@@ -2,6 +2,7 @@
 //! they write what they print to the writers they are given, and only the binary holds stdout and
 //! stderr.
 
+pub mod audit_cmd;
 pub mod dbsel;
 pub mod rules_cmd;
 pub mod scan_cmd;
