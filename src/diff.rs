@@ -405,6 +405,7 @@ pub(crate) fn visit_blob(
                 notes.push(Notification {
                     level: NotificationLevel::Warning,
                     path: Some(rel.to_string()),
+                    line: None,
                     message: format!(
                         "text file of {size} bytes is larger than --max-file-size ({max} bytes); not scanned"
                     ),
@@ -624,6 +625,7 @@ pub fn diff_scan(cfg: &ScanConfig, det: &TextDetector, base_ref: &str) -> Result
                     missing.push(Notification {
                         level: NotificationLevel::Warning,
                         path: Some(rel.clone()),
+                        line: None,
                         message: format!(
                             "the content at the merge base (object {oid}) is not in the repository; every finding of this file is reported as new"
                         ),
@@ -646,6 +648,7 @@ pub fn diff_scan(cfg: &ScanConfig, det: &TextDetector, base_ref: &str) -> Result
     report.notifications.push(Notification {
         level: NotificationLevel::Note,
         path: None,
+        line: None,
         message: format!(
             "diff mode: only findings introduced since {} (merge base of {base_ref} and HEAD); {} changed file(s)",
             &base[..base.len().min(12)],
@@ -699,6 +702,7 @@ pub(crate) fn excludes(
             Err(err) => notes.push(Notification {
                 level: NotificationLevel::Error,
                 path: None,
+                line: None,
                 message: format!("exclude `{}`: {err}", escape::display(e)),
             }),
         }
@@ -739,6 +743,7 @@ pub fn staged_scan(cfg: &ScanConfig, det: &TextDetector) -> Result<Report, Strin
             notes.push(Notification {
                 level: NotificationLevel::Warning,
                 path: Some(rel.clone()),
+                line: None,
                 message: format!(
                     "cannot read the staged content: object {} is missing",
                     c.dst

@@ -145,6 +145,7 @@ impl Walker<'_> {
             notes.push(Notification {
                 level: NotificationLevel::Warning,
                 path: Some(rel.to_string()),
+                line: None,
                 message: format!("object {oid} is not in the repository; not scanned"),
             });
         }
@@ -635,6 +636,7 @@ pub fn history_scan(
         notifications.push(Notification {
             level: NotificationLevel::Warning,
             path: None,
+            line: None,
             message: "the repository is a shallow clone: commits before its shallow boundary \
                       are not walked, and what the boundary commit holds is reported as first \
                       committed there (fetch the whole history, e.g. `git fetch --unshallow` or \
@@ -651,6 +653,7 @@ pub fn history_scan(
         notifications.push(Notification {
             level: NotificationLevel::Note,
             path: (!p.is_empty()).then_some(p),
+            line: None,
             message: format!(
                 "{} more notifications about other versions of this file (not listed)",
                 n - MAX_NOTES_PER_PATH
@@ -668,6 +671,7 @@ pub fn history_scan(
         Notification {
             level: NotificationLevel::Note,
             path: None,
+            line: None,
             message: format!(
                 "history mode: {range_text}: {} commits walked, {} blobs scanned, {} skipped as \
                  already scanned, {} missing from the object database, {} changed paths ignored \

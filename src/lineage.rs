@@ -236,6 +236,7 @@ pub fn references(
             notes.push(Notification {
                 level: NotificationLevel::Warning,
                 path: Some(w.rel.clone()),
+                line: None,
                 message,
             });
         }

@@ -133,6 +133,7 @@ pub fn enrich(
             notes.push(Notification {
                 level: NotificationLevel::Warning,
                 path: None,
+                line: None,
                 message: format!("--online: {e}"),
             });
             return;
@@ -158,6 +159,7 @@ pub fn enrich(
                     notes.push(Notification {
                         level: NotificationLevel::Warning,
                         path: Some(r.path.clone()),
+                        line: None,
                         message: format!("--online: no answer for `{id}`: {e}"),
                     });
                     None

@@ -280,12 +280,7 @@ impl<'a> FileRefs<'a> {
             a.reason = crate::detect::cap_text(&a.reason, crate::detect::MAX_VALUE_CHARS);
         }
         for mut n in notes {
-            for k in 1..=base {
-                if let Some(rest) = n.message.strip_prefix(&format!("line {k}: ")) {
-                    n.message = format!("line {}: {rest}", real(k));
-                    break;
-                }
-            }
+            n.line = n.line.map(real);
             if self.notes.len() < MAX_DIRECTIVE_NOTES {
                 if !self.notes.contains(&n) {
                     self.notes.push(n);
@@ -309,6 +304,7 @@ impl<'a> FileRefs<'a> {
             out.notes.push(Notification {
                 level: NotificationLevel::Warning,
                 path: Some(self.rel.to_string()),
+                line: None,
                 message: format!(
                     "{} more `modelgate: allow` directives without a reason (not listed)",
                     self.more_notes
@@ -325,6 +321,7 @@ impl<'a> FileRefs<'a> {
             out.notes.push(Notification {
                 level: NotificationLevel::Warning,
                 path: Some(self.rel.to_string()),
+                line: None,
                 message: format!(
                     "{} model references in this file, more than the limit of {} per file: the {} \
                      most severe are reported (errors first, then the first occurrence of each \
@@ -411,6 +408,7 @@ pub fn visit_file(ctx: &FileCtx<'_>, file: &FileData<'_>, out: &mut Collected) {
             out.notes.push(Notification {
                 level: NotificationLevel::Note,
                 path: Some(file.rel.to_string()),
+                line: None,
                 message: format!("modelgate's own {}: not scanned", own.as_str()),
             });
         }
@@ -567,6 +565,7 @@ pub fn policy_note(cfg: &ScanConfig) -> Notification {
     Notification {
         level: NotificationLevel::Note,
         path: None,
+        line: None,
         message: format!("{}: {policy}", roots.join(", ")),
     }
 }
@@ -619,6 +618,7 @@ pub fn run(cfg: &ScanConfig, detector: &TextDetector) -> Report {
         notifications.push(Notification {
             level: crate::report::NotificationLevel::Note,
             path: None,
+            line: None,
             message: format!("digest cache not saved: {e}"),
         });
     }

@@ -88,8 +88,9 @@ pub fn inline_allows(
                 let n = Notification {
                     level: NotificationLevel::Warning,
                     path: Some(path.to_string()),
+                    line: Some(l),
                     message: format!(
-                        "line {l}: `modelgate: allow {}` has no reason and suppresses nothing",
+                        "`modelgate: allow {}` has no reason and suppresses nothing",
                         codes.join(",")
                     ),
                 };
@@ -282,6 +283,7 @@ pub fn apply(
         notes.push(Notification {
             level: NotificationLevel::Warning,
             path: None,
+            line: None,
             message,
         });
     }
@@ -289,6 +291,7 @@ pub fn apply(
         notes.push(Notification {
             level: NotificationLevel::Warning,
             path: None,
+            line: None,
             message: format!(
                 "{unlisted} more expired or unused allow entries not listed: at most \
                  {MAX_ALLOW_NOTES} are"

@@ -29,6 +29,9 @@ impl NotificationLevel {
 pub struct Notification {
     pub level: NotificationLevel,
     pub path: Option<String>,
+    /// 1-based line in `path` the notification is about, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
     pub message: String,
 }
 
@@ -37,6 +40,7 @@ impl Notification {
         Notification {
             level,
             path: path.map(str::to_string),
+            line: None,
             message: message.into(),
         }
     }

@@ -153,6 +153,7 @@ impl Notes {
             v.push(Notification {
                 level: NotificationLevel::Warning,
                 path: None,
+                line: None,
                 message: format!(
                     "{dropped} more notifications of the walk (skipped, unreadable or ignored \
                      files) not listed: at most {MAX_WALK_NOTES} are"
@@ -179,6 +180,7 @@ pub fn capped_excludes(excludes: &[String]) -> (&[String], Option<Notification>)
     let note = (n < excludes.len()).then(|| Notification {
         level: NotificationLevel::Error,
         path: None,
+        line: None,
         message: format!(
             "{} exclude globs ({} bytes) are more than the limit of {MAX_EXCLUDES} globs and \
              {MAX_EXCLUDE_BYTES} bytes: only the first {n} are applied, the paths the others \
@@ -215,6 +217,7 @@ pub fn walk<V: Visitor>(
                 notes.push(Notification {
                     level: NotificationLevel::Error,
                     path: Some(root.display().to_string()),
+                    line: None,
                     message: format!("cannot scan: {e}"),
                 });
                 continue;
@@ -264,6 +267,7 @@ pub fn walk<V: Visitor>(
                     notes.push(Notification {
                         level: NotificationLevel::Error,
                         path: None,
+                        line: None,
                         message: format!("exclude `{e}`: {err}"),
                     });
                 }
@@ -275,6 +279,7 @@ pub fn walk<V: Visitor>(
                 Err(err) => notes.push(Notification {
                     level: NotificationLevel::Error,
                     path: None,
+                    line: None,
                     message: format!("excludes: {err}"),
                 }),
             }
@@ -301,6 +306,7 @@ pub fn walk<V: Visitor>(
                         guard.note(Notification {
                             level: NotificationLevel::Warning,
                             path: error_path(&err, root, prefix),
+                            line: None,
                             message: format!("not scanned: {}", error_text(&err)),
                         });
                         guard.local.skipped += 1;
@@ -326,6 +332,7 @@ pub fn walk<V: Visitor>(
                         guard.note(Notification {
                             level: NotificationLevel::Note,
                             path: Some(rel),
+                            line: None,
                             message:
                                 "symbolic link to a target outside the scanned tree; not followed"
                                     .into(),
@@ -338,6 +345,7 @@ pub fn walk<V: Visitor>(
                     guard.note(Notification {
                         level: NotificationLevel::Note,
                         path: Some(rel),
+                        line: None,
                         message: "not a regular file (FIFO, socket or device); skipped".into(),
                     });
                     guard.local.skipped += 1;
@@ -373,6 +381,7 @@ fn read_and_visit<V: Visitor>(
         g.note(Notification {
             level: NotificationLevel::Warning,
             path: Some(rel.to_string()),
+            line: None,
             message: msg,
         });
         g.local.skipped += 1;
@@ -650,6 +659,7 @@ pub mod ignores {
             self.notes.push(Notification {
                 level: NotificationLevel::Warning,
                 path: Some(path),
+                line: None,
                 message,
             });
         }

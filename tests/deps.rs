@@ -39,8 +39,12 @@ fn render_deps(v: &serde_json::Value) -> String {
         }
     }
     for n in v["notifications"].as_array().unwrap() {
+        let line = n["line"]
+            .as_u64()
+            .map(|l| format!(":{l}"))
+            .unwrap_or_default();
         s.push_str(&format!(
-            "notification {} {}: {}\n",
+            "notification {} {}{line}: {}\n",
             n["level"].as_str().unwrap(),
             n["path"].as_str().unwrap_or("-"),
             n["message"].as_str().unwrap()
@@ -181,7 +185,14 @@ fn malformed_manifests_are_notifications_with_file_and_line() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|n| n["message"].as_str().unwrap().to_string())
+        .map(|n| {
+            format!(
+                "{}:{} {}",
+                n["path"].as_str().unwrap(),
+                n["line"],
+                n["message"]
+            )
+        })
         .collect();
     for at in [
         "Cargo.toml:5",
@@ -190,7 +201,7 @@ fn malformed_manifests_are_notifications_with_file_and_line() {
         "requirements.txt:2",
         "go.mod:4",
     ] {
-        assert!(notes.iter().any(|n| n.contains(at)), "{at}: {notes:?}");
+        assert!(notes.iter().any(|n| n.starts_with(at)), "{at}: {notes:?}");
     }
 }
 

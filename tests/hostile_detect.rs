@@ -157,8 +157,14 @@ fn inline_directives_keep_their_lines() {
                 # modelgate: allow MG103 vendor approved\nn = \"deepseek-chat\"\n";
     fs::write(d.path().join("x.py"), text).unwrap();
     let v = scan_json(d.path());
-    let notes = notes_for(&v, "x.py");
-    assert!(notes.iter().any(|n| n.starts_with("line 3: ")), "{notes:?}");
+    let lines: Vec<u64> = v["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["path"] == "x.py" && n["message"].as_str().unwrap().contains("no reason"))
+        .filter_map(|n| n["line"].as_u64())
+        .collect();
+    assert_eq!(lines, [3], "{:?}", v["notifications"]);
     let f = v["findings"].as_array().unwrap();
     assert_eq!(f.len(), 2);
     assert!(f[0]["suppression"].is_null());

@@ -103,6 +103,7 @@ pub fn audit(o: &AuditOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outc
             Notification {
                 level: NotificationLevel::Note,
                 path: None,
+                line: None,
                 message: format!("scanned with {policy}"),
             },
         );

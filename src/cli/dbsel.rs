@@ -51,6 +51,7 @@ pub fn staleness(db: &Database, max_age_days: u32, today: i64) -> Option<Notific
     (age > i64::from(max_age_days)).then(|| Notification {
         level: NotificationLevel::Warning,
         path: None,
+        line: None,
         message: format!(
             "the rules database ({}) is dated {}, {age} days ago (more than {max_age_days}); run `modelgate rules update`",
             db.origin, db.meta.as_of

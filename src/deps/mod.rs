@@ -481,29 +481,28 @@ pub(crate) fn note(level: NotificationLevel, path: &str, message: String) -> Not
     Notification {
         level,
         path: Some(path.to_string()),
+        line: None,
         message,
     }
 }
 
 /// A parse error of a manifest as a notification pointing at `file:line`.
 pub(crate) fn malformed(path: &str, line: Option<usize>, what: &str, msg: &str) -> Notification {
-    let at = match line {
-        Some(l) => format!("{path}:{l}"),
-        None => path.to_string(),
-    };
     let consequence = if what == "requirement" {
         "this line is not checked"
     } else {
         "its dependencies are not checked"
     };
-    note(
+    let mut n = note(
         NotificationLevel::Warning,
         path,
         format!(
-            "malformed {what} at {at}: {}; {consequence}",
+            "malformed {what}: {}; {consequence}",
             msg.lines().next().unwrap_or("").trim()
         ),
-    )
+    );
+    n.line = line.and_then(|l| u32::try_from(l).ok());
+    n
 }
 
 /// Finds the folder on disk of a scanned path (`rel` is relative to the single root, or carries

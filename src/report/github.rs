@@ -32,14 +32,20 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
             crate::types::NotificationLevel::Note => "notice",
             _ => "warning",
         };
-        match &n.path {
-            Some(p) => writeln!(
+        match (&n.path, n.line) {
+            (Some(p), Some(l)) => writeln!(
+                w,
+                "::{cmd} file={},line={l},title=modelgate::{}",
+                property(p),
+                data(&n.message)
+            )?,
+            (Some(p), None) => writeln!(
                 w,
                 "::{cmd} file={},title=modelgate::{}",
                 property(p),
                 data(&n.message)
             )?,
-            None => writeln!(w, "::{cmd} title=modelgate::{}", data(&n.message))?,
+            (None, _) => writeln!(w, "::{cmd} title=modelgate::{}", data(&n.message))?,
         }
     }
     let (e, wa, no, _) = report.counts();

@@ -180,10 +180,11 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
                 w,
                 "- {}: {}{}",
                 n.level.as_str(),
-                n.path
-                    .as_deref()
-                    .map(|p| format!("{}: ", cell(p)))
-                    .unwrap_or_default(),
+                match (n.path.as_deref(), n.line) {
+                    (Some(p), Some(l)) => format!("{}:{l}: ", cell(p)),
+                    (Some(p), None) => format!("{}: ", cell(p)),
+                    (None, _) => String::new(),
+                },
                 cell(&n.message)
             )?;
         }

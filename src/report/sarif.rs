@@ -343,10 +343,13 @@ fn notification(report: &Report, n: &super::Notification) -> Notification {
         .message(Message::builder().text(n.message.clone()).build())
         .level(json!(n.level.as_str()))
         .build();
+    let region = n
+        .line
+        .map(|l| Region::builder().start_line(i64::from(l)).build());
     b.locations = n
         .path
         .as_ref()
-        .map(|path| vec![source_location(report, path, None)]);
+        .map(|path| vec![source_location(report, path, region)]);
     b
 }
 

@@ -97,15 +97,18 @@ pub fn write(report: &Report, w: &mut dyn Write, opts: &WriteOptions) -> std::io
         if current.is_some() {
             writeln!(w)?;
         }
+        // One form for every problem: `path:line: level: message` (what has no line or no
+        // path leaves it out).
         for n in &shown {
+            let place = match (n.path.as_deref(), n.line) {
+                (Some(p), Some(l)) => format!("{}:{l}: ", escape::display(p)),
+                (Some(p), None) => format!("{}: ", escape::display(p)),
+                (None, _) => String::new(),
+            };
             writeln!(
                 w,
-                "{}: {}{}",
+                "{place}{}: {}",
                 paint(dim, n.level.as_str()),
-                n.path
-                    .as_deref()
-                    .map(|p| format!("{}: ", escape::display(p)))
-                    .unwrap_or_default(),
                 escape::display(&n.message)
             )?;
         }

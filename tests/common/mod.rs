@@ -65,8 +65,12 @@ pub fn render(v: &serde_json::Value) -> String {
         s.push_str(&finding_line(f, false));
     }
     for n in v["notifications"].as_array().unwrap() {
+        let line = n["line"]
+            .as_u64()
+            .map(|l| format!(":{l}"))
+            .unwrap_or_default();
         s.push_str(&format!(
-            "notification {} {}: {}\n",
+            "notification {} {}{line}: {}\n",
             n["level"].as_str().unwrap(),
             n["path"].as_str().unwrap_or("-"),
             n["message"].as_str().unwrap()
