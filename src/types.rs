@@ -129,6 +129,9 @@ pub enum RefKind {
     ModelConfig,
     /// Code or configuration that makes a loader execute a model repository's code.
     RemoteCode,
+    /// A data set (`BAAI/Infinity-Instruct` under `dataset:`, in `dataset_info.json`, a
+    /// `/datasets/` URL): inventory only, never attributed to a developer.
+    Dataset,
 }
 
 impl RefKind {
@@ -148,6 +151,7 @@ impl RefKind {
             RefKind::WeightFile => "weight-file",
             RefKind::ModelConfig => "model-config",
             RefKind::RemoteCode => "remote-code",
+            RefKind::Dataset => "dataset",
         }
     }
 

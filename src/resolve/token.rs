@@ -312,6 +312,28 @@ impl Resolver {
                     segs.remove(0);
                 }
             }
+            // `/datasets/<ns>/<name>` (also behind an API version, `api/v1/datasets/…`): a data
+            // set, inventory only, attributed to no developer.
+            if let Some(d) = segs.iter().take(3).position(|s| *s == "datasets") {
+                let rest = &segs[d + 1..];
+                let mut rules = hit.rules.clone();
+                rules.push(format!("host:{}", h.id));
+                rules.dedup();
+                return Some(Hit {
+                    kind: RefKind::Dataset,
+                    identifier: if rest.len() >= 2 {
+                        format!("{}/{}", rest[0], rest[1])
+                    } else {
+                        format!("{host}/datasets")
+                    },
+                    org: None,
+                    family: None,
+                    host: None,
+                    via: Some(format!("dataset on {}", h.name)),
+                    confidence: Confidence::Medium,
+                    rules,
+                });
+            }
             let is_repo =
                 segs.len() >= 2 && !matches!(segs[0], "datasets" | "spaces" | "docs" | "blog");
             if is_repo {
@@ -456,6 +478,11 @@ impl Resolver {
             }
         }
         if !looks_like_hub_name(ns) || !looks_like_hub_name(name) {
+            return None;
+        }
+        // Two model names joined by a slash (`Qwen3-VL/GLM4.5V`, `Qwen3.5/Qwen3-Next`) are a
+        // list, not a repository: a third party's namespace is not itself a model name.
+        if self.family_by_shape(ns).is_some() {
             return None;
         }
         let (_, f) = self.family_by_shape(name)?;
