@@ -151,6 +151,7 @@ impl TextDetector {
                 s += 1;
             }
             let raw_start = s;
+            let mut at_local = false;
             // `@`: an npm scope with a version (`@deepseek-ai/dsh@latest`) is a package, an
             // e-mail address is not a host, and `name@host@port` keeps only the name.
             if !buf[s..e].windows(3).any(|w| w == b"://")
@@ -164,6 +165,9 @@ impl TextDetector {
                 if !buf[s..p].contains(&b'/') && right.contains('.') && !right.contains('/') {
                     continue;
                 }
+                at_local = ["localhost", "127.0.0.1", "0.0.0.0"]
+                    .iter()
+                    .any(|h| right.starts_with(h));
                 e = p;
             }
             while s < e && is_edge_punct(buf[s]) {
@@ -178,9 +182,30 @@ impl TextDetector {
             // Tokens are ASCII by construction.
             let token = std::str::from_utf8(&buf[s..e]).unwrap_or("");
             let prefix = Prefix::lazy(buf, s);
-            let Some(mut hit) = self.resolver.resolve(token, &prefix) else {
+            // An absolute, home or relative path, or a placeholder `path/to/…`: a local folder.
+            let local = token.contains('/')
+                && !token.contains("://")
+                && (buf[raw_start] == b'/'
+                    || buf[raw_start..s].starts_with(b"~/")
+                    || buf[raw_start..s].starts_with(b"./")
+                    || buf[raw_start..s].starts_with(b"../")
+                    || token.starts_with("path/to/"));
+            let resolved = if local {
+                std::str::from_utf8(&buf[raw_start..e])
+                    .ok()
+                    .and_then(|path| self.resolver.resolve_local(path))
+            } else {
+                self.resolver.resolve(token, &prefix)
+            };
+            let Some(mut hit) = resolved else {
                 continue;
             };
+            if at_local && hit.kind.names_model() {
+                // `THUDM/chatglm2-6b@localhost@7650`: a model served by a local worker.
+                hit.kind = RefKind::LocalModel;
+                hit.host = None;
+                hit.via = Some("a local worker (`@localhost`)".into());
+            }
             let layout = layout.get_or_insert_with(|| FileLayout::new(path, buf));
             let prose = prose || layout.place(buf, s, e) == Placed::Mention;
             if (hit.kind.names_model() || matches!(hit.kind, RefKind::Hub | RefKind::Dataset))

@@ -482,7 +482,7 @@ impl Resolver {
         }
         // Two model names joined by a slash (`Qwen3-VL/GLM4.5V`, `Qwen3.5/Qwen3-Next`) are a
         // list, not a repository: a third party's namespace is not itself a model name.
-        if self.family_by_shape(ns).is_some() {
+        if self.family_by_shape(ns).is_some() || self.names_a_version(ns) {
             return None;
         }
         let (_, f) = self.family_by_shape(name)?;
@@ -495,6 +495,40 @@ impl Resolver {
             via: None,
             confidence: Confidence::Medium,
             rules: vec![format!("family:{}", f.id)],
+        })
+    }
+
+    /// A local path (`/models/chatglm3-6b`, `/path/to/DeepSeek-V3.1-source/config.json`): the
+    /// model is named by its last component with a family's shape; the path is the identifier.
+    pub fn resolve_local(&self, path: &str) -> Option<Hit> {
+        let (fi, f) = path
+            .rsplit('/')
+            .filter(|c| !c.is_empty())
+            .take(3)
+            .find_map(|c| self.family_by_shape(c))?;
+        Some(Hit {
+            kind: RefKind::LocalModel,
+            identifier: path.to_string(),
+            org: Some(f.org.clone()),
+            family: Some(f.id.clone()),
+            host: None,
+            via: Some("a local folder".into()),
+            confidence: Confidence::Medium,
+            rules: vec![format!("family:{}", self.db.families[fi].id)],
+        })
+    }
+
+    /// `Qwen3.5`, `GLM4`: a family keyword followed by a version, the name of a model rather
+    /// than of a publisher.
+    fn names_a_version(&self, name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        self.db.families.iter().any(|f| {
+            f.keywords.iter().any(|k| {
+                let k = k.to_ascii_lowercase();
+                lower
+                    .strip_prefix(k.as_str())
+                    .is_some_and(|rest| rest.as_bytes().first().is_some_and(u8::is_ascii_digit))
+            })
         })
     }
 
