@@ -46,25 +46,7 @@ const KNOWN_OPEN: &[(&str, &str, u32, &str)] = &[
         5,
         "LLM-Research/ re-upload namespace unknown",
     ),
-    // Hosting from the download source of the enclosing registry entry.
-    (
-        "LLaMA-Factory",
-        "src/llamafactory/extras/constants.py",
-        27,
-        "DownloadSource.MODELSCOPE not read",
-    ),
-    (
-        "LLaMA-Factory",
-        "src/llamafactory/extras/constants.py",
-        31,
-        "DownloadSource.MODELSCOPE not read",
-    ),
-    (
-        "ms-swift",
-        "examples/megatron/dense/72b_offload.sh",
-        9,
-        "ms-swift's default hub (ModelScope) not read",
-    ),
+    // Hosting: routing prefixes and org names.
     (
         "ms-swift",
         "swift/model/models/yi.py",

@@ -28,7 +28,11 @@ pub enum Placed {
 }
 
 /// The `[[context]]` entries of a database, indexed for lookups.
+/// A context that text anywhere in a file switches on: (context, markers, unless).
+type FileSwitch = (usize, Vec<Vec<u8>>, Vec<Vec<u8>>);
+
 pub struct Contexts {
+    markers: Vec<FileSwitch>,
     keys: HashMap<String, usize>,
     calls: HashMap<String, usize>,
     files: HashMap<String, usize>,
@@ -38,6 +42,7 @@ pub struct Contexts {
 impl Contexts {
     pub fn new(db: &Database) -> Contexts {
         let mut c = Contexts {
+            markers: Vec::new(),
             keys: HashMap::new(),
             calls: HashMap::new(),
             files: HashMap::new(),
@@ -52,6 +57,10 @@ impl Contexts {
             }
             for k in &x.files {
                 c.files.entry(k.to_ascii_lowercase()).or_insert(i);
+            }
+            if !x.markers.is_empty() {
+                let b = |v: &Vec<String>| v.iter().map(|m| m.as_bytes().to_vec()).collect();
+                c.markers.push((i, b(&x.markers), b(&x.unless)));
             }
             for k in &x.prefixes {
                 c.prefixes
@@ -119,6 +128,16 @@ impl Contexts {
         None
     }
 
+    /// The contexts that text in the file switches on (checked once per file).
+    pub fn file_markers(&self, buf: &[u8]) -> Vec<usize> {
+        let has = |m: &Vec<u8>| memchr::memmem::find(buf, m).is_some();
+        self.markers
+            .iter()
+            .filter(|(_, on, off)| on.iter().any(has) && !off.iter().any(has))
+            .map(|(i, _, _)| *i)
+            .collect()
+    }
+
     fn lookup(&self, word: &str, call: bool) -> Option<usize> {
         if call {
             let w = word.to_ascii_lowercase();
@@ -130,8 +149,11 @@ impl Contexts {
                 .copied();
         }
         let k = normalise_key(word);
-        let k = k.rsplit('.').next().unwrap_or(&k);
-        self.keys.get(k).copied()
+        if let Some(&i) = self.keys.get(&k) {
+            return Some(i);
+        }
+        let last = k.rsplit('.').next().unwrap_or(&k);
+        self.keys.get(last).copied()
     }
 }
 

@@ -121,6 +121,7 @@ impl TextDetector {
         sink: &mut dyn FnMut(Reference),
     ) {
         let mut layout: Option<FileLayout> = None;
+        let mut markers: Option<Vec<usize>> = None;
         let mut at = 0usize;
         let mut lines: Option<LineIndex> = None;
         let mut cursor = ColumnCursor::default();
@@ -208,14 +209,32 @@ impl TextDetector {
             }
             let layout = layout.get_or_insert_with(|| FileLayout::new(path, buf));
             let prose = prose || layout.place(buf, s, e) == Placed::Mention;
-            if (hit.kind.names_model() || matches!(hit.kind, RefKind::Hub | RefKind::Dataset))
-                && let Some(ci) = self.contexts.classify(path, buf, raw_start, e)
-            {
-                let c = &self.db().contexts[ci];
-                match c.class {
-                    ContextClass::Path if !keep_paths => continue,
-                    ContextClass::Path => hit.rules.push(format!("context:{}", c.id)),
-                    ContextClass::Dataset => hit = as_dataset(hit, &c.id),
+            if hit.kind.names_model() || matches!(hit.kind, RefKind::Hub | RefKind::Dataset) {
+                let markers = markers.get_or_insert_with(|| self.contexts.file_markers(buf));
+                let ci = self
+                    .contexts
+                    .classify(path, buf, raw_start, e)
+                    .or_else(|| markers.first().copied());
+                if let Some(ci) = ci {
+                    let c = &self.db().contexts[ci];
+                    match c.class {
+                        ContextClass::Path if !keep_paths => continue,
+                        ContextClass::Path => hit.rules.push(format!("context:{}", c.id)),
+                        ContextClass::Dataset => hit = as_dataset(hit, &c.id),
+                        ContextClass::Hub => {
+                            // Only a bare id is switched; a URL says where it is.
+                            let bare = !token.contains("://") && !looks_like_url(token);
+                            if bare
+                                && matches!(hit.kind, RefKind::HubRepo | RefKind::Derivative)
+                                && let Some(h) = &c.host
+                            {
+                                hit.host = Some(h.clone());
+                                hit.via = Some(format!("download source (context `{}`)", c.id));
+                                hit.rules.push(format!("context:{}", c.id));
+                                hit.rules.push(format!("host:{h}"));
+                            }
+                        }
+                    }
                 }
             }
             let idx = lines.get_or_insert_with(|| LineIndex::new(buf));
@@ -317,6 +336,17 @@ impl TextDetector {
         }
         out
     }
+}
+
+/// `huggingface.co/…`, `modelscope.cn/…`: a token that starts with a domain.
+fn looks_like_url(token: &str) -> bool {
+    token.split('/').next().is_some_and(|first| {
+        first.contains('.')
+            && first
+                .rsplit('.')
+                .next()
+                .is_some_and(|t| t.len() >= 2 && t.bytes().all(|b| b.is_ascii_alphabetic()))
+    })
 }
 
 /// A hit whose place says it names a data set: inventory, attributed to no developer and served

@@ -450,6 +450,9 @@ pub enum ContextClass {
     /// A folder or file the program writes or reads (an output directory, a result file): not a
     /// model reference at all.
     Path,
+    /// A download switch: a bare hub id here is downloaded from `host` (ModelScope for
+    /// LLaMA-Factory's `DownloadSource.MODELSCOPE`, ms-swift's default hub).
+    Hub,
 }
 
 /// Where a token stands decides what it is: the value of a key or command-line option
@@ -473,6 +476,15 @@ pub struct Context {
     /// Leading folders (`saves/`) that make a token a path of this class.
     #[serde(default)]
     pub prefixes: Vec<String>,
+    /// Text anywhere in the file that puts every token of the file in this context (a download
+    /// switch, a command line of a tool), unless the file also holds one of `unless`.
+    #[serde(default)]
+    pub markers: Vec<String>,
+    #[serde(default)]
+    pub unless: Vec<String>,
+    /// For `class = "hub"`: the host id bare hub ids are downloaded from.
+    #[serde(default)]
+    pub host: Option<String>,
     #[serde(default)]
     pub notes: String,
     /// `match`: lines with a candidate this context classifies; `no_match`: lines where it

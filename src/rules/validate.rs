@@ -299,7 +299,26 @@ pub fn validate(db: &Database) -> Vec<Problem> {
     }
     for c in &db.contexts {
         let key = format!("context:{}", c.id);
-        if c.keys.is_empty() && c.calls.is_empty() && c.files.is_empty() && c.prefixes.is_empty() {
+        match (&c.class, &c.host) {
+            (crate::rules::ContextClass::Hub, None) => {
+                p(&key, format!("context `{}`: class hub needs a host", c.id))
+            }
+            (crate::rules::ContextClass::Hub, Some(h)) if db.host(h).is_none() => {
+                p(&key, format!("context `{}`: unknown host `{h}`", c.id))
+            }
+            (crate::rules::ContextClass::Hub, _) => {}
+            (_, Some(_)) => p(
+                &key,
+                format!("context `{}`: only class hub takes a host", c.id),
+            ),
+            _ => {}
+        }
+        if c.keys.is_empty()
+            && c.calls.is_empty()
+            && c.files.is_empty()
+            && c.prefixes.is_empty()
+            && c.markers.is_empty()
+        {
             p(
                 &key,
                 format!("context `{}`: no keys, calls, files or prefixes", c.id),
