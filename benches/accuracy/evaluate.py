@@ -93,7 +93,8 @@ def load_labels(path):
 def host_category(f):
     h = f.get("hosting")
     if not h:
-        return "none"
+        # A local folder or a model behind a local worker is on the machine by definition.
+        return "local" if f.get("kind") == "local-model" else "none"
     if h.get("kind") == "api":
         return "api"
     hid = h.get("id", "")
@@ -223,6 +224,10 @@ def evaluate_repo(repo, report, labels):
             continue
         # findings sample: the labelled finding(s) as modelgate reports them now
         hits = [f for f in on_line if f["matched"] == lab["token"]]
+        if not hits:
+            # One finding per identifier per line: a repeat of the identifier on the line (a
+            # Markdown link's text and URL) is reported once, with the first occurrence's text.
+            hits = [f for f in on_line if f["matched"] in lab["token"] and f["identifier"] in lab["token"]]
         severe = [f for f in hits if f["level"] in SEVERE]
         truth = lab["truth"]
         if truth == "unsure":

@@ -410,8 +410,13 @@ impl Resolver {
                 return Some(h);
             }
         }
-        for w in segs.windows(2) {
+        for (i, w) in segs.windows(2).enumerate() {
             if let Some(h) = self.resolve_pair(w[0], w[1], hub) {
+                // Deeper in a path only a known namespace names a repository: two inner
+                // folders (`results/bge-large-en-v1.5/…`, base64 data) are not a third party's.
+                if i > 0 && h.kind == RefKind::Derivative {
+                    continue;
+                }
                 return Some(h);
             }
         }
@@ -499,13 +504,19 @@ impl Resolver {
     }
 
     /// A local path (`/models/chatglm3-6b`, `/path/to/DeepSeek-V3.1-source/config.json`): the
-    /// model is named by its last component with a family's shape; the path is the identifier.
+    /// model is named by the folder's name when it has a family's shape; the path is the
+    /// identifier.
     pub fn resolve_local(&self, path: &str) -> Option<Hit> {
-        let (fi, f) = path
-            .rsplit('/')
-            .filter(|c| !c.is_empty())
-            .take(3)
-            .find_map(|c| self.family_by_shape(c))?;
+        // The folder's own name; for a file in it (`…/chatglm3-6b/config.json`), its folder's.
+        // A model's name higher up is a checkout of a code repository, not weights.
+        let mut comps = path.rsplit('/').filter(|c| !c.is_empty());
+        let last = comps.next()?;
+        let named = if last.contains('.') && self.family_by_shape(last).is_none() {
+            comps.next()?
+        } else {
+            last
+        };
+        let (fi, f) = self.family_by_shape(named)?;
         Some(Hit {
             kind: RefKind::LocalModel,
             identifier: path.to_string(),
