@@ -198,73 +198,7 @@ const KNOWN_OPEN: &[(&str, &str, u32, &str)] = &[
         26,
         "OpenRouter section not read",
     ),
-    // Ollama Cloud tags.
-    (
-        "ollama",
-        "cmd/launch/opencode_test.go",
-        4,
-        "`:cloud` tag of a newer model missed",
-    ),
-    (
-        "ollama",
-        "cmd/launch/opencode_test.go",
-        5,
-        "`:cloud` tag of a newer model missed",
-    ),
-    (
-        "ollama",
-        "cmd/launch/opencode_test.go",
-        10,
-        "`:cloud` tag of a newer model missed",
-    ),
-    (
-        "ollama",
-        "cmd/launch/opencode_test.go",
-        12,
-        "`:cloud` tag hosted as local Ollama",
-    ),
-    (
-        "ollama",
-        "cmd/launch/opencode_test.go",
-        14,
-        "`:cloud` tag hosted as local Ollama",
-    ),
-    (
-        "ollama",
-        "cmd/launch/opencode_test.go",
-        16,
-        "`:cloud` tag of a newer model missed",
-    ),
-    (
-        "ollama",
-        "cmd/launch/opencode_test.go",
-        17,
-        "`:cloud` tag of a newer model missed",
-    ),
-    (
-        "ollama",
-        "internal/proxy/claude_desktop_test.go",
-        5,
-        "`:cloud` tag of a newer model missed",
-    ),
-    (
-        "ollama",
-        "internal/proxy/claude_desktop_test.go",
-        6,
-        "`:cloud` tag of a newer model missed",
-    ),
-    (
-        "ollama",
-        "internal/proxy/claude_desktop_test.go",
-        7,
-        "`:cloud` tag of a newer model missed",
-    ),
-    (
-        "ollama",
-        "internal/proxy/claude_desktop_test.go",
-        8,
-        "`:cloud` tag of a newer model missed",
-    ),
+    // Ollama: names in code that select nothing.
     (
         "ollama",
         "x/create/client/create.go",

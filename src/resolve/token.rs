@@ -181,6 +181,71 @@ impl Resolver {
     }
 
     pub(crate) fn resolve(&self, token: &str, prefix: &Prefix<'_>) -> Option<Hit> {
+        let hit = self.resolve_plain(token, prefix);
+        match self.cloud_tag(token, hit.as_ref()) {
+            Some(h) => Some(h),
+            None => hit,
+        }
+    }
+
+    /// An Ollama cloud tag (`glm-5:cloud`, `qwen3-coder:480b-cloud`,
+    /// `deepseek-v4-flash:0731:cloud`): the name before the first `:` names the model, and it
+    /// runs on Ollama's hosted service when the database has such a host.
+    fn cloud_tag(&self, token: &str, plain: Option<&Hit>) -> Option<Hit> {
+        let lower = token.to_ascii_lowercase();
+        let (base, tag) = lower.split_once(':')?;
+        if !(tag == "cloud" || tag.ends_with(":cloud") || tag.ends_with("-cloud"))
+            || base.contains('/')
+            || self.db.host("ollama-cloud").is_none()
+        {
+            return None;
+        }
+        let base = &token[..base.len()];
+        let mut hit = match plain {
+            Some(h) if h.kind == RefKind::OllamaTag => h.clone(),
+            _ => {
+                if let Some(h) = self
+                    .match_pattern(base, &Prefix::Text(""))
+                    .filter(|h| h.kind.names_model())
+                {
+                    h
+                } else {
+                    let (fi, f) = self.family_by_shape(base).or_else(|| {
+                        // A bare family name with a version (`qwen3.5`, `glm-5`).
+                        self.db.families.iter().enumerate().find(|(_, f)| {
+                            f.keywords.iter().any(|k| {
+                                base.to_ascii_lowercase()
+                                    .strip_prefix(&k.to_ascii_lowercase())
+                                    .is_some_and(|r| {
+                                        r.trim_start_matches(['-', '.'])
+                                            .as_bytes()
+                                            .first()
+                                            .is_some_and(u8::is_ascii_digit)
+                                    })
+                            })
+                        })
+                    })?;
+                    Hit {
+                        kind: RefKind::OllamaTag,
+                        identifier: token.to_string(),
+                        org: Some(f.org.clone()),
+                        family: Some(f.id.clone()),
+                        host: None,
+                        via: None,
+                        confidence: Confidence::High,
+                        rules: vec![format!("family:{}", self.db.families[fi].id)],
+                    }
+                }
+            }
+        };
+        hit.kind = RefKind::OllamaTag;
+        hit.identifier = token.to_string();
+        hit.host = Some("ollama-cloud".into());
+        hit.rules.push("host:ollama-cloud".into());
+        Some(hit)
+    }
+
+    fn resolve_plain(&self, token: &str, prefix: &Prefix<'_>) -> Option<Hit> {
         if let Some(i) = token.find("://") {
             return self.resolve_url(&token[i + 3..]);
         }
@@ -410,11 +475,13 @@ impl Resolver {
                 return Some(h);
             }
         }
+        let last = segs.len().saturating_sub(2);
         for (i, w) in segs.windows(2).enumerate() {
             if let Some(h) = self.resolve_pair(w[0], w[1], hub) {
-                // Deeper in a path only a known namespace names a repository: two inner
-                // folders (`results/bge-large-en-v1.5/…`, base64 data) are not a third party's.
-                if i > 0 && h.kind == RefKind::Derivative {
+                // Inside a path only a known namespace names a repository: two inner folders
+                // (`results/bge-large-en-v1.5/…/eval.json`, base64 data) are not a third
+                // party's. The first pair and the last (`accounts/x/models/<name>`) may be.
+                if i > 0 && i < last && h.kind == RefKind::Derivative {
                     continue;
                 }
                 return Some(h);
