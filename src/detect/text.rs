@@ -151,6 +151,11 @@ impl TextDetector {
             if s >= 1 && buf[s - 1] == b'\\' && matches!(buf[s], b'n' | b't' | b'r') {
                 s += 1;
             }
+            if buf[s.saturating_sub(4)..e].starts_with(b"git+") {
+                // A VCS requirement (`pkg @ git+https://host/org/repo.git@rev`): a package,
+                // left to the manifest parsers.
+                continue;
+            }
             let raw_start = s;
             let mut at_local = false;
             // `@`: an npm scope with a version (`@deepseek-ai/dsh@latest`) is a package, an
