@@ -123,9 +123,6 @@ pub struct FileRefs<'a> {
     /// Min-heap of (rank, slot) of the kept references.
     heap: BinaryHeap<Reverse<(Rank, usize)>>,
     kept_idents: HashMap<String, u32>,
-    /// The line of the last reference and the identifiers seen on it: one finding per
-    /// identifier per line.
-    line_idents: (u32, Vec<String>),
     seen: usize,
     /// Dropped references per rank.
     dropped: [usize; 6],
@@ -156,7 +153,6 @@ impl<'a> FileRefs<'a> {
             slots: Vec::new(),
             heap: BinaryHeap::new(),
             kept_idents: HashMap::new(),
-            line_idents: (0, Vec::new()),
             seen: 0,
             dropped: [0; 6],
             off: 0,
@@ -167,15 +163,6 @@ impl<'a> FileRefs<'a> {
 
     /// Offers one reference (references come in file order).
     pub fn push(&mut self, r: Reference) {
-        let ident = r.hit.identifier.to_ascii_lowercase();
-        if self.line_idents.0 != r.line {
-            self.line_idents = (r.line, Vec::new());
-        }
-        if self.line_idents.1.contains(&ident) {
-            // The same identifier again on this line (`[BAAI/bge-m3](https://…/BAAI/bge-m3)`).
-            return;
-        }
-        self.line_idents.1.push(ident);
         let order = self.seen;
         self.seen += 1;
         let allows = self.allows_for(r.line);

@@ -225,8 +225,8 @@ def evaluate_repo(repo, report, labels):
         # findings sample: the labelled finding(s) as modelgate reports them now
         hits = [f for f in on_line if f["matched"] == lab["token"]]
         if not hits:
-            # One finding per identifier per line: a repeat of the identifier on the line (a
-            # Markdown link's text and URL) is reported once, with the first occurrence's text.
+            # A cut token (`THUDM/chatglm2-6b@localhost@7650` reported as `THUDM/chatglm2-6b`), or
+            # an identifier reported once per line: match by what the token holds.
             hits = [f for f in on_line if f["matched"] in lab["token"] and f["identifier"] in lab["token"]]
         severe = [f for f in hits if f["level"] in SEVERE]
         truth = lab["truth"]
