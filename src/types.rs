@@ -133,6 +133,12 @@ pub enum RefKind {
     ModelConfig,
     /// Code or configuration that makes a loader execute a model repository's code.
     RemoteCode,
+    /// A local folder or file named after a model (`/models/chatglm3-6b`,
+    /// `/path/to/DeepSeek-V3.1-source`): weights on the machine, not a hub repository.
+    LocalModel,
+    /// A data set (`BAAI/Infinity-Instruct` under `dataset:`, in `dataset_info.json`, a
+    /// `/datasets/` URL): inventory only, never attributed to a developer.
+    Dataset,
 }
 
 impl RefKind {
@@ -152,6 +158,8 @@ impl RefKind {
             RefKind::WeightFile => "weight-file",
             RefKind::ModelConfig => "model-config",
             RefKind::RemoteCode => "remote-code",
+            RefKind::Dataset => "dataset",
+            RefKind::LocalModel => "local-model",
         }
     }
 
@@ -167,6 +175,7 @@ impl RefKind {
                 | RefKind::OllamaTag
                 | RefKind::WeightFile
                 | RefKind::ModelConfig
+                | RefKind::LocalModel
         )
     }
 }

@@ -52,6 +52,11 @@ fn framework_classes() {
 }
 
 #[test]
+fn context_of_candidates() {
+    check("kinds-context", "fixtures/kinds/context");
+}
+
+#[test]
 fn notebook_lines() {
     check("kinds-notebook", "fixtures/kinds/notebook");
 }
@@ -95,6 +100,8 @@ fn every_reference_kind_is_covered() {
         "env-var",
         "sdk-class",
         "package",
+        "dataset",
+        "local-model",
     ] {
         assert!(
             kinds.contains(k),

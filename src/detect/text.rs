@@ -11,10 +11,11 @@ use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 
+use crate::detect::context::{Contexts, FileLayout, Placed};
 use crate::lineindex::{ColumnCursor, LineIndex};
 use crate::resolve::token::{Prefix, Resolver};
-use crate::rules::{Database, Problem};
-use crate::types::{Evidence, Reference};
+use crate::rules::{ContextClass, Database, Problem};
+use crate::types::{Evidence, Hit, RefKind, Reference};
 
 /// Tokens longer than this are not identifiers (minified code, base64 blobs). It also bounds
 /// how far a candidate is widened.
@@ -32,6 +33,7 @@ fn is_edge_punct(b: u8) -> bool {
 pub struct TextDetector {
     resolver: Arc<Resolver>,
     anchors: AhoCorasick,
+    contexts: Contexts,
 }
 
 /// The literal anchors of a database: every place an identifier it knows can start.
@@ -70,7 +72,12 @@ impl TextDetector {
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&anchors)
             .map_err(|e| e.to_string())?;
-        Ok(TextDetector { resolver, anchors })
+        let contexts = Contexts::new(resolver.db());
+        Ok(TextDetector {
+            resolver,
+            anchors,
+            contexts,
+        })
     }
 
     /// Builds the resolver and the scanner of a database.
@@ -100,6 +107,21 @@ impl TextDetector {
     /// [`MAX_PREFIX`] bytes of the line, built only when a rule asks, and line and column are
     /// computed only for confirmed hits, through one [`LineIndex`] and a [`ColumnCursor`].
     pub fn scan_with(&self, buf: &[u8], path: &str, prose: bool, sink: &mut dyn FnMut(Reference)) {
+        self.scan_inner(buf, path, prose, false, sink);
+    }
+
+    /// [`TextDetector::scan_with`]; with `keep_paths`, tokens that a `path` context classifies
+    /// are handed on (with the context in their rules) instead of dropped, for the examples.
+    fn scan_inner(
+        &self,
+        buf: &[u8],
+        path: &str,
+        prose: bool,
+        keep_paths: bool,
+        sink: &mut dyn FnMut(Reference),
+    ) {
+        let mut layout: Option<FileLayout> = None;
+        let mut markers: Option<Vec<usize>> = None;
         let mut at = 0usize;
         let mut lines: Option<LineIndex> = None;
         let mut cursor = ColumnCursor::default();
@@ -129,6 +151,31 @@ impl TextDetector {
             if s >= 1 && buf[s - 1] == b'\\' && matches!(buf[s], b'n' | b't' | b'r') {
                 s += 1;
             }
+            if buf[s.saturating_sub(4)..e].starts_with(b"git+") {
+                // A VCS requirement (`pkg @ git+https://host/org/repo.git@rev`): a package,
+                // left to the manifest parsers.
+                continue;
+            }
+            let raw_start = s;
+            let mut at_local = false;
+            // `@`: an npm scope with a version (`@deepseek-ai/dsh@latest`) is a package, an
+            // e-mail address is not a host, and `name@host@port` keeps only the name.
+            if !buf[s..e].windows(3).any(|w| w == b"://")
+                && let Some(p) = memchr::memchr(b'@', &buf[s + 1..e]).map(|p| s + 1 + p)
+                && buf[p - 1] != b'/'
+            {
+                if buf[s] == b'@' {
+                    continue;
+                }
+                let right = std::str::from_utf8(&buf[p + 1..e]).unwrap_or("");
+                if !buf[s..p].contains(&b'/') && right.contains('.') && !right.contains('/') {
+                    continue;
+                }
+                at_local = ["localhost", "127.0.0.1", "0.0.0.0"]
+                    .iter()
+                    .any(|h| right.starts_with(h));
+                e = p;
+            }
             while s < e && is_edge_punct(buf[s]) {
                 s += 1;
             }
@@ -141,9 +188,60 @@ impl TextDetector {
             // Tokens are ASCII by construction.
             let token = std::str::from_utf8(&buf[s..e]).unwrap_or("");
             let prefix = Prefix::lazy(buf, s);
-            let Some(hit) = self.resolver.resolve(token, &prefix) else {
+            // An absolute, home or relative path, or a placeholder `path/to/…`: a local folder.
+            let local = token.contains('/')
+                && !token.contains("://")
+                && (buf[raw_start] == b'/'
+                    || buf[raw_start..s].starts_with(b"~/")
+                    || buf[raw_start..s].starts_with(b"./")
+                    || buf[raw_start..s].starts_with(b"../")
+                    || token.starts_with("path/to/"));
+            let resolved = if local {
+                std::str::from_utf8(&buf[raw_start..e])
+                    .ok()
+                    .and_then(|path| self.resolver.resolve_local(path))
+            } else {
+                self.resolver.resolve(token, &prefix)
+            };
+            let Some(mut hit) = resolved else {
                 continue;
             };
+            if at_local && hit.kind.names_model() {
+                // `THUDM/chatglm2-6b@localhost@7650`: a model served by a local worker.
+                hit.kind = RefKind::LocalModel;
+                hit.host = None;
+                hit.via = Some("a local worker (`@localhost`)".into());
+            }
+            let layout = layout.get_or_insert_with(|| FileLayout::new(path, buf));
+            let prose = prose || layout.place(buf, s, e) == Placed::Mention;
+            if hit.kind.names_model() || matches!(hit.kind, RefKind::Hub | RefKind::Dataset) {
+                let markers = markers.get_or_insert_with(|| self.contexts.file_markers(buf));
+                let ci = self
+                    .contexts
+                    .classify(path, buf, raw_start, e)
+                    .or_else(|| markers.first().copied());
+                if let Some(ci) = ci {
+                    let c = &self.db().contexts[ci];
+                    match c.class {
+                        ContextClass::Path if !keep_paths => continue,
+                        ContextClass::Path => hit.rules.push(format!("context:{}", c.id)),
+                        ContextClass::Dataset => hit = as_dataset(hit, &c.id),
+                        ContextClass::Hub => {
+                            // Only a bare id is switched; a URL says where it is.
+                            let bare = !token.contains("://") && !looks_like_url(token);
+                            if bare
+                                && matches!(hit.kind, RefKind::HubRepo | RefKind::Derivative)
+                                && let Some(h) = &c.host
+                            {
+                                hit.host = Some(h.clone());
+                                hit.via = Some(format!("download source (context `{}`)", c.id));
+                                hit.rules.push(format!("context:{}", c.id));
+                                hit.rules.push(format!("host:{h}"));
+                            }
+                        }
+                    }
+                }
+            }
             let idx = lines.get_or_insert_with(|| LineIndex::new(buf));
             let (line, column) = cursor.line_col(idx, buf, s);
             sink(Reference {
@@ -214,7 +312,69 @@ impl TextDetector {
         for r in &db.routes {
             check(format!("route:{}", r.prefix), &r.examples);
         }
+        for c in &db.contexts {
+            let key = format!("context:{}", c.id);
+            let path = c.files.first().map_or("example", String::as_str);
+            let classified = |m: &str| {
+                let mut hits = false;
+                self.scan_inner(m.as_bytes(), path, false, true, &mut |r| {
+                    hits |= r.hit.rules.contains(&key);
+                });
+                hits
+            };
+            for m in &c.examples.must_match {
+                if !classified(m) {
+                    out.push(db.problem(
+                        &key,
+                        format!("{key}: example `{m}` has no candidate it classifies"),
+                    ));
+                }
+            }
+            for m in &c.examples.no_match {
+                if classified(m) {
+                    out.push(db.problem(
+                        &key,
+                        format!("{key}: must-not-match example `{m}` is classified by it"),
+                    ));
+                }
+            }
+        }
         out
+    }
+}
+
+/// `huggingface.co/…`, `modelscope.cn/…`: a token that starts with a domain.
+fn looks_like_url(token: &str) -> bool {
+    token.split('/').next().is_some_and(|first| {
+        first.contains('.')
+            && first
+                .rsplit('.')
+                .next()
+                .is_some_and(|t| t.len() >= 2 && t.bytes().all(|b| b.is_ascii_alphabetic()))
+    })
+}
+
+/// A hit whose place says it names a data set: inventory, attributed to no developer and served
+/// by no host (where the data set is downloaded from is kept in `via`).
+fn as_dataset(hit: Hit, context: &str) -> Hit {
+    let mut rules = hit.rules;
+    rules.push(format!("context:{context}"));
+    let via = match (&hit.via, &hit.host) {
+        (Some(v), _) => Some(v.clone()),
+        (None, Some(h)) if hit.kind != RefKind::Dataset => {
+            Some(format!("dataset context `{context}` ({h} id)"))
+        }
+        _ => Some(format!("dataset context `{context}`")),
+    };
+    Hit {
+        kind: RefKind::Dataset,
+        identifier: hit.identifier,
+        org: None,
+        family: None,
+        host: None,
+        via,
+        confidence: hit.confidence,
+        rules,
     }
 }
 

@@ -181,6 +181,71 @@ impl Resolver {
     }
 
     pub(crate) fn resolve(&self, token: &str, prefix: &Prefix<'_>) -> Option<Hit> {
+        let hit = self.resolve_plain(token, prefix);
+        match self.cloud_tag(token, hit.as_ref()) {
+            Some(h) => Some(h),
+            None => hit,
+        }
+    }
+
+    /// An Ollama cloud tag (`glm-5:cloud`, `qwen3-coder:480b-cloud`,
+    /// `deepseek-v4-flash:0731:cloud`): the name before the first `:` names the model, and it
+    /// runs on Ollama's hosted service when the database has such a host.
+    fn cloud_tag(&self, token: &str, plain: Option<&Hit>) -> Option<Hit> {
+        let lower = token.to_ascii_lowercase();
+        let (base, tag) = lower.split_once(':')?;
+        if !(tag == "cloud" || tag.ends_with(":cloud") || tag.ends_with("-cloud"))
+            || base.contains('/')
+            || self.db.host("ollama-cloud").is_none()
+        {
+            return None;
+        }
+        let base = &token[..base.len()];
+        let mut hit = match plain {
+            Some(h) if h.kind == RefKind::OllamaTag => h.clone(),
+            _ => {
+                if let Some(h) = self
+                    .match_pattern(base, &Prefix::Text(""))
+                    .filter(|h| h.kind.names_model())
+                {
+                    h
+                } else {
+                    let (fi, f) = self.family_by_shape(base).or_else(|| {
+                        // A bare family name with a version (`qwen3.5`, `glm-5`).
+                        self.db.families.iter().enumerate().find(|(_, f)| {
+                            f.keywords.iter().any(|k| {
+                                base.to_ascii_lowercase()
+                                    .strip_prefix(&k.to_ascii_lowercase())
+                                    .is_some_and(|r| {
+                                        r.trim_start_matches(['-', '.'])
+                                            .as_bytes()
+                                            .first()
+                                            .is_some_and(u8::is_ascii_digit)
+                                    })
+                            })
+                        })
+                    })?;
+                    Hit {
+                        kind: RefKind::OllamaTag,
+                        identifier: token.to_string(),
+                        org: Some(f.org.clone()),
+                        family: Some(f.id.clone()),
+                        host: None,
+                        via: None,
+                        confidence: Confidence::High,
+                        rules: vec![format!("family:{}", self.db.families[fi].id)],
+                    }
+                }
+            }
+        };
+        hit.kind = RefKind::OllamaTag;
+        hit.identifier = token.to_string();
+        hit.host = Some("ollama-cloud".into());
+        hit.rules.push("host:ollama-cloud".into());
+        Some(hit)
+    }
+
+    fn resolve_plain(&self, token: &str, prefix: &Prefix<'_>) -> Option<Hit> {
         if let Some(i) = token.find("://") {
             return self.resolve_url(&token[i + 3..]);
         }
@@ -312,6 +377,28 @@ impl Resolver {
                     segs.remove(0);
                 }
             }
+            // `/datasets/<ns>/<name>` (also behind an API version, `api/v1/datasets/…`): a data
+            // set, inventory only, attributed to no developer.
+            if let Some(d) = segs.iter().take(3).position(|s| *s == "datasets") {
+                let rest = &segs[d + 1..];
+                let mut rules = hit.rules.clone();
+                rules.push(format!("host:{}", h.id));
+                rules.dedup();
+                return Some(Hit {
+                    kind: RefKind::Dataset,
+                    identifier: if rest.len() >= 2 {
+                        format!("{}/{}", rest[0], rest[1])
+                    } else {
+                        format!("{host}/datasets")
+                    },
+                    org: None,
+                    family: None,
+                    host: None,
+                    via: Some(format!("dataset on {}", h.name)),
+                    confidence: Confidence::Medium,
+                    rules,
+                });
+            }
             let is_repo =
                 segs.len() >= 2 && !matches!(segs[0], "datasets" | "spaces" | "docs" | "blog");
             if is_repo {
@@ -388,8 +475,15 @@ impl Resolver {
                 return Some(h);
             }
         }
-        for w in segs.windows(2) {
+        let last = segs.len().saturating_sub(2);
+        for (i, w) in segs.windows(2).enumerate() {
             if let Some(h) = self.resolve_pair(w[0], w[1], hub) {
+                // Inside a path only a known namespace names a repository: two inner folders
+                // (`results/bge-large-en-v1.5/…/eval.json`, base64 data) are not a third
+                // party's. The first pair and the last (`accounts/x/models/<name>`) may be.
+                if i > 0 && i < last && h.kind == RefKind::Derivative {
+                    continue;
+                }
                 return Some(h);
             }
         }
@@ -458,6 +552,11 @@ impl Resolver {
         if !looks_like_hub_name(ns) || !looks_like_hub_name(name) {
             return None;
         }
+        // Two model names joined by a slash (`Qwen3-VL/GLM4.5V`, `Qwen3.5/Qwen3-Next`) are a
+        // list, not a repository: a third party's namespace is not itself a model name.
+        if self.family_by_shape(ns).is_some() || self.names_a_version(ns) {
+            return None;
+        }
         let (_, f) = self.family_by_shape(name)?;
         Some(Hit {
             kind: RefKind::Derivative,
@@ -468,6 +567,46 @@ impl Resolver {
             via: None,
             confidence: Confidence::Medium,
             rules: vec![format!("family:{}", f.id)],
+        })
+    }
+
+    /// A local path (`/models/chatglm3-6b`, `/path/to/DeepSeek-V3.1-source/config.json`): the
+    /// model is named by the folder's name when it has a family's shape; the path is the
+    /// identifier.
+    pub fn resolve_local(&self, path: &str) -> Option<Hit> {
+        // The folder's own name; for a file in it (`…/chatglm3-6b/config.json`), its folder's.
+        // A model's name higher up is a checkout of a code repository, not weights.
+        let mut comps = path.rsplit('/').filter(|c| !c.is_empty());
+        let last = comps.next()?;
+        let named = if last.contains('.') && self.family_by_shape(last).is_none() {
+            comps.next()?
+        } else {
+            last
+        };
+        let (fi, f) = self.family_by_shape(named)?;
+        Some(Hit {
+            kind: RefKind::LocalModel,
+            identifier: path.to_string(),
+            org: Some(f.org.clone()),
+            family: Some(f.id.clone()),
+            host: None,
+            via: Some("a local folder".into()),
+            confidence: Confidence::Medium,
+            rules: vec![format!("family:{}", self.db.families[fi].id)],
+        })
+    }
+
+    /// `Qwen3.5`, `GLM4`: a family keyword followed by a version, the name of a model rather
+    /// than of a publisher.
+    fn names_a_version(&self, name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        self.db.families.iter().any(|f| {
+            f.keywords.iter().any(|k| {
+                let k = k.to_ascii_lowercase();
+                lower
+                    .strip_prefix(k.as_str())
+                    .is_some_and(|rest| rest.as_bytes().first().is_some_and(u8::is_ascii_digit))
+            })
         })
     }
 

@@ -2,6 +2,7 @@
 //! every `*.toml` file under `rules/` (regenerate with `MODELGATE_BLESS=1 cargo test --test rules_db`).
 
 pub const FILES: &[(&str, &str)] = &[
+    ("contexts.toml", include_str!("../../rules/contexts.toml")),
     (
         "digests/01ai.toml",
         include_str!("../../rules/digests/01ai.toml"),

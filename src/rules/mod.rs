@@ -441,6 +441,67 @@ impl Package {
     }
 }
 
+/// What the place of a token says it is (`[[context]]` in `rules/contexts.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ContextClass {
+    /// A data set: reported as inventory (`dataset` kind), never as a model.
+    Dataset,
+    /// A folder or file the program writes or reads (an output directory, a result file): not a
+    /// model reference at all.
+    Path,
+    /// A download switch: a bare hub id here is downloaded from `host` (ModelScope for
+    /// LLaMA-Factory's `DownloadSource.MODELSCOPE`, ms-swift's default hub).
+    Hub,
+}
+
+/// Where a token stands decides what it is: the value of a key or command-line option
+/// (`output_dir:`, `--dataset`), the argument of a call (`load_dataset(`), a file that only
+/// lists data sets (`dataset_info.json`), or a leading folder of a path (`saves/`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Context {
+    pub id: String,
+    pub class: ContextClass,
+    /// Keys and options whose value the token is, compared case-insensitively with leading
+    /// dashes removed and `-` read as `_` (`--output-dir` is `output_dir`).
+    #[serde(default)]
+    pub keys: Vec<String>,
+    /// Functions or methods whose argument the token is (`load_dataset`, `MsDataset.load`).
+    #[serde(default)]
+    pub calls: Vec<String>,
+    /// File names (the last path component) in which every token is of this class.
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// Leading folders (`saves/`) that make a token a path of this class.
+    #[serde(default)]
+    pub prefixes: Vec<String>,
+    /// Text anywhere in the file that puts every token of the file in this context (a download
+    /// switch, a command line of a tool), unless the file also holds one of `unless`.
+    #[serde(default)]
+    pub markers: Vec<String>,
+    #[serde(default)]
+    pub unless: Vec<String>,
+    /// For `class = "hub"`: the host id bare hub ids are downloaded from.
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub notes: String,
+    /// `match`: lines with a candidate this context classifies; `no_match`: lines where it
+    /// classifies none.
+    #[serde(default)]
+    pub examples: Examples,
+    pub sources: Vec<String>,
+    pub as_of: String,
+}
+
+/// A key as [`Context::keys`] compares it: lowercase, leading dashes removed, `-` as `_`.
+pub fn normalise_key(k: &str) -> String {
+    k.trim_start_matches('-')
+        .to_ascii_lowercase()
+        .replace('-', "_")
+}
+
 /// An organisation file: `rules/orgs/<id>.toml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -484,6 +545,8 @@ struct DataFile {
     package: Vec<Package>,
     #[serde(default)]
     digest: Vec<DigestEntry>,
+    #[serde(default)]
+    context: Vec<Context>,
 }
 
 /// A loaded database.
@@ -507,6 +570,8 @@ pub struct Database {
     pub archs: Vec<Arch>,
     /// Known weight-file digests.
     pub digests: Vec<DigestEntry>,
+    /// Places that decide what a token is (data sets, output folders).
+    pub contexts: Vec<Context>,
     /// Which file each entry id came from (for messages).
     pub files: HashMap<String, String>,
     /// The text of every file, by name (to point problems at a line).
@@ -643,6 +708,7 @@ impl Database {
             packages: vec![],
             archs: vec![],
             digests: vec![],
+            contexts: vec![],
             files: HashMap::new(),
             texts: BTreeMap::new(),
             org_index: HashMap::new(),
@@ -752,6 +818,10 @@ impl Database {
                 for p in f.package {
                     db.files.insert(p.key(), name.clone());
                     db.packages.push(p);
+                }
+                for c in f.context {
+                    db.files.insert(format!("context:{}", c.id), name.clone());
+                    db.contexts.push(c);
                 }
                 for d in f.digest {
                     let id = d.sha256.as_deref().or(d.md5.as_deref()).unwrap_or("");

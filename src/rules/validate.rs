@@ -157,6 +157,9 @@ pub fn validate(db: &Database) -> Vec<Problem> {
     for pk in &db.packages {
         common(&pk.key(), &pk.sources, &pk.as_of);
     }
+    for c in &db.contexts {
+        common(&format!("context:{}", c.id), &c.sources, &c.as_of);
+    }
 
     let mut p = |key: &str, msg: String| out.push(db.problem(key, msg));
 
@@ -180,6 +183,10 @@ pub fn validate(db: &Database) -> Vec<Problem> {
         db.patterns.iter().map(|x| x.id.clone()).collect(),
     );
     dup("list", db.lists.iter().map(|x| x.id.clone()).collect());
+    dup(
+        "context",
+        db.contexts.iter().map(|x| x.id.clone()).collect(),
+    );
     dup(
         "listing",
         db.listings.iter().map(|x| x.id.clone()).collect(),
@@ -288,6 +295,60 @@ pub fn validate(db: &Database) -> Vec<Problem> {
         }
         if n.examples.must_match.is_empty() {
             p(&key, format!("namespace `{}`: no examples.match", n.name));
+        }
+    }
+    for c in &db.contexts {
+        let key = format!("context:{}", c.id);
+        match (&c.class, &c.host) {
+            (crate::rules::ContextClass::Hub, None) => {
+                p(&key, format!("context `{}`: class hub needs a host", c.id))
+            }
+            (crate::rules::ContextClass::Hub, Some(h)) if db.host(h).is_none() => {
+                p(&key, format!("context `{}`: unknown host `{h}`", c.id))
+            }
+            (crate::rules::ContextClass::Hub, _) => {}
+            (_, Some(_)) => p(
+                &key,
+                format!("context `{}`: only class hub takes a host", c.id),
+            ),
+            _ => {}
+        }
+        if c.keys.is_empty()
+            && c.calls.is_empty()
+            && c.files.is_empty()
+            && c.prefixes.is_empty()
+            && c.markers.is_empty()
+        {
+            p(
+                &key,
+                format!("context `{}`: no keys, calls, files or prefixes", c.id),
+            );
+        }
+        for k in &c.keys {
+            if crate::rules::normalise_key(k) != *k {
+                p(
+                    &key,
+                    format!(
+                        "context `{}`: key `{k}` is not written as it is compared (`{}`)",
+                        c.id,
+                        crate::rules::normalise_key(k)
+                    ),
+                );
+            }
+        }
+        for x in &c.prefixes {
+            if !x.ends_with('/') || x.starts_with('/') {
+                p(
+                    &key,
+                    format!(
+                        "context `{}`: prefix `{x}` must be a folder name ending in `/`",
+                        c.id
+                    ),
+                );
+            }
+        }
+        if c.examples.must_match.is_empty() {
+            p(&key, format!("context `{}`: no examples.match", c.id));
         }
     }
     for r in &db.routes {

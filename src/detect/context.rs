@@ -1,0 +1,741 @@
+//! Where a candidate token stands, before it becomes a reference.
+//!
+//! Two questions, both answered from the bytes around the token:
+//!
+//! * **Is it code or commentary?** A small lexer per file kind finds comments, Python docstrings,
+//!   string literals and (in notebooks) Markdown cells. A token in a comment or docstring is a
+//!   mention — reported like prose, at most as a note — unless the comment has the shape of code
+//!   (commented-out configuration: `# 'model': 'Qwen/…'`, `#MODEL_PATH = …`, `# --model …`). A token
+//!   in a string literal that reads as a sentence (Chinese text, or several plain words) is a
+//!   mention too.
+//! * **What does its place say it is?** The key, option or call it is the value of, the file it is
+//!   in, or the leading folder of its path, against the `[[context]]` entries of the database
+//!   (`rules/contexts.toml`): a data set, or a local path.
+//!
+//! The lexer runs once per file and only for files with a confirmed candidate.
+
+use std::collections::HashMap;
+
+use crate::rules::{Database, normalise_key};
+
+/// What the place of a token says it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placed {
+    /// Nothing special: a reference as the database resolves it.
+    Code,
+    /// Named in a comment, docstring, prose string or notebook Markdown: a mention.
+    Mention,
+}
+
+/// The `[[context]]` entries of a database, indexed for lookups.
+/// A context that text anywhere in a file switches on: (context, markers, unless).
+type FileSwitch = (usize, Vec<Vec<u8>>, Vec<Vec<u8>>);
+
+pub struct Contexts {
+    markers: Vec<FileSwitch>,
+    keys: HashMap<String, usize>,
+    calls: HashMap<String, usize>,
+    files: HashMap<String, usize>,
+    prefixes: HashMap<String, usize>,
+}
+
+impl Contexts {
+    pub fn new(db: &Database) -> Contexts {
+        let mut c = Contexts {
+            markers: Vec::new(),
+            keys: HashMap::new(),
+            calls: HashMap::new(),
+            files: HashMap::new(),
+            prefixes: HashMap::new(),
+        };
+        for (i, x) in db.contexts.iter().enumerate() {
+            for k in &x.keys {
+                c.keys.entry(normalise_key(k)).or_insert(i);
+            }
+            for k in &x.calls {
+                c.calls.entry(k.to_ascii_lowercase()).or_insert(i);
+            }
+            for k in &x.files {
+                c.files.entry(k.to_ascii_lowercase()).or_insert(i);
+            }
+            if !x.markers.is_empty() {
+                let b = |v: &Vec<String>| v.iter().map(|m| m.as_bytes().to_vec()).collect();
+                c.markers.push((i, b(&x.markers), b(&x.unless)));
+            }
+            for k in &x.prefixes {
+                c.prefixes
+                    .entry(k.trim_end_matches('/').to_ascii_lowercase())
+                    .or_insert(i);
+            }
+        }
+        c
+    }
+
+    /// The context (index into `db.contexts`) that classifies the token ending at `e` in the file
+    /// `path`, if any. `raw_start` is where the token began before edge punctuation was trimmed.
+    pub fn classify(&self, path: &str, buf: &[u8], raw_start: usize, e: usize) -> Option<usize> {
+        let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+        if let Some(&i) = self.files.get(&name) {
+            return Some(i);
+        }
+        let line_start = memchr::memrchr(b'\n', &buf[..raw_start]).map_or(0, |i| i + 1);
+        let prefix = &buf[line_start..raw_start];
+        let key = key_before(prefix);
+        if let Some((word, call)) = &key
+            && let Some(i) = self.lookup(word, *call)
+        {
+            return Some(i);
+        }
+        // A value on a shell continuation line: the option is on a line above.
+        if key.is_none()
+            && prefix
+                .iter()
+                .all(|b| matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'#'))
+        {
+            let mut end = line_start;
+            for _ in 0..32 {
+                if end == 0 {
+                    break;
+                }
+                let prev_end = end - 1;
+                let prev_start = memchr::memrchr(b'\n', &buf[..prev_end]).map_or(0, |i| i + 1);
+                let line = &buf[prev_start..prev_end];
+                let trimmed = trim_end_ws(line);
+                if !trimmed.ends_with(b"\\") {
+                    break;
+                }
+                if let Some(opt) = last_option(trimmed) {
+                    if let Some(i) = self.lookup(&opt, false) {
+                        return Some(i);
+                    }
+                    break;
+                }
+                end = prev_start;
+            }
+        }
+        // A leading folder of the path (never the last component, which is the name itself).
+        if !self.prefixes.is_empty() {
+            let token = &buf[raw_start..e];
+            let comps: Vec<&[u8]> = token.split(|&b| b == b'/').collect();
+            for c in comps.iter().take(comps.len().saturating_sub(1)) {
+                if let Ok(c) = std::str::from_utf8(c)
+                    && let Some(&i) = self.prefixes.get(&c.to_ascii_lowercase())
+                {
+                    return Some(i);
+                }
+            }
+        }
+        None
+    }
+
+    /// The contexts that text in the file switches on (checked once per file).
+    pub fn file_markers(&self, buf: &[u8]) -> Vec<usize> {
+        let has = |m: &Vec<u8>| memchr::memmem::find(buf, m).is_some();
+        self.markers
+            .iter()
+            .filter(|(_, on, off)| on.iter().any(has) && !off.iter().any(has))
+            .map(|(i, _, _)| *i)
+            .collect()
+    }
+
+    fn lookup(&self, word: &str, call: bool) -> Option<usize> {
+        if call {
+            let w = word.to_ascii_lowercase();
+            let last = w.rsplit('.').next().unwrap_or(&w).to_string();
+            return self
+                .calls
+                .get(&w)
+                .or_else(|| self.calls.get(&last))
+                .copied();
+        }
+        let k = normalise_key(word);
+        if let Some(&i) = self.keys.get(&k) {
+            return Some(i);
+        }
+        let last = k.rsplit('.').next().unwrap_or(&k);
+        self.keys.get(last).copied()
+    }
+}
+
+fn trim_end_ws(s: &[u8]) -> &[u8] {
+    let mut e = s.len();
+    while e > 0 && matches!(s[e - 1], b' ' | b'\t' | b'\r') {
+        e -= 1;
+    }
+    &s[..e]
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+}
+
+/// The key, option or call whose value starts where `prefix` ends: `key: `, `key=`,
+/// `"key": "`, `--key '`, `call(` (then `true`).
+fn key_before(prefix: &[u8]) -> Option<(String, bool)> {
+    let mut i = prefix.len();
+    let mut call = false;
+    let mut sep = false;
+    while i > 0 {
+        match prefix[i - 1] {
+            b' ' | b'\t' | b'"' | b'\'' | b'`' => {}
+            b'=' | b':' => sep = true,
+            b'(' => call = true,
+            _ => break,
+        }
+        i -= 1;
+    }
+    let end = i;
+    let run = &prefix[end..];
+    if run.windows(2).any(|w| w == b"==" || w == b"!=") {
+        return None;
+    }
+    while i > 0 && is_word(prefix[i - 1]) {
+        i -= 1;
+    }
+    if i == end {
+        return None;
+    }
+    let word = std::str::from_utf8(&prefix[i..end]).ok()?;
+    // `--opt value` needs the dashes; `key value` without a separator is not a key.
+    if !call && !sep && !word.starts_with('-') {
+        return None;
+    }
+    Some((word.to_string(), call))
+}
+
+/// The last `--option` (or `-o`) on a command line.
+fn last_option(line: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(line).ok()?;
+    text.split_whitespace()
+        .rev()
+        .find(|w| {
+            w.starts_with('-') && w.len() > 1 && w.as_bytes()[1].is_ascii_alphabetic()
+                || w.starts_with("--")
+        })
+        .map(|w| w.split('=').next().unwrap_or(w).to_string())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lang {
+    /// `#` comments, `"""` docstrings.
+    Python,
+    /// `#` comments after whitespace (shell, YAML, TOML, R, ...). `yaml`: `key: value` is code.
+    Hash {
+        yaml: bool,
+    },
+    /// `//` and `/* */` comments; `backtick` strings span lines; `quote` strings use `'`.
+    Slash {
+        backtick: bool,
+        quote: bool,
+    },
+    Notebook,
+    Other,
+}
+
+fn lang_of(path: &str) -> Lang {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    if name == "dockerfile" || name == "makefile" || name.starts_with(".env") {
+        return Lang::Hash { yaml: false };
+    }
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+    match ext {
+        "py" | "pyi" => Lang::Python,
+        "yaml" | "yml" | "toml" => Lang::Hash { yaml: true },
+        "sh" | "bash" | "zsh" | "r" | "rb" | "pl" | "cfg" | "conf" | "ini" | "cmake" | "txt" => {
+            Lang::Hash { yaml: false }
+        }
+        "go" => Lang::Slash {
+            backtick: true,
+            quote: false,
+        },
+        "js" | "mjs" | "cjs" | "ts" | "tsx" | "jsx" | "vue" | "svelte" => Lang::Slash {
+            backtick: true,
+            quote: true,
+        },
+        "rs" | "c" | "h" | "cc" | "cpp" | "cxx" | "hpp" | "hh" | "cu" | "cuh" | "java" | "kt"
+        | "kts" | "swift" | "cs" | "scala" | "dart" | "proto" | "m" | "mm" => Lang::Slash {
+            backtick: false,
+            quote: false,
+        },
+        "ipynb" => Lang::Notebook,
+        _ => Lang::Other,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Region {
+    Comment,
+    Docstring,
+    Str,
+    Markdown,
+}
+
+/// Comments, docstrings, strings and Markdown cells of one file, in order.
+pub struct FileLayout {
+    lang: Lang,
+    regions: Vec<(usize, usize, Region)>,
+}
+
+impl FileLayout {
+    pub fn new(path: &str, buf: &[u8]) -> FileLayout {
+        let lang = lang_of(path);
+        let regions = match lang {
+            Lang::Python | Lang::Hash { .. } | Lang::Slash { .. } => lex(buf, lang),
+            Lang::Notebook => markdown_cells(buf),
+            Lang::Other => Vec::new(),
+        };
+        FileLayout { lang, regions }
+    }
+
+    /// Code or mention, for the token `buf[s..e]`.
+    pub fn place(&self, buf: &[u8], s: usize, e: usize) -> Placed {
+        let i = self.regions.partition_point(|r| r.1 <= s);
+        if let Some(&(rs, re, kind)) = self.regions.get(i)
+            && rs <= s
+        {
+            match kind {
+                Region::Markdown => return Placed::Mention,
+                Region::Comment | Region::Docstring => {
+                    // The comment's text on the token's line: commented-out code keeps its
+                    // weight, and so does a usage example in a docstring (`--model …`).
+                    let line_start = memchr::memrchr(b'\n', &buf[..s]).map_or(0, |x| x + 1);
+                    let from = if kind == Region::Comment {
+                        rs.max(line_start)
+                    } else {
+                        line_start
+                    };
+                    let to = memchr::memchr(b'\n', &buf[s..]).map_or(buf.len(), |x| s + x);
+                    let mut lang = self.lang;
+                    if kind == Region::Docstring {
+                        lang = Lang::Hash { yaml: false };
+                    }
+                    return if code_shaped(&buf[from..to], lang) || model_key_before(&buf[from..s]) {
+                        Placed::Code
+                    } else {
+                        Placed::Mention
+                    };
+                }
+                Region::Str => {
+                    return if prose_string(&buf[rs..re], &buf[s..e]) {
+                        Placed::Mention
+                    } else {
+                        Placed::Code
+                    };
+                }
+            }
+        }
+        if self.lang == Lang::Notebook {
+            // A line of a code cell is a JSON string: `"# comment\n",`.
+            let line_start = memchr::memrchr(b'\n', &buf[..s]).map_or(0, |x| x + 1);
+            let pre = &buf[line_start..s];
+            let t = pre
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(pre.len());
+            let pre = &pre[t..];
+            if pre.first() == Some(&b'"') {
+                let body = &pre[1..];
+                let k = body
+                    .iter()
+                    .position(|b| !matches!(b, b' ' | b'\t'))
+                    .unwrap_or(body.len());
+                if body.get(k) == Some(&b'#') && !code_shaped(&body[k..], Lang::Python) {
+                    return Placed::Mention;
+                }
+            }
+        }
+        Placed::Code
+    }
+}
+
+/// The text of a comment up to the token has the shape of code that was commented out.
+fn code_shaped(text: &[u8], lang: Lang) -> bool {
+    let mut i = 0;
+    while i < text.len() && matches!(text[i], b'#' | b'/' | b'*' | b' ' | b'\t' | b'!') {
+        i += 1;
+    }
+    let t = &text[i..];
+    if t.starts_with(b"--")
+        || (t.first() == Some(&b'-') && t.get(1).is_some_and(u8::is_ascii_alphabetic))
+    {
+        // `--model x`, `-m x`: a commented-out option.
+        return true;
+    }
+    if t.starts_with(b"- ") && matches!(lang, Lang::Hash { yaml: true }) {
+        // A commented-out list item of a YAML file.
+        return true;
+    }
+    if matches!(t.first(), Some(b'"' | b'\'')) {
+        let q = t[0];
+        if let Some(j) = t[1..].iter().position(|&b| b == q) {
+            let rest = &t[j + 2..];
+            let k = rest.iter().position(|&b| b != b' ').unwrap_or(rest.len());
+            return matches!(rest.get(k), Some(b':' | b'=' | b','));
+        }
+        return false;
+    }
+    let mut j = 0;
+    while j < t.len() && (t[j].is_ascii_alphanumeric() || matches!(t[j], b'_' | b'.' | b'[' | b']'))
+    {
+        j += 1;
+    }
+    if j == 0 {
+        return false;
+    }
+    let word = &t[..j];
+    const COMMANDS: &[&[u8]] = &[
+        b"export",
+        b"python",
+        b"python3",
+        b"pip",
+        b"ollama",
+        b"docker",
+        b"curl",
+        b"vllm",
+        b"lmdeploy",
+        b"swift",
+        b"llamafactory-cli",
+        b"huggingface-cli",
+        b"modelscope",
+        b"git",
+        b"model",
+        b"return",
+    ];
+    if COMMANDS.contains(&word) && t.get(j) == Some(&b' ') {
+        return true;
+    }
+    let rest = &t[j..];
+    let k = rest.iter().position(|&b| b != b' ').unwrap_or(rest.len());
+    match rest.get(k) {
+        Some(b'=') => rest.get(k + 1) != Some(&b'='),
+        Some(b'(') => k == 0,
+        Some(b':') => {
+            if matches!(lang, Lang::Hash { yaml: true }) {
+                return true;
+            }
+            let after = &rest[k + 1..];
+            let m = after.iter().position(|&b| b != b' ').unwrap_or(after.len());
+            matches!(after.get(m), Some(b'"' | b'\'' | b'[' | b'{'))
+                || after.get(m).is_some_and(u8::is_ascii_digit)
+        }
+        _ => false,
+    }
+}
+
+/// The token is the value of a key or option that names a model (`model='glm-4'`, `--model`),
+/// even inside a comment.
+fn model_key_before(prefix: &[u8]) -> bool {
+    key_before(prefix).is_some_and(|(k, call)| !call && normalise_key(&k).contains("model"))
+}
+
+/// A string literal that reads as a sentence: Chinese (or other non-ASCII) text, or at least
+/// four plain words besides the token, and no command-line options.
+fn prose_string(lit: &[u8], token: &[u8]) -> bool {
+    if lit.iter().any(|&b| b >= 0x80) {
+        return true;
+    }
+    let Ok(text) = std::str::from_utf8(lit) else {
+        return false;
+    };
+    let mut words = 0;
+    for w in text.split_whitespace() {
+        if w.as_bytes() == token || w.contains(std::str::from_utf8(token).unwrap_or("\u{0}")) {
+            continue;
+        }
+        if w.starts_with('-') || w.contains('=') || w.contains("{") {
+            return false;
+        }
+        let core = w.trim_matches(|c: char| {
+            matches!(
+                c,
+                ',' | '.' | ';' | ':' | '!' | '?' | '"' | '\'' | '(' | ')'
+            )
+        });
+        if !core.is_empty() && core.bytes().all(|b| b.is_ascii_alphabetic()) {
+            words += 1;
+        }
+    }
+    words >= 4
+}
+
+fn starts(buf: &[u8], i: usize, pat: &[u8]) -> bool {
+    buf.len() >= i + pat.len() && &buf[i..i + pat.len()] == pat
+}
+
+fn line_end(buf: &[u8], i: usize) -> usize {
+    memchr::memchr(b'\n', &buf[i..]).map_or(buf.len(), |j| i + j)
+}
+
+/// A string that ends on its line (or at the closing quote), honouring backslash escapes.
+fn string_end(buf: &[u8], i: usize, q: u8) -> usize {
+    let mut j = i + 1;
+    while j < buf.len() {
+        match buf[j] {
+            b'\\' => j += 2,
+            b'\n' => return j,
+            c if c == q => return j + 1,
+            _ => j += 1,
+        }
+    }
+    buf.len()
+}
+
+/// Statement start: only whitespace (and string prefix letters) before `i` on its line, and the
+/// previous non-blank line does not continue an expression.
+fn statement_start(buf: &[u8], i: usize) -> bool {
+    let ls = memchr::memrchr(b'\n', &buf[..i]).map_or(0, |x| x + 1);
+    let before = &buf[ls..i];
+    let before_ok = before
+        .iter()
+        .rev()
+        .skip_while(|b| matches!(b, b'r' | b'R' | b'u' | b'U' | b'f' | b'F' | b'b' | b'B'))
+        .all(|b| matches!(b, b' ' | b'\t'));
+    if !before_ok {
+        return false;
+    }
+    let mut end = ls;
+    while end > 0 {
+        let pe = end - 1;
+        let ps = memchr::memrchr(b'\n', &buf[..pe]).map_or(0, |x| x + 1);
+        let line = trim_end_ws(&buf[ps..pe]);
+        if line.iter().all(|b| b.is_ascii_whitespace()) {
+            end = ps;
+            continue;
+        }
+        return !matches!(
+            line.last(),
+            Some(b'(' | b',' | b'=' | b'[' | b'{' | b'+' | b'\\')
+        );
+    }
+    true
+}
+
+fn lex(buf: &[u8], lang: Lang) -> Vec<(usize, usize, Region)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let n = buf.len();
+    while i < n {
+        let c = buf[i];
+        match lang {
+            Lang::Python if starts(buf, i, b"\"\"\"") || starts(buf, i, b"'''") => {
+                let pat = &buf[i..i + 3];
+                let end = memchr::memmem::find(&buf[i + 3..], pat).map_or(n, |j| i + 3 + j + 3);
+                let kind = if statement_start(buf, i) {
+                    Region::Docstring
+                } else {
+                    Region::Str
+                };
+                out.push((i, end, kind));
+                i = end;
+                continue;
+            }
+            Lang::Python | Lang::Hash { .. }
+                if c == b'#'
+                    && (lang == Lang::Python || i == 0 || buf[i - 1].is_ascii_whitespace()) =>
+            {
+                let end = line_end(buf, i);
+                out.push((i, end, Region::Comment));
+                i = end;
+                continue;
+            }
+            Lang::Slash { .. } if starts(buf, i, b"//") => {
+                let end = line_end(buf, i);
+                out.push((i, end, Region::Comment));
+                i = end;
+                continue;
+            }
+            Lang::Slash { .. } if starts(buf, i, b"/*") => {
+                let end = memchr::memmem::find(&buf[i + 2..], b"*/").map_or(n, |j| i + 2 + j + 2);
+                out.push((i, end, Region::Comment));
+                i = end;
+                continue;
+            }
+            Lang::Slash { backtick: true, .. } if c == b'`' => {
+                let end = memchr::memchr(b'`', &buf[i + 1..]).map_or(n, |j| i + 1 + j + 1);
+                out.push((i, end, Region::Str));
+                i = end;
+                continue;
+            }
+            Lang::Slash { quote: false, .. } if c == b'\'' => {
+                // A character literal (`'a'`, `'\n'`) or a Rust lifetime: skip it.
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        if c == b'"' || c == b'\'' {
+            let end = string_end(buf, i, c);
+            out.push((i, end, Region::Str));
+            i = end.max(i + 1);
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The Markdown cells of a notebook: from each `"cell_type": "markdown"` to the next
+/// `"cell_type"` (Jupyter writes a cell's keys in order, `source` after `cell_type`).
+fn markdown_cells(buf: &[u8]) -> Vec<(usize, usize, Region)> {
+    let finder = memchr::memmem::Finder::new(b"\"cell_type\"");
+    let starts: Vec<usize> = finder.find_iter(buf).collect();
+    let mut out = Vec::new();
+    for (k, &s) in starts.iter().enumerate() {
+        let after = &buf[s + 11..buf.len().min(s + 40)];
+        let t = after
+            .iter()
+            .position(|b| !matches!(b, b' ' | b':' | b'\t' | b'\n' | b'\r'))
+            .unwrap_or(after.len());
+        if after[t..].starts_with(b"\"markdown\"") {
+            let end = starts.get(k + 1).copied().unwrap_or(buf.len());
+            out.push((s, end, Region::Markdown));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn place(path: &str, text: &str, token: &str) -> Placed {
+        let s = text.find(token).unwrap();
+        FileLayout::new(path, text.as_bytes()).place(text.as_bytes(), s, s + token.len())
+    }
+
+    #[test]
+    fn comments_and_docstrings_are_mentions() {
+        assert_eq!(
+            place("a.py", "# For models like Qwen3-VL\nx = 1\n", "Qwen3-VL"),
+            Placed::Mention
+        );
+        assert_eq!(
+            place(
+                "a.py",
+                "def f():\n    \"\"\"Load GLM-4.7-Flash.\"\"\"\n",
+                "GLM-4.7-Flash"
+            ),
+            Placed::Mention
+        );
+        assert_eq!(
+            place(
+                "a.go",
+                "x := 1 // Existing Qwen2.5-VL files\n",
+                "Qwen2.5-VL"
+            ),
+            Placed::Mention
+        );
+        assert_eq!(
+            place("a.cpp", "/* uses\n deepseek-chat */\n", "deepseek-chat"),
+            Placed::Mention
+        );
+        assert_eq!(
+            place(
+                "a.py",
+                "# source: https://huggingface.co/01-ai/Yi-34B-Chat\n",
+                "01-ai/Yi-34B-Chat"
+            ),
+            Placed::Mention
+        );
+    }
+
+    #[test]
+    fn commented_out_code_is_code() {
+        assert_eq!(
+            place(
+                "a.py",
+                "#MODEL_PATH = os.environ.get('MODEL_PATH', 'THUDM/chatglm3-6b')\n",
+                "THUDM/chatglm3-6b"
+            ),
+            Placed::Code
+        );
+        assert_eq!(
+            place(
+                "a.py",
+                "    # 'model': 'qwen2.5-72b-instruct',\n",
+                "qwen2.5-72b-instruct"
+            ),
+            Placed::Code
+        );
+        assert_eq!(
+            place("a.sh", "#     --model Qwen/Qwen3-8B \\\n", "Qwen/Qwen3-8B"),
+            Placed::Code
+        );
+        assert_eq!(
+            place(
+                "a.yaml",
+                "# model_name_or_path: Qwen/Qwen3-8B\n",
+                "Qwen/Qwen3-8B"
+            ),
+            Placed::Code
+        );
+        assert_eq!(
+            place("a.py", "x = 'a#b' + \"Qwen/Qwen3-8B\"\n", "Qwen/Qwen3-8B"),
+            Placed::Code
+        );
+        assert_eq!(
+            place(
+                "a.sh",
+                "curl http://x/#frag Qwen/Qwen3-8B\n",
+                "Qwen/Qwen3-8B"
+            ),
+            Placed::Code
+        );
+        assert_eq!(
+            place(
+                "a.py",
+                "m = \"\"\"\nQwen/Qwen3-8B\n\"\"\"\n",
+                "Qwen/Qwen3-8B"
+            ),
+            Placed::Code
+        );
+    }
+
+    #[test]
+    fn prose_strings_and_markdown_cells() {
+        assert_eq!(
+            place(
+                "a.py",
+                "P = (\n    \"你是基于 GLM-4 模型开发的\"\n)\n",
+                "GLM-4"
+            ),
+            Placed::Mention
+        );
+        assert_eq!(
+            place("a.py", "m = \"deepseek-chat\"\n", "deepseek-chat"),
+            Placed::Code
+        );
+        let nb = "{\"cells\": [{\"cell_type\": \"markdown\", \"source\": [\"# BGE-M3\"]}, {\"cell_type\": \"code\", \"source\": [\"m = 'BAAI/bge-m3'\\n\", \"# uses BAAI/bge-m4 here\\n\"]}]}";
+        let s = nb.find("BGE-M3").unwrap();
+        let l = FileLayout::new("n.ipynb", nb.as_bytes());
+        assert_eq!(l.place(nb.as_bytes(), s, s + 6), Placed::Mention);
+        let s = nb.find("BAAI/bge-m3").unwrap();
+        assert_eq!(l.place(nb.as_bytes(), s, s + 11), Placed::Code);
+    }
+
+    #[test]
+    fn keys_and_calls() {
+        assert_eq!(
+            key_before(b"  \"ms_hub_url\": \""),
+            Some(("ms_hub_url".into(), false))
+        );
+        assert_eq!(
+            key_before(b"    --dataset '"),
+            Some(("--dataset".into(), false))
+        );
+        assert_eq!(
+            key_before(b"output_dir: "),
+            Some(("output_dir".into(), false))
+        );
+        assert_eq!(
+            key_before(b"ds = load_dataset(\""),
+            Some(("load_dataset".into(), true))
+        );
+        assert_eq!(key_before(b"f(a, \""), None);
+        assert_eq!(key_before(b"model "), None);
+        assert_eq!(
+            last_option(b"    --dataset 'a' \\").as_deref(),
+            Some("--dataset")
+        );
+    }
+}
