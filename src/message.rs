@@ -36,6 +36,10 @@ pub fn render(
     let fam = res.family.as_ref().map(|f| f.name.as_str());
     let described = r.evidence.weights().map(|w| w.description.as_str());
     let mut msg = match (hit.kind, dev.as_deref()) {
+        (RefKind::Dataset, _) => match (&hit.via, dev.as_deref()) {
+            (Some(v), _) => format!("`{id}` is a data set ({v}), not a model"),
+            (None, _) => format!("`{id}` is a data set, not a model"),
+        },
         (RefKind::WeightFile | RefKind::ModelConfig | RefKind::RemoteCode, d) => {
             let mut m = described.unwrap_or(id.as_str()).to_string();
             match (fam, d) {
@@ -115,6 +119,12 @@ pub fn render(
                 ));
             }
         }
+    }
+    if hit.kind == RefKind::LocalModel
+        && res.hosting.is_none()
+        && let Some(v) = &hit.via
+    {
+        msg.push_str(&format!("; run from {v}"));
     }
     if let Some(d) = r.evidence.dependency() {
         msg.push_str(&d.describe());

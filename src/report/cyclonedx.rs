@@ -45,6 +45,8 @@ pub enum ItemKind {
     Service,
     /// A package of a dependency manifest.
     Library,
+    /// A data set a training or evaluation script loads.
+    Data,
 }
 
 impl ItemKind {
@@ -54,6 +56,7 @@ impl ItemKind {
             ItemKind::File => "weight file",
             ItemKind::Service => "service",
             ItemKind::Library => "package",
+            ItemKind::Data => "data set",
         }
     }
 }
@@ -304,6 +307,20 @@ pub fn inventory(report: &Report) -> Inventory<'_> {
                 (
                     r.clone(),
                     Some((Item::new(r, ItemKind::Model, ident.into()), None)),
+                )
+            }
+            RefKind::LocalModel => {
+                let r = format!("model:local/{lower}");
+                (
+                    r.clone(),
+                    Some((Item::new(r, ItemKind::Model, ident.into()), None)),
+                )
+            }
+            RefKind::Dataset => {
+                let r = format!("data:{lower}");
+                (
+                    r.clone(),
+                    Some((Item::new(r, ItemKind::Data, ident.into()), None)),
                 )
             }
             RefKind::OllamaTag => {
@@ -834,6 +851,7 @@ fn component(it: &Item<'_>, urls: &HashMap<String, Vec<String>>) -> Component {
             ItemKind::File => "file",
             ItemKind::Library => "library",
             ItemKind::Service => "application",
+            ItemKind::Data => "data",
         },
         bom_ref: Some(it.bom_ref.clone()),
         name: it.name.clone(),
@@ -924,7 +942,7 @@ fn component(it: &Item<'_>, urls: &HashMap<String, Vec<String>>) -> Component {
             c.properties.push(prop("ecosystem", eco));
             c.properties.sort();
         }
-        ItemKind::Service => {}
+        ItemKind::Service | ItemKind::Data => {}
     }
     c
 }
