@@ -383,7 +383,16 @@ fn identifier_dossier(db: &Database, det: &Resolver, q: &str) -> Option<String> 
             l.citation
         );
     }
-    let _ = writeln!(s, "Matched by: {}", r.hit.rules.join(", "));
+    let _ = writeln!(
+        s,
+        "Matched by: {}",
+        r.hit
+            .rules
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let _ = writeln!(
         s,
         "Default policy: {} {} ({}): {}",

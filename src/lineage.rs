@@ -11,7 +11,9 @@ use crate::detect::modelmeta::{self, CardInfo, ConfigInfo};
 use crate::detect::weights::{MetaObs, ModelClues, WeightObs};
 use crate::resolve::Resolver;
 use crate::rules::{ArchKey, Database};
-use crate::types::{Confidence, Evidence, Hit, RefKind, Reference, WeightEvidence};
+use crate::types::{
+    Confidence, Evidence, Hit, RefKind, Reference, RuleKind, RuleRef, WeightEvidence,
+};
 use crate::types::{Notification, NotificationLevel};
 
 /// Deepest parent chain followed.
@@ -136,18 +138,23 @@ impl<'a> Ctx<'a> {
         &self,
         key: ArchKey,
         v: &str,
-    ) -> Option<(Option<String>, Option<String>, String, bool)> {
+    ) -> Option<(Option<String>, Option<String>, RuleRef, bool)> {
         let entries = self.db.archs_for(key, v);
         let first = entries.first()?;
         let orgs: HashSet<&str> = entries.iter().map(|a| a.org.as_str()).collect();
         let shared = orgs.len() > 1 || entries.iter().any(|a| a.shared);
         if shared {
-            return Some((None, None, format!("arch:{}", first.id), true));
+            return Some((
+                None,
+                None,
+                RuleRef::new(RuleKind::Arch, first.id.to_string()),
+                true,
+            ));
         }
         Some((
             Some(first.org.clone()),
             first.family.clone(),
-            format!("arch:{}", first.id),
+            RuleRef::new(RuleKind::Arch, first.id.to_string()),
             false,
         ))
     }
@@ -384,7 +391,7 @@ fn evidence_ref(hit: Hit, rel: &str, line: u32, desc: String) -> Reference {
 }
 
 /// Developer org, family, confidence and the rules that decided them.
-type Attribution = (Option<String>, Option<String>, Confidence, Vec<String>);
+type Attribution = (Option<String>, Option<String>, Confidence, Vec<RuleRef>);
 
 fn weight_reference(ctx: &Ctx<'_>, w: &WeightObs) -> Reference {
     let db = ctx.db;
@@ -408,7 +415,7 @@ fn weight_reference(ctx: &Ctx<'_>, w: &WeightObs) -> Reference {
                 Some(k.org.clone()),
                 k.family.clone(),
                 Confidence::High,
-                vec![format!("digest:{d}")],
+                vec![RuleRef::new(RuleKind::Digest, d.to_string())],
             ));
         }
     }

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 
 use crate::resolve::Resolver;
-use crate::types::{Confidence, RefKind, Reference};
+use crate::types::{Confidence, RefKind, Reference, RuleKind, RuleRef};
 use crate::types::{Notification, NotificationLevel};
 
 /// How long a cached API answer is reused.
@@ -186,7 +186,9 @@ pub fn enrich(
                         .map(|a| format!(", author `{a}`"))
                         .unwrap_or_default()
                 ));
-                r.hit.rules.push(format!("online:{base}"));
+                r.hit
+                    .rules
+                    .push(RuleRef::new(RuleKind::Online, base.to_string()));
                 r.hit.rules.extend(h.rules.iter().cloned());
                 break;
             }

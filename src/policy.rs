@@ -87,8 +87,8 @@ pub struct Finding {
     pub dependency: Option<crate::types::DepContext>,
     #[serde(flatten)]
     pub resolved: Resolved,
-    /// Database entries that decided the match.
-    pub rules: Vec<String>,
+    /// Database entries that decided the match (`kind:id` in JSON).
+    pub rules: Vec<crate::types::RuleRef>,
     pub fingerprint: String,
     pub suppression: Option<Suppression>,
     /// The policy file that governed the finding (`None`: the default policy).

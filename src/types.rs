@@ -212,8 +212,8 @@ pub struct Hit {
     /// How it is reached, when a router prefix says so (e.g. "LiteLLM route `deepseek/`").
     pub via: Option<String>,
     pub confidence: Confidence,
-    /// Database entries that decided the match, as `kind:id` keys.
-    pub rules: Vec<String>,
+    /// Database entries that decided the match.
+    pub rules: Vec<RuleRef>,
 }
 
 /// A hit at a place in a file.
@@ -382,5 +382,89 @@ impl Serialize for Ecosystem {
 impl std::fmt::Display for Ecosystem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// The kind of database entry (or other evidence) a match rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RuleKind {
+    Pattern,
+    Family,
+    Namespace,
+    Host,
+    Route,
+    Package,
+    Context,
+    /// A weight architecture entry.
+    Arch,
+    /// A catalogued weight digest.
+    Digest,
+    /// A hub's answer to an online lookup.
+    Online,
+}
+
+impl RuleKind {
+    pub const ALL: &'static [RuleKind] = &[
+        RuleKind::Pattern,
+        RuleKind::Family,
+        RuleKind::Namespace,
+        RuleKind::Host,
+        RuleKind::Route,
+        RuleKind::Package,
+        RuleKind::Context,
+        RuleKind::Arch,
+        RuleKind::Digest,
+        RuleKind::Online,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleKind::Pattern => "pattern",
+            RuleKind::Family => "family",
+            RuleKind::Namespace => "namespace",
+            RuleKind::Host => "host",
+            RuleKind::Route => "route",
+            RuleKind::Package => "package",
+            RuleKind::Context => "context",
+            RuleKind::Arch => "arch",
+            RuleKind::Digest => "digest",
+            RuleKind::Online => "online",
+        }
+    }
+}
+
+/// A database entry that decided a match: its kind and id, written `kind:id` in reports
+/// (`pattern:deepseek-api`, `namespace:THUDM@huggingface`, `package:PyPI/zhipuai`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleRef {
+    pub kind: RuleKind,
+    pub id: String,
+}
+
+impl RuleRef {
+    pub fn new(kind: RuleKind, id: impl Into<String>) -> RuleRef {
+        RuleRef {
+            kind,
+            id: id.into(),
+        }
+    }
+
+    /// Reads the `kind:id` form.
+    pub fn parse(s: &str) -> Option<RuleRef> {
+        let (k, id) = s.split_once(':')?;
+        let kind = RuleKind::ALL.iter().copied().find(|x| x.as_str() == k)?;
+        Some(RuleRef::new(kind, id))
+    }
+}
+
+impl std::fmt::Display for RuleRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.kind.as_str(), self.id)
+    }
+}
+
+impl Serialize for RuleRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }

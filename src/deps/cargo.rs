@@ -384,6 +384,10 @@ mod tests {
             &mut n,
         );
         assert!(deps.is_empty());
-        assert!(n[0].message.contains("x/Cargo.toml:2"), "{:?}", n);
+        assert_eq!(
+            (n[0].path.as_deref(), n[0].line),
+            (Some("x/Cargo.toml"), Some(2)),
+            "{n:?}"
+        );
     }
 }

@@ -114,6 +114,10 @@ mod tests {
         assert_eq!(d.len(), 2);
         assert_eq!((d[0].loc.line, d[0].loc.column, d[0].direct), (5, 9, true));
         assert!(!d[1].direct);
-        assert!(n[0].message.contains("go.mod:9"));
+        assert_eq!(
+            (n[0].path.as_deref(), n[0].line),
+            (Some("go.mod"), Some(9)),
+            "{n:?}"
+        );
     }
 }

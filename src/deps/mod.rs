@@ -23,7 +23,7 @@ use crate::resolve::Resolver;
 use crate::rules::{Database, Package};
 use crate::types::{
     Confidence, DepContext, DepEvidence, Evidence, Hit, Notification, NotificationLevel, RefKind,
-    Reference,
+    Reference, RuleKind, RuleRef,
 };
 
 pub use crate::classify::{ManifestKind, manifest_kind};
@@ -431,13 +431,13 @@ pub fn database_refs(det: &Resolver, index: &PackageIndex<'_>, d: &Dep) -> Vec<R
                 host: p.host.clone(),
                 via: None,
                 confidence: Confidence::High,
-                rules: vec![p.key()],
+                rules: vec![RuleRef::new(RuleKind::Package, p.rule_id())],
             };
             out.push(reference(hit, d, DepContext::of(d, DepEvidence::Package)));
         }
         for m in &p.default_models {
             if let Some(mut hit) = det.resolve_token(m, "") {
-                hit.rules.push(p.key());
+                hit.rules.push(RuleRef::new(RuleKind::Package, p.rule_id()));
                 out.push(reference(
                     hit,
                     d,

@@ -885,7 +885,11 @@ mod tests {
         assert_eq!(got, vec![("zhipuai", 2, true), ("dashscope", 5, false)]);
         assert_eq!(inc, vec!["base.txt"]);
         assert_eq!(n.len(), 1);
-        assert!(n[0].message.contains("requirements.txt:8"), "{:?}", n);
+        assert_eq!(
+            (n[0].path.as_deref(), n[0].line),
+            (Some("requirements.txt"), Some(8)),
+            "{n:?}"
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::detect::context::{Contexts, FileLayout, Placed};
 use crate::lineindex::{ColumnCursor, LineIndex};
 use crate::resolve::token::{Prefix, Resolver};
 use crate::rules::{ContextClass, Database, Problem};
-use crate::types::{Evidence, Hit, RefKind, Reference};
+use crate::types::{Evidence, Hit, RefKind, Reference, RuleKind, RuleRef};
 
 /// Tokens longer than this are not identifiers (minified code, base64 blobs). It also bounds
 /// how far a candidate is widened.
@@ -224,7 +224,9 @@ impl TextDetector {
                     let c = &self.db().contexts[ci];
                     match c.class {
                         ContextClass::Path if !keep_paths => continue,
-                        ContextClass::Path => hit.rules.push(format!("context:{}", c.id)),
+                        ContextClass::Path => hit
+                            .rules
+                            .push(RuleRef::new(RuleKind::Context, c.id.to_string())),
                         ContextClass::Dataset => hit = as_dataset(hit, &c.id),
                         ContextClass::Hub => {
                             // Only a bare id is switched; a URL says where it is.
@@ -235,8 +237,9 @@ impl TextDetector {
                             {
                                 hit.host = Some(h.clone());
                                 hit.via = Some(format!("download source (context `{}`)", c.id));
-                                hit.rules.push(format!("context:{}", c.id));
-                                hit.rules.push(format!("host:{h}"));
+                                hit.rules
+                                    .push(RuleRef::new(RuleKind::Context, c.id.to_string()));
+                                hit.rules.push(RuleRef::new(RuleKind::Host, h.to_string()));
                             }
                         }
                     }
@@ -262,18 +265,25 @@ impl TextDetector {
     pub fn check_examples(&self) -> Vec<Problem> {
         let db = self.db();
         let mut out = Vec::new();
-        let mut check = |key: String, ex: &crate::rules::Examples| {
+        let joined = |rules: &[RuleRef]| {
+            rules
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("+")
+        };
+        let mut check = |key: RuleRef, ex: &crate::rules::Examples| {
             for m in &ex.must_match {
                 let mut refs = Vec::new();
                 self.scan(m.as_bytes(), "example", false, &mut refs);
                 if !refs.iter().any(|r| r.hit.rules.contains(&key)) {
                     let got = refs
                         .iter()
-                        .map(|r| r.hit.rules.join("+"))
+                        .map(|r| joined(&r.hit.rules))
                         .collect::<Vec<_>>()
                         .join(", ");
                     out.push(db.problem(
-                        &key,
+                        &key.to_string(),
                         format!(
                             "{key}: example `{m}` does not match it (matched: {})",
                             if got.is_empty() { "nothing" } else { &got }
@@ -286,10 +296,10 @@ impl TextDetector {
                 self.scan(m.as_bytes(), "example", false, &mut refs);
                 if let Some(r) = refs.first() {
                     out.push(db.problem(
-                        &key,
+                        &key.to_string(),
                         format!(
                             "{key}: must-not-match example `{m}` matches {}",
-                            r.hit.rules.join("+")
+                            joined(&r.hit.rules)
                         ),
                     ));
                 }
@@ -297,23 +307,35 @@ impl TextDetector {
         };
         for p in &db.patterns {
             if !p.withdrawn {
-                check(format!("pattern:{}", p.id), &p.examples);
+                check(
+                    RuleRef::new(RuleKind::Pattern, p.id.to_string()),
+                    &p.examples,
+                );
             }
         }
         for f in &db.families {
-            check(format!("family:{}", f.id), &f.examples);
+            check(
+                RuleRef::new(RuleKind::Family, f.id.to_string()),
+                &f.examples,
+            );
         }
         for n in &db.namespaces {
-            check(format!("namespace:{}@{}", n.name, n.host), &n.examples);
+            check(
+                RuleRef::new(RuleKind::Namespace, format!("{}@{}", n.name, n.host)),
+                &n.examples,
+            );
         }
         for h in &db.hosts {
-            check(format!("host:{}", h.id), &h.examples);
+            check(RuleRef::new(RuleKind::Host, h.id.to_string()), &h.examples);
         }
         for r in &db.routes {
-            check(format!("route:{}", r.prefix), &r.examples);
+            check(
+                RuleRef::new(RuleKind::Route, r.prefix.to_string()),
+                &r.examples,
+            );
         }
         for c in &db.contexts {
-            let key = format!("context:{}", c.id);
+            let key = RuleRef::new(RuleKind::Context, c.id.to_string());
             let path = c.files.first().map_or("example", String::as_str);
             let classified = |m: &str| {
                 let mut hits = false;
@@ -325,7 +347,7 @@ impl TextDetector {
             for m in &c.examples.must_match {
                 if !classified(m) {
                     out.push(db.problem(
-                        &key,
+                        &key.to_string(),
                         format!("{key}: example `{m}` has no candidate it classifies"),
                     ));
                 }
@@ -333,7 +355,7 @@ impl TextDetector {
             for m in &c.examples.no_match {
                 if classified(m) {
                     out.push(db.problem(
-                        &key,
+                        &key.to_string(),
                         format!("{key}: must-not-match example `{m}` is classified by it"),
                     ));
                 }
@@ -358,7 +380,7 @@ fn looks_like_url(token: &str) -> bool {
 /// by no host (where the data set is downloaded from is kept in `via`).
 fn as_dataset(hit: Hit, context: &str) -> Hit {
     let mut rules = hit.rules;
-    rules.push(format!("context:{context}"));
+    rules.push(RuleRef::new(RuleKind::Context, context.to_string()));
     let via = match (&hit.via, &hit.host) {
         (Some(v), _) => Some(v.clone()),
         (None, Some(h)) if hit.kind != RefKind::Dataset => {

@@ -21,7 +21,7 @@ use super::Report;
 use crate::checks::Level;
 use crate::policy::Finding;
 use crate::resolve::{ListingFacts, OrgFacts};
-use crate::types::RefKind;
+use crate::types::{RefKind, RuleKind};
 
 pub const SPEC_VERSION: &str = "1.7";
 const SCHEMA: &str = "http://cyclonedx.org/schema/bom-1.7.schema.json";
@@ -196,7 +196,7 @@ fn on_huggingface(f: &Finding) -> bool {
         .is_some_and(|h| h.id == "huggingface" || h.id == "hf-mirror")
         || f.rules
             .iter()
-            .any(|r| r.starts_with("namespace:") && r.ends_with("@huggingface"))
+            .any(|r| r.kind == RuleKind::Namespace && r.id.ends_with("@huggingface"))
 }
 
 fn file_name(path: &str) -> &str {

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::rules::{Database, HostKind, ListKind};
 use crate::types::Reference;
+use crate::types::RuleKind;
 pub use token::Resolver;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -123,15 +124,18 @@ pub fn resolve(db: &Database, r: &Reference) -> Resolved {
         }
     }
     for key in &hit.rules {
-        if let Some(pid) = key.strip_prefix("pattern:")
-            && let Some(p) = db.patterns.iter().find(|p| p.id == pid)
-        {
-            source_ids.extend(p.sources.iter().map(String::as_str));
-        }
-        if key.starts_with("package:")
-            && let Some(p) = db.packages.iter().find(|p| p.key() == *key)
-        {
-            source_ids.extend(p.sources.iter().map(String::as_str));
+        match key.kind {
+            RuleKind::Pattern => {
+                if let Some(p) = db.patterns.iter().find(|p| p.id == key.id) {
+                    source_ids.extend(p.sources.iter().map(String::as_str));
+                }
+            }
+            RuleKind::Package => {
+                if let Some(p) = db.packages.iter().find(|p| p.rule_id() == key.id) {
+                    source_ids.extend(p.sources.iter().map(String::as_str));
+                }
+            }
+            _ => {}
         }
     }
     let mut sources: Vec<String> = Vec::new();

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use regex::{Regex, RegexSet};
 
 use crate::rules::{Database, HostKind};
-use crate::types::{Confidence, Hit, RefKind};
+use crate::types::{Confidence, Hit, RefKind, RuleKind, RuleRef};
 
 /// Bytes of the line before a token that a context rule (`after`) sees.
 pub const MAX_PREFIX: usize = 256;
@@ -233,7 +233,10 @@ impl Resolver {
                         host: None,
                         via: None,
                         confidence: Confidence::High,
-                        rules: vec![format!("family:{}", self.db.families[fi].id)],
+                        rules: vec![RuleRef::new(
+                            RuleKind::Family,
+                            self.db.families[fi].id.to_string(),
+                        )],
                     }
                 }
             }
@@ -241,7 +244,7 @@ impl Resolver {
         hit.kind = RefKind::OllamaTag;
         hit.identifier = token.to_string();
         hit.host = Some("ollama-cloud".into());
-        hit.rules.push("host:ollama-cloud".into());
+        hit.rules.push(RuleRef::new(RuleKind::Host, "ollama-cloud"));
         Some(hit)
     }
 
@@ -298,12 +301,12 @@ impl Resolver {
                 crate::rules::PatternKind::EnvVar => RefKind::EnvVar,
                 crate::rules::PatternKind::SdkClass => RefKind::SdkClass,
             };
-            let mut rules = vec![format!("pattern:{}", p.id)];
+            let mut rules = vec![RuleRef::new(RuleKind::Pattern, p.id.to_string())];
             if let Some(f) = &p.family {
-                rules.push(format!("family:{f}"));
+                rules.push(RuleRef::new(RuleKind::Family, f.to_string()));
             }
             if let Some(h) = &p.host {
-                rules.push(format!("host:{h}"));
+                rules.push(RuleRef::new(RuleKind::Host, h.to_string()));
             }
             return Some(Hit {
                 kind,
@@ -343,7 +346,7 @@ impl Resolver {
             host: Some(h.id.clone()),
             via: None,
             confidence: Confidence::High,
-            rules: vec![format!("host:{}", h.id)],
+            rules: vec![RuleRef::new(RuleKind::Host, h.id.to_string())],
         }
     }
 
@@ -382,7 +385,7 @@ impl Resolver {
             if let Some(d) = segs.iter().take(3).position(|s| *s == "datasets") {
                 let rest = &segs[d + 1..];
                 let mut rules = hit.rules.clone();
-                rules.push(format!("host:{}", h.id));
+                rules.push(RuleRef::new(RuleKind::Host, h.id.to_string()));
                 rules.dedup();
                 return Some(Hit {
                     kind: RefKind::Dataset,
@@ -409,7 +412,9 @@ impl Resolver {
                 };
                 if let Some(mut model) = self.resolve_pair(segs[0], segs[1], Some(hub_for_ns)) {
                     model.host = Some(h.id.clone());
-                    model.rules.push(format!("host:{}", h.id));
+                    model
+                        .rules
+                        .push(RuleRef::new(RuleKind::Host, h.id.to_string()));
                     return Some(model);
                 }
                 // An unknown repository on a known hub: inventory, not attributed to anyone.
@@ -446,7 +451,10 @@ impl Resolver {
                         host: None,
                         via: None,
                         confidence: Confidence::High,
-                        rules: vec![format!("family:{}", self.db.families[fi].id)],
+                        rules: vec![RuleRef::new(
+                            RuleKind::Family,
+                            self.db.families[fi].id.to_string(),
+                        )],
                     })
                 })
             } else {
@@ -470,8 +478,10 @@ impl Resolver {
                 h.kind = RefKind::RouterModel;
                 h.identifier = segs.join("/");
                 h.via = Some(format!("{} route `{}/`", route.tool, route.prefix));
-                h.rules.push(format!("route:{}", route.prefix));
-                h.rules.push(format!("host:{}", route.host));
+                h.rules
+                    .push(RuleRef::new(RuleKind::Route, route.prefix.to_string()));
+                h.rules
+                    .push(RuleRef::new(RuleKind::Host, route.host.to_string()));
                 return Some(h);
             }
         }
@@ -528,9 +538,12 @@ impl Resolver {
                             .map(|(fi, _)| self.db.families[*fi].id.clone())
                     })
                     .or_else(|| n.family.clone());
-                let mut rules = vec![format!("namespace:{}@{}", n.name, n.host)];
+                let mut rules = vec![RuleRef::new(
+                    RuleKind::Namespace,
+                    format!("{}@{}", n.name, n.host),
+                )];
                 if let Some(f) = &family {
-                    rules.push(format!("family:{f}"));
+                    rules.push(RuleRef::new(RuleKind::Family, f.to_string()));
                 }
                 let router = host.is_some_and(|h| h.kind == HostKind::Router);
                 return Some(Hit {
@@ -566,7 +579,7 @@ impl Resolver {
             host: None,
             via: None,
             confidence: Confidence::Medium,
-            rules: vec![format!("family:{}", f.id)],
+            rules: vec![RuleRef::new(RuleKind::Family, f.id.to_string())],
         })
     }
 
@@ -592,7 +605,10 @@ impl Resolver {
             host: None,
             via: Some("a local folder".into()),
             confidence: Confidence::Medium,
-            rules: vec![format!("family:{}", self.db.families[fi].id)],
+            rules: vec![RuleRef::new(
+                RuleKind::Family,
+                self.db.families[fi].id.to_string(),
+            )],
         })
     }
 

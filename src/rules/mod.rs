@@ -437,7 +437,12 @@ pub struct Package {
 impl Package {
     /// The entry key used in messages and `rules`: `package:<ecosystem>/<name>`.
     pub fn key(&self) -> String {
-        format!("package:{}/{}", self.ecosystem, self.name)
+        format!("package:{}", self.rule_id())
+    }
+
+    /// The id part of [`Package::key`]: `ecosystem/name`.
+    pub fn rule_id(&self) -> String {
+        format!("{}/{}", self.ecosystem, self.name)
     }
 }
 
