@@ -568,6 +568,31 @@ fn list(items: &[String]) -> String {
 
 /// The Markdown rendering: summary, repositories, per owner inventory, developers, listed
 /// entities, repositories with errors, then the unsuppressed findings above inventory.
+/// One Markdown section: a `###` title, then a table (each column a header and `:` to align it
+/// right) or, without rows, `empty` (a table with only its header when `empty` is `None`).
+fn md_table(
+    w: &mut dyn Write,
+    title: &str,
+    columns: &[(&str, &str)],
+    rows: &[Vec<String>],
+    empty: Option<&str>,
+) -> std::io::Result<()> {
+    writeln!(w)?;
+    writeln!(w, "### {title}")?;
+    writeln!(w)?;
+    if let (true, Some(e)) = (rows.is_empty(), empty) {
+        return writeln!(w, "{e}");
+    }
+    let head: Vec<&str> = columns.iter().map(|(h, _)| *h).collect();
+    let rule: Vec<String> = columns.iter().map(|(_, a)| format!("---{a}")).collect();
+    writeln!(w, "| {} |", head.join(" | "))?;
+    writeln!(w, "|{}|", rule.join("|"))?;
+    for r in rows {
+        writeln!(w, "| {} |", r.join(" | "))?;
+    }
+    Ok(())
+}
+
 pub fn write_markdown(m: &Merged, w: &mut dyn Write) -> std::io::Result<()> {
     let sm = &m.summary;
     writeln!(w, "## modelgate audit")?;
@@ -592,106 +617,129 @@ pub fn write_markdown(m: &Merged, w: &mut dyn Write) -> std::io::Result<()> {
             cell(&s(&r["content_sha256"]).chars().take(12).collect::<String>())
         )?;
     }
-    writeln!(w)?;
-    writeln!(w, "### Repositories")?;
-    writeln!(w)?;
-    writeln!(
+    let repos: Vec<Vec<String>> = m
+        .repositories
+        .iter()
+        .map(|r| {
+            let n = |k: &str| r.summary[k].as_u64().unwrap_or(0).to_string();
+            vec![
+                cell(&r.repository),
+                cell(&r.status),
+                n("error"),
+                n("warning"),
+                n("note"),
+                n("none"),
+                list(&r.developers),
+                list(&r.listed_entities),
+            ]
+        })
+        .collect();
+    md_table(
         w,
-        "| Repository | Status | Errors | Warnings | Notes | Inventory | Developers | Listed entities |"
+        "Repositories",
+        &[
+            ("Repository", ""),
+            ("Status", ""),
+            ("Errors", ":"),
+            ("Warnings", ":"),
+            ("Notes", ":"),
+            ("Inventory", ":"),
+            ("Developers", ""),
+            ("Listed entities", ""),
+        ],
+        &repos,
+        None,
     )?;
-    writeln!(w, "|---|---|---:|---:|---:|---:|---|---|")?;
-    for r in &m.repositories {
-        let n = |k: &str| r.summary[k].as_u64().unwrap_or(0);
-        writeln!(
-            w,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            cell(&r.repository),
-            cell(&r.status),
-            n("error"),
-            n("warning"),
-            n("note"),
-            n("none"),
-            list(&r.developers),
-            list(&r.listed_entities)
-        )?;
-    }
-    writeln!(w)?;
-    writeln!(w, "### By owner")?;
-    writeln!(w)?;
-    writeln!(
+    let owners: Vec<Vec<String>> = m
+        .owners
+        .iter()
+        .map(|o| {
+            vec![
+                o.owner.as_deref().map_or("(local paths)".to_string(), cell),
+                o.repositories.len().to_string(),
+                list(&o.developers),
+                list(&o.listed_entities),
+                o.repositories_with_errors.len().to_string(),
+            ]
+        })
+        .collect();
+    md_table(
         w,
-        "| Owner | Repositories | Developers | Listed entities | With errors |"
+        "By owner",
+        &[
+            ("Owner", ""),
+            ("Repositories", ":"),
+            ("Developers", ""),
+            ("Listed entities", ""),
+            ("With errors", ":"),
+        ],
+        &owners,
+        None,
     )?;
-    writeln!(w, "|---|---:|---|---|---:|")?;
-    for o in &m.owners {
-        writeln!(
-            w,
-            "| {} | {} | {} | {} | {} |",
-            o.owner.as_deref().map_or("(local paths)".to_string(), cell),
-            o.repositories.len(),
-            list(&o.developers),
-            list(&o.listed_entities),
-            o.repositories_with_errors.len()
-        )?;
-    }
-    writeln!(w)?;
-    writeln!(w, "### Developers")?;
-    writeln!(w)?;
-    if m.developers.is_empty() {
-        writeln!(w, "None.")?;
-    } else {
-        writeln!(
-            w,
-            "| Organisation | Country | Findings | Most severe | Repositories |"
-        )?;
-        writeln!(w, "|---|---|---:|---|---|")?;
-        for d in &m.developers {
-            writeln!(
-                w,
-                "| {} | {} | {} | {} | {} |",
+    let developers: Vec<Vec<String>> = m
+        .developers
+        .iter()
+        .map(|d| {
+            vec![
                 cell(&d.name),
                 cell(&d.country),
-                d.findings,
-                icon(&d.most_severe),
-                list(&d.repositories)
-            )?;
-        }
-    }
-    writeln!(w)?;
-    writeln!(w, "### Listed entities")?;
-    writeln!(w)?;
-    if m.listed_entities.is_empty() {
-        writeln!(w, "None.")?;
-    } else {
-        writeln!(
-            w,
-            "| Organisation | List | Since | Citation | Repositories |"
-        )?;
-        writeln!(w, "|---|---|---|---|---|")?;
-        for l in &m.listed_entities {
-            writeln!(
-                w,
-                "| {} | {} | {} | {} | {} |",
+                d.findings.to_string(),
+                icon(&d.most_severe).to_string(),
+                list(&d.repositories),
+            ]
+        })
+        .collect();
+    md_table(
+        w,
+        "Developers",
+        &[
+            ("Organisation", ""),
+            ("Country", ""),
+            ("Findings", ":"),
+            ("Most severe", ""),
+            ("Repositories", ""),
+        ],
+        &developers,
+        Some("None."),
+    )?;
+    let listed: Vec<Vec<String>> = m
+        .listed_entities
+        .iter()
+        .map(|l| {
+            vec![
                 cell(&l.org_name),
                 cell(&l.list_name),
                 cell(&l.effective),
                 cell(&l.citation),
-                list(&l.repositories)
-            )?;
-        }
-    }
-    writeln!(w)?;
-    writeln!(w, "### Repositories with errors")?;
-    writeln!(w)?;
-    if m.repositories_with_errors.is_empty() {
-        writeln!(w, "None.")?;
-    } else {
-        writeln!(w, "| Repository | Error |")?;
-        writeln!(w, "|---|---|")?;
-        for e in &m.repositories_with_errors {
-            writeln!(w, "| {} | {} |", cell(&e.repository), cell(&e.error))?;
-        }
-    }
+                list(&l.repositories),
+            ]
+        })
+        .collect();
+    md_table(
+        w,
+        "Listed entities",
+        &[
+            ("Organisation", ""),
+            ("List", ""),
+            ("Since", ""),
+            ("Citation", ""),
+            ("Repositories", ""),
+        ],
+        &listed,
+        Some("None."),
+    )?;
+    let errors: Vec<Vec<String>> = m
+        .repositories_with_errors
+        .iter()
+        .map(|e| vec![cell(&e.repository), cell(&e.error)])
+        .collect();
+    md_table(
+        w,
+        "Repositories with errors",
+        &[("Repository", ""), ("Error", "")],
+        &errors,
+        Some("None."),
+    )?;
     let shown: Vec<&Value> = m
         .findings
         .iter()
