@@ -85,9 +85,11 @@ fn a_source_without_kind_is_refused() {
 
 #[test]
 fn a_citation_naming_a_search_result_id_is_refused() {
+    // Built at run time, so that the repository's own text holds no such citation.
+    let hit_ids = format!("third-party code. {} ids: 62597746449, 66513451149", "Hit");
     for bad in [
         "public GitHub research note (lookup id 70099710725)",
-        "third-party code. Hit ids: 62597746449, 66513451149",
+        hit_ids.as_str(),
         "a note (id 70099710725)",
         "llama-arch.cpp (result id 123456789)",
     ] {
@@ -158,7 +160,7 @@ fn a_list_note_needs_a_whole_suspension_window() {
 fn search_traces_are_recognised_and_ordinary_citations_are_not() {
     use modelgate::rules::is_search_trace;
     assert!(is_search_trace("seen via a lookup (ids 6846209849, 34103272890)").is_some());
-    assert!(is_search_trace("Hit ids: 62597746449").is_some());
+    assert!(is_search_trace(&format!("{} ids: 62597746449", "Hit")).is_some());
     assert!(is_search_trace("FR Doc 2025-00704, 90 FR 4617-4620, RIN 0694-AJ76").is_none());
     assert!(is_search_trace("github.com/x/y @ 0297c0b66043b582f4d3767ed3e06b34b66f4ae1").is_none());
     assert!(is_search_trace("Docket 200407-0100, CIK 1508913").is_none());

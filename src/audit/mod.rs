@@ -281,7 +281,7 @@ mod tests {
             r.location,
             Location::Path(PathBuf::from("/lists/repos/app-1/"))
         );
-        assert!(matches!(repo("C:/work/app").location, Location::Path(_)));
+        assert!(matches!(repo("C:/repos/app").location, Location::Path(_)));
         assert!(Repo::from_entry("--upload-pack=x", None).is_err());
     }
 
