@@ -210,7 +210,7 @@ impl Resolver {
                 {
                     h
                 } else {
-                    let (fi, f) = self.family_by_shape(base).or_else(|| {
+                    let (_, f) = self.family_by_shape(base).or_else(|| {
                         // A bare family name with a version (`qwen3.5`, `glm-5`).
                         self.db.families.iter().enumerate().find(|(_, f)| {
                             f.keywords.iter().any(|k| {
@@ -225,19 +225,13 @@ impl Resolver {
                             })
                         })
                     })?;
-                    Hit {
-                        kind: RefKind::OllamaTag,
-                        identifier: token.to_string(),
-                        org: Some(f.org.clone()),
-                        family: Some(f.id.clone()),
-                        host: None,
-                        via: None,
-                        confidence: Confidence::High,
-                        rules: vec![RuleRef::new(
-                            RuleKind::Family,
-                            self.db.families[fi].id.to_string(),
-                        )],
-                    }
+                    family_hit(
+                        RefKind::OllamaTag,
+                        token.to_string(),
+                        f,
+                        None,
+                        Confidence::High,
+                    )
                 }
             }
         };
@@ -443,18 +437,14 @@ impl Resolver {
                     if ns_too {
                         return None;
                     }
-                    self.family_by_shape(&rest).map(|(fi, f)| Hit {
-                        kind: RefKind::RouterModel,
-                        identifier: rest.clone(),
-                        org: Some(f.org.clone()),
-                        family: Some(f.id.clone()),
-                        host: None,
-                        via: None,
-                        confidence: Confidence::High,
-                        rules: vec![RuleRef::new(
-                            RuleKind::Family,
-                            self.db.families[fi].id.to_string(),
-                        )],
+                    self.family_by_shape(&rest).map(|(_, f)| {
+                        family_hit(
+                            RefKind::RouterModel,
+                            rest.clone(),
+                            f,
+                            None,
+                            Confidence::High,
+                        )
                     })
                 })
             } else {
@@ -571,16 +561,13 @@ impl Resolver {
             return None;
         }
         let (_, f) = self.family_by_shape(name)?;
-        Some(Hit {
-            kind: RefKind::Derivative,
-            identifier: format!("{ns}/{name}"),
-            org: Some(f.org.clone()),
-            family: Some(f.id.clone()),
-            host: None,
-            via: None,
-            confidence: Confidence::Medium,
-            rules: vec![RuleRef::new(RuleKind::Family, f.id.to_string())],
-        })
+        Some(family_hit(
+            RefKind::Derivative,
+            format!("{ns}/{name}"),
+            f,
+            None,
+            Confidence::Medium,
+        ))
     }
 
     /// A local path (`/models/chatglm3-6b`, `/path/to/DeepSeek-V3.1-source/config.json`): the
@@ -596,20 +583,14 @@ impl Resolver {
         } else {
             last
         };
-        let (fi, f) = self.family_by_shape(named)?;
-        Some(Hit {
-            kind: RefKind::LocalModel,
-            identifier: path.to_string(),
-            org: Some(f.org.clone()),
-            family: Some(f.id.clone()),
-            host: None,
-            via: Some("a local folder".into()),
-            confidence: Confidence::Medium,
-            rules: vec![RuleRef::new(
-                RuleKind::Family,
-                self.db.families[fi].id.to_string(),
-            )],
-        })
+        let (_, f) = self.family_by_shape(named)?;
+        Some(family_hit(
+            RefKind::LocalModel,
+            path.to_string(),
+            f,
+            Some("a local folder".into()),
+            Confidence::Medium,
+        ))
     }
 
     /// `Qwen3.5`, `GLM4`: a family keyword followed by a version, the name of a model rather
@@ -664,4 +645,24 @@ fn looks_like_hub_name(s: &str) -> bool {
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         && !s.starts_with('.')
+}
+
+/// A hit that the shape of a family's name decided: the family and its developer, no host.
+fn family_hit(
+    kind: RefKind,
+    identifier: impl Into<String>,
+    f: &crate::rules::Family,
+    via: Option<String>,
+    confidence: Confidence,
+) -> Hit {
+    Hit {
+        kind,
+        identifier: identifier.into(),
+        org: Some(f.org.clone()),
+        family: Some(f.id.clone()),
+        host: None,
+        via,
+        confidence,
+        rules: vec![RuleRef::new(RuleKind::Family, f.id.clone())],
+    }
 }
