@@ -53,6 +53,14 @@ pub fn render(
             }
             m
         }
+        (k, Some(d)) if k.names_model() && res.publisher.is_some() => {
+            let p = res.publisher.as_ref().expect("checked");
+            format!(
+                "`{id}` is a fine-tune of {}, developed by {d}; published by {}",
+                fam.unwrap_or("a model"),
+                with_country(&p.name, &p.country)
+            )
+        }
         (RefKind::Derivative, Some(d)) => format!(
             "`{id}` is a third-party repository whose name derives from {}, developed by {d}",
             fam.unwrap_or("a model family")
@@ -74,6 +82,9 @@ pub fn render(
             None => format!("`{id}` is a model of {d}"),
         },
         (_, Some(d)) => format!("`{id}` belongs to {d}"),
+        (k, None) if k.names_model() && res.hosting.is_some() => {
+            format!("`{id}` is a model repository whose developer the database does not record")
+        }
         (_, None) => match &res.hosting {
             Some(h) => {
                 let mut s = format!("`{id}` is {}", h.name);

@@ -39,7 +39,13 @@ fn policy_file_sets_levels_jurisdictions_excludes_and_allows() {
     .unwrap();
     fs::write(
         t.path().join("app.py"),
-        "A = \"deepseek-chat\"\nB = \"moonshot-v1-8k\"\nC = \"bge-m3\"\nD = \"https://api.deepseek.com\"\n",
+        "A = \"deepseek-chat\"\nB = \"moonshot-v1-8k\"\nC = \"bge-m3\"\n",
+    )
+    .unwrap();
+    // In its own file: an endpoint named beside `deepseek-chat` would decide its hosting (MG102).
+    fs::write(
+        t.path().join("endpoint.py"),
+        "D = \"https://api.deepseek.com\"\n",
     )
     .unwrap();
     fs::write(

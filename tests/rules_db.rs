@@ -205,6 +205,7 @@ fn every_organisation_with_identifiers_is_detected_from_one_of_its_examples() {
             refs.iter().any(|r| {
                 let res = modelgate::resolve::resolve(&db, r);
                 res.developer.as_ref().is_some_and(|x| x.id == o.id)
+                    || res.publisher.as_ref().is_some_and(|x| x.id == o.id)
                     || res
                         .hosting
                         .as_ref()

@@ -33,6 +33,10 @@ type FileSwitch = (usize, Vec<Vec<u8>>, Vec<Vec<u8>>);
 
 pub struct Contexts {
     markers: Vec<FileSwitch>,
+    /// (context, variable names): on when the file sets one of them to a true value.
+    switches: Vec<(usize, Vec<Vec<u8>>)>,
+    /// Folder name (lower case) → context.
+    folders: HashMap<String, usize>,
     keys: HashMap<String, usize>,
     calls: HashMap<String, usize>,
     files: HashMap<String, usize>,
@@ -43,6 +47,8 @@ impl Contexts {
     pub fn new(db: &Database) -> Contexts {
         let mut c = Contexts {
             markers: Vec::new(),
+            switches: Vec::new(),
+            folders: HashMap::new(),
             keys: HashMap::new(),
             calls: HashMap::new(),
             files: HashMap::new(),
@@ -57,6 +63,15 @@ impl Contexts {
             }
             for k in &x.files {
                 c.files.entry(k.to_ascii_lowercase()).or_insert(i);
+            }
+            if !x.switches.is_empty() {
+                c.switches.push((
+                    i,
+                    x.switches.iter().map(|m| m.as_bytes().to_vec()).collect(),
+                ));
+            }
+            for k in &x.folders {
+                c.folders.entry(k.to_ascii_lowercase()).or_insert(i);
             }
             if !x.markers.is_empty() {
                 let b = |v: &Vec<String>| v.iter().map(|m| m.as_bytes().to_vec()).collect();
@@ -128,14 +143,33 @@ impl Contexts {
         None
     }
 
-    /// The contexts that text in the file switches on (checked once per file).
-    pub fn file_markers(&self, buf: &[u8]) -> Vec<usize> {
+    /// The contexts that the file's folder or text switches on (checked once per file), the
+    /// folder's first.
+    pub fn file_markers(&self, path: &str, buf: &[u8]) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        if !self.folders.is_empty() {
+            let mut comps: Vec<&str> = path.split('/').collect();
+            comps.pop();
+            for c in comps {
+                if let Some(&i) = self.folders.get(&c.to_ascii_lowercase()) {
+                    out.push(i);
+                }
+            }
+        }
         let has = |m: &Vec<u8>| memchr::memmem::find(buf, m).is_some();
-        self.markers
-            .iter()
-            .filter(|(_, on, off)| on.iter().any(has) && !off.iter().any(has))
-            .map(|(i, _, _)| *i)
-            .collect()
+        out.extend(
+            self.markers
+                .iter()
+                .filter(|(_, on, off)| on.iter().any(has) && !off.iter().any(has))
+                .map(|(i, _, _)| *i),
+        );
+        out.extend(
+            self.switches
+                .iter()
+                .filter(|(_, vars)| vars.iter().any(|v| switch_set(buf, v)))
+                .map(|(i, _)| *i),
+        );
+        out
     }
 
     fn lookup(&self, word: &str, call: bool) -> Option<usize> {
@@ -592,6 +626,50 @@ fn markdown_cells(buf: &[u8]) -> Vec<(usize, usize, Region)> {
         }
     }
     out
+}
+
+/// Whether `buf` sets the variable `var` to a true value somewhere: `VAR=1`, `export VAR=true`,
+/// `VAR: "True"`, `os.environ["VAR"] = "1"`, `--env VAR=yes`. Reading it (`os.getenv("VAR")`),
+/// naming it in prose or setting it to a false value does not count.
+pub fn switch_set(buf: &[u8], var: &[u8]) -> bool {
+    memchr::memmem::find_iter(buf, var).any(|at| switch_value_at(buf, at, var.len()) == Some(true))
+}
+
+/// The value the variable at `at..at + len` is set to, when it is an assignment.
+pub fn switch_value_at(buf: &[u8], at: usize, len: usize) -> Option<bool> {
+    // The whole name, not a part of a longer one.
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    if at > 0 && word(buf[at - 1]) {
+        return None;
+    }
+    let mut i = at + len;
+    if buf.get(i).is_some_and(|&b| word(b)) {
+        return None;
+    }
+    let skip = |i: &mut usize, set: &[u8]| {
+        while *i < buf.len() && set.contains(&buf[*i]) {
+            *i += 1;
+        }
+    };
+    skip(&mut i, b"\"']");
+    skip(&mut i, b" \t");
+    if !matches!(buf.get(i), Some(b'=' | b':')) || buf.get(i + 1) == Some(&b'=') {
+        return None;
+    }
+    i += 1;
+    skip(&mut i, b" \t\"'");
+    let start = i;
+    while i < buf.len() && buf[i].is_ascii_alphanumeric() {
+        i += 1;
+    }
+    let value = std::str::from_utf8(&buf[start..i])
+        .ok()?
+        .to_ascii_lowercase();
+    match value.as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" | "" => Some(false),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

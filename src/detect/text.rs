@@ -14,7 +14,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use crate::detect::context::{Contexts, FileLayout, Placed};
 use crate::lineindex::{ColumnCursor, LineIndex};
 use crate::resolve::token::{Prefix, Resolver};
-use crate::rules::{ContextClass, Database, Problem};
+use crate::rules::{ContextClass, Database, HostKind, Problem};
 use crate::types::{Evidence, Hit, RefKind, Reference, RuleKind, RuleRef};
 
 /// Tokens longer than this are not identifiers (minified code, base64 blobs). It also bounds
@@ -122,6 +122,8 @@ impl TextDetector {
     ) {
         let mut layout: Option<FileLayout> = None;
         let mut markers: Option<Vec<usize>> = None;
+        let mut api_hosts: std::collections::HashMap<String, Option<(String, Option<String>)>> =
+            std::collections::HashMap::new();
         let mut at = 0usize;
         let mut lines: Option<LineIndex> = None;
         let mut cursor = ColumnCursor::default();
@@ -212,10 +214,22 @@ impl TextDetector {
                 hit.host = None;
                 hit.via = Some("a local worker (`@localhost`)".into());
             }
+            let switch =
+                hit.kind == RefKind::Hub
+                    && hit.rules.iter().any(|r| {
+                        r.kind == RuleKind::Pattern
+                            && self.db().patterns.iter().any(|p| {
+                                p.id == r.id && p.kind == crate::rules::PatternKind::HubSwitch
+                            })
+                    });
+            if switch && crate::detect::context::switch_value_at(buf, s, e - s) != Some(true) {
+                // A hub switch that is read, cleared or only named: not a download source.
+                continue;
+            }
             let layout = layout.get_or_insert_with(|| FileLayout::new(path, buf));
             let prose = prose || layout.place(buf, s, e) == Placed::Mention;
             if hit.kind.names_model() || matches!(hit.kind, RefKind::Hub | RefKind::Dataset) {
-                let markers = markers.get_or_insert_with(|| self.contexts.file_markers(buf));
+                let markers = markers.get_or_insert_with(|| self.contexts.file_markers(path, buf));
                 let ci = self
                     .contexts
                     .classify(path, buf, raw_start, e)
@@ -229,19 +243,62 @@ impl TextDetector {
                             .push(RuleRef::new(RuleKind::Context, c.id.to_string())),
                         ContextClass::Dataset => hit = as_dataset(hit, &c.id),
                         ContextClass::Hub => {
-                            // Only a bare id is switched; a URL says where it is.
+                            // Only a bare id is switched; a URL says where it is. A hub serves
+                            // repositories; a router or cloud (a provider's adaptor folder) also
+                            // serves the API names and routed ids listed for it.
                             let bare = !token.contains("://") && !looks_like_url(token);
+                            let serves = |h: &str| {
+                                let hub = self.db().host(h).is_some_and(|h| {
+                                    matches!(h.kind, HostKind::Hub | HostKind::Mirror)
+                                });
+                                matches!(hit.kind, RefKind::HubRepo | RefKind::Derivative)
+                                    || (!hub
+                                        && matches!(
+                                            hit.kind,
+                                            RefKind::ApiModel
+                                                | RefKind::RouterModel
+                                                | RefKind::CloudModel
+                                        ))
+                            };
                             if bare
-                                && matches!(hit.kind, RefKind::HubRepo | RefKind::Derivative)
                                 && let Some(h) = &c.host
+                                && serves(h)
                             {
+                                let hub = self.db().host(h).is_some_and(|h| {
+                                    matches!(h.kind, HostKind::Hub | HostKind::Mirror)
+                                });
                                 hit.host = Some(h.clone());
-                                hit.via = Some(format!("download source (context `{}`)", c.id));
+                                hit.via = Some(if hub {
+                                    format!("download source (context `{}`)", c.id)
+                                } else {
+                                    format!(
+                                        "the provider of its folder or file (context `{}`)",
+                                        c.id
+                                    )
+                                });
                                 hit.rules
                                     .push(RuleRef::new(RuleKind::Context, c.id.to_string()));
                                 hit.rules.push(RuleRef::new(RuleKind::Host, h.to_string()));
                             }
                         }
+                    }
+                }
+            }
+            if hit.kind == RefKind::ApiModel
+                && hit.host.is_none()
+                && let Some(org) = hit.org.clone()
+            {
+                // An API name without a host: the provider's endpoint named in the file, else
+                // the provider's API with its region left open.
+                let decided = api_hosts
+                    .entry(org)
+                    .or_insert_with_key(|org| self.resolver.api_host_in(org, buf));
+                if let Some((host, via)) = decided.clone() {
+                    hit.rules
+                        .push(RuleRef::new(RuleKind::Host, host.to_string()));
+                    hit.host = Some(host);
+                    if hit.via.is_none() {
+                        hit.via = via;
                     }
                 }
             }
@@ -336,7 +393,12 @@ impl TextDetector {
         }
         for c in &db.contexts {
             let key = RuleRef::new(RuleKind::Context, c.id.to_string());
-            let path = c.files.first().map_or("example", String::as_str);
+            let path = match (c.files.first(), c.folders.first()) {
+                (Some(f), _) => f.clone(),
+                (None, Some(d)) => format!("{d}/example"),
+                (None, None) => "example".to_string(),
+            };
+            let path = path.as_str();
             let classified = |m: &str| {
                 let mut hits = false;
                 self.scan_inner(m.as_bytes(), path, false, true, &mut |r| {

@@ -53,6 +53,11 @@ pub struct FamilyFacts {
 pub struct Resolved {
     pub family: Option<FamilyFacts>,
     pub developer: Option<OrgFacts>,
+    /// Who published a fine-tune of the developer's model under its own name, when the database
+    /// records the publisher (a namespace or a name of another organisation whose models derive
+    /// from the developer's family).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<OrgFacts>,
     pub hosting: Option<HostFacts>,
     /// Listings of the developer and of the host's operator.
     pub listings: Vec<ListingFacts>,
@@ -123,11 +128,28 @@ pub fn resolve(db: &Database, r: &Reference) -> Resolved {
             });
         }
     }
+    let mut publisher = None;
+    let mut publisher_of = |org: &str| {
+        if publisher.is_none() && developer.as_ref().is_some_and(|d| d.id != org) {
+            publisher = org_facts(db, org);
+        }
+    };
     for key in &hit.rules {
         match key.kind {
             RuleKind::Pattern => {
                 if let Some(p) = db.patterns.iter().find(|p| p.id == key.id) {
                     source_ids.extend(p.sources.iter().map(String::as_str));
+                    publisher_of(&p.org);
+                }
+            }
+            RuleKind::Namespace => {
+                if let Some(n) = db
+                    .namespaces
+                    .iter()
+                    .find(|n| !n.reupload && format!("{}@{}", n.name, n.host) == key.id)
+                {
+                    source_ids.extend(n.sources.iter().map(String::as_str));
+                    publisher_of(&n.org);
                 }
             }
             RuleKind::Package => {
@@ -137,6 +159,11 @@ pub fn resolve(db: &Database, r: &Reference) -> Resolved {
             }
             _ => {}
         }
+    }
+    if let Some(p) = &publisher
+        && let Some(o) = db.org(&p.id)
+    {
+        source_ids.extend(o.sources.iter().map(String::as_str));
     }
     let mut sources: Vec<String> = Vec::new();
     for id in source_ids {
@@ -153,6 +180,7 @@ pub fn resolve(db: &Database, r: &Reference) -> Resolved {
     Resolved {
         family,
         developer,
+        publisher,
         hosting,
         listings,
         sources,

@@ -175,6 +175,44 @@ impl Resolver {
         self.db.clone()
     }
 
+    /// Where the API model names of `org` in the file `buf` are served: the one endpoint of the
+    /// organisation the file names (with the domain, for `via`), else the organisation's
+    /// default API (its region left to the client's endpoint). Called once per file and
+    /// organisation.
+    pub fn api_host_in(&self, org: &str, buf: &[u8]) -> Option<(String, Option<String>)> {
+        let mut named: Vec<(&crate::rules::Host, &str)> = Vec::new();
+        for h in &self.db.hosts {
+            if h.operator.as_deref() != Some(org)
+                || h.default_api
+                || !matches!(h.kind, HostKind::Api | HostKind::Cloud)
+            {
+                continue;
+            }
+            if let Some(d) = h
+                .domains
+                .iter()
+                .find(|d| memchr::memmem::find(buf, d.as_bytes()).is_some())
+            {
+                named.push((h, d));
+            }
+        }
+        if let Some((first, d)) = named.first()
+            && named
+                .iter()
+                .all(|(h, _)| h.jurisdiction == first.jurisdiction)
+        {
+            return Some((
+                first.id.clone(),
+                Some(format!("endpoint `{d}` named in the same file")),
+            ));
+        }
+        self.db
+            .hosts
+            .iter()
+            .find(|h| h.default_api && h.operator.as_deref() == Some(org))
+            .map(|h| (h.id.clone(), None))
+    }
+
     /// Decides what one token is, if anything. `prefix` is the text before it on its line.
     pub fn resolve_token(&self, token: &str, prefix: &str) -> Option<Hit> {
         self.resolve(token, &Prefix::Text(prefix))
@@ -294,7 +332,9 @@ impl Resolver {
                 crate::rules::PatternKind::OllamaTag => RefKind::OllamaTag,
                 crate::rules::PatternKind::EnvVar => RefKind::EnvVar,
                 crate::rules::PatternKind::SdkClass => RefKind::SdkClass,
+                crate::rules::PatternKind::HubSwitch => RefKind::Hub,
             };
+            let switch = p.kind == crate::rules::PatternKind::HubSwitch;
             let mut rules = vec![RuleRef::new(RuleKind::Pattern, p.id.to_string())];
             if let Some(f) = &p.family {
                 rules.push(RuleRef::new(RuleKind::Family, f.to_string()));
@@ -302,13 +342,26 @@ impl Resolver {
             if let Some(h) = &p.host {
                 rules.push(RuleRef::new(RuleKind::Host, h.to_string()));
             }
+            // A hub switch names where downloads come from, not a developer; a name of another
+            // organisation's fine-tune belongs to the base model's developer (the resolver names
+            // the publisher).
+            let org = if switch {
+                None
+            } else {
+                Some(
+                    p.family
+                        .as_deref()
+                        .and_then(|f| self.db.family(f))
+                        .map_or_else(|| p.org.clone(), |f| f.org.clone()),
+                )
+            };
             return Some(Hit {
                 kind,
                 identifier: token.to_string(),
-                org: Some(p.org.clone()),
+                org,
                 family: p.family.clone(),
                 host: p.host.clone(),
-                via: None,
+                via: switch.then(|| "a hub switch set to a true value".to_string()),
                 confidence: Confidence::High,
                 rules,
             });
@@ -424,6 +477,8 @@ impl Resolver {
     fn resolve_path(&self, segs: &[&str], hub: Option<&str>) -> Option<Hit> {
         if segs.len() >= 2
             && let Some(&ri) = self.routes.get(&segs[0].to_ascii_lowercase())
+            && self.db.routes[ri].prefix == segs[0]
+            && !(self.db.routes[ri].repo_ids && segs.len() < 3)
         {
             let route = &self.db.routes[ri];
             let rest = segs[1..].join("/");
@@ -518,6 +573,38 @@ impl Resolver {
             if let Some((_, r)) = best {
                 let n = &self.db.namespaces[r.index];
                 let host = self.db.host(&n.host);
+                let ns_rule = RuleRef::new(RuleKind::Namespace, format!("{}@{}", n.name, n.host));
+                if n.reupload {
+                    // A hub's re-upload namespace: the name says whose model it is; the hub
+                    // serves it. An unknown name is still a repository on that hub.
+                    let mut hit = match self.family_by_shape(name) {
+                        Some((_, f)) => family_hit(
+                            RefKind::HubRepo,
+                            format!("{ns}/{name}"),
+                            f,
+                            None,
+                            Confidence::Medium,
+                        ),
+                        None => Hit {
+                            kind: RefKind::HubRepo,
+                            identifier: format!("{ns}/{name}"),
+                            org: None,
+                            family: None,
+                            host: None,
+                            via: None,
+                            confidence: Confidence::Medium,
+                            rules: Vec::new(),
+                        },
+                    };
+                    hit.host = Some(n.host.clone());
+                    hit.via = Some(format!(
+                        "re-upload namespace `{}` of {}",
+                        n.name,
+                        host.map_or(n.host.as_str(), |h| h.name.as_str())
+                    ));
+                    hit.rules.insert(0, ns_rule);
+                    return Some(hit);
+                }
                 let family = self
                     .org_derivatives
                     .get(&n.org)
@@ -528,14 +615,18 @@ impl Resolver {
                             .map(|(fi, _)| self.db.families[*fi].id.clone())
                     })
                     .or_else(|| n.family.clone());
-                let mut rules = vec![RuleRef::new(
-                    RuleKind::Namespace,
-                    format!("{}@{}", n.name, n.host),
-                )];
+                let mut rules = vec![ns_rule];
                 if let Some(f) = &family {
                     rules.push(RuleRef::new(RuleKind::Family, f.to_string()));
                 }
                 let router = host.is_some_and(|h| h.kind == HostKind::Router);
+                // A publisher's fine-tune of another developer's model (`FlagAlpha` on Meta's
+                // Llama, `agentica-org` on a DeepSeek distill): the developer is the base model's;
+                // the resolver names the publisher from the namespace.
+                let org = family
+                    .as_deref()
+                    .and_then(|f| self.db.family(f))
+                    .map_or_else(|| n.org.clone(), |f| f.org.clone());
                 return Some(Hit {
                     kind: if router {
                         RefKind::RouterModel
@@ -543,7 +634,7 @@ impl Resolver {
                         RefKind::HubRepo
                     },
                     identifier: format!("{ns}/{name}"),
-                    org: Some(n.org.clone()),
+                    org: Some(org),
                     family,
                     host: Some(n.host.clone()),
                     via: None,

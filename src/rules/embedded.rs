@@ -95,6 +95,10 @@ pub const FILES: &[(&str, &str)] = &[
     ("lists.toml", include_str!("../../rules/lists.toml")),
     ("meta.toml", include_str!("../../rules/meta.toml")),
     ("orgs/01ai.toml", include_str!("../../rules/orgs/01ai.toml")),
+    (
+        "orgs/agentica.toml",
+        include_str!("../../rules/orgs/agentica.toml"),
+    ),
     ("orgs/ai21.toml", include_str!("../../rules/orgs/ai21.toml")),
     (
         "orgs/alibaba.toml",

@@ -296,6 +296,11 @@ pub struct Host {
     /// Organisation id of the operator, when it is in the database.
     #[serde(default)]
     pub operator: Option<String>,
+    /// The operator's API as a whole, with no domain: the host of its API model names when no
+    /// endpoint of the operator is named in the same file (the client's endpoint decides the
+    /// region, so `jurisdiction` is empty). At most one per operator.
+    #[serde(default)]
+    pub default_api: bool,
     /// ISO country code, or a descriptive value such as "INTL" when the serving location is not
     /// documented; "local" for runtimes on the user's machine.
     pub jurisdiction: String,
@@ -321,6 +326,12 @@ pub struct Namespace {
     /// Regex a repository name must fully match (for namespaces that also hold unrelated repos).
     #[serde(default)]
     pub names: Option<String>,
+    /// A hub's own namespace of re-uploads of other developers' models (`AI-ModelScope`,
+    /// `LLM-Research` on ModelScope): the developer comes from the repository's name, the hosting
+    /// from the namespace's hub, and the namespace's organisation is the host's operator, not the
+    /// developer.
+    #[serde(default)]
+    pub reupload: bool,
     #[serde(default)]
     pub examples: Examples,
     pub sources: Vec<String>,
@@ -332,9 +343,15 @@ pub struct Namespace {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Route {
+    /// Written exactly as the tool spells it (LiteLLM's are lower case): `MiniMax/…` is a hub
+    /// namespace, not the `minimax/` route.
     pub prefix: String,
     pub host: String,
     pub tool: String,
+    /// What follows the prefix is a whole hub repository id (`modelscope/Qwen/Qwen2.5-7B`): a
+    /// two-part token (`modelscope/Yi-1.5-34B-Chat-GPTQ`) is a repository, not this route.
+    #[serde(default)]
+    pub repo_ids: bool,
     #[serde(default)]
     pub examples: Examples,
     pub sources: Vec<String>,
@@ -354,6 +371,9 @@ pub enum PatternKind {
     EnvVar,
     /// A framework class that names a provider (`ChatTongyi`).
     SdkClass,
+    /// A variable that switches a tool's model downloads to another hub
+    /// (`VLLM_USE_MODELSCOPE`): reported only where it is set to a true value.
+    HubSwitch,
 }
 
 impl PatternKind {
@@ -364,6 +384,7 @@ impl PatternKind {
             PatternKind::OllamaTag => "ollama-tag",
             PatternKind::EnvVar => "env-var",
             PatternKind::SdkClass => "sdk-class",
+            PatternKind::HubSwitch => "hub-switch",
         }
     }
 }
@@ -487,6 +508,15 @@ pub struct Context {
     pub markers: Vec<String>,
     #[serde(default)]
     pub unless: Vec<String>,
+    /// Variables that switch the context on for the whole file when it sets one of them to a
+    /// true value (`VLLM_USE_MODELSCOPE=True`, `os.environ["USE_MODELSCOPE_HUB"] = "1"`); reading
+    /// or clearing one does not.
+    #[serde(default)]
+    pub switches: Vec<String>,
+    /// Folder names (any component of the file's path but its own name) that put every token of
+    /// the file in this context: a provider's adaptor folder (`relay/adaptor/siliconflow/`).
+    #[serde(default)]
+    pub folders: Vec<String>,
     /// For `class = "hub"`: the host id bare hub ids are downloaded from.
     #[serde(default)]
     pub host: Option<String>,

@@ -265,6 +265,26 @@ pub fn validate(db: &Database) -> Vec<Problem> {
             }
         }
     }
+    let mut default_api: HashSet<&str> = HashSet::new();
+    for h in db.hosts.iter().filter(|h| h.default_api) {
+        let key = format!("host:{}", h.id);
+        let op = h.operator.as_deref().unwrap_or("");
+        if !default_api.insert(op) {
+            p(
+                &key,
+                format!("host `{}`: a second default API of `{op}`", h.id),
+            );
+        }
+        if !h.domains.is_empty() || !h.jurisdiction.is_empty() {
+            p(
+                &key,
+                format!(
+                    "host `{}`: a default API names no domain and no jurisdiction (the endpoint decides them)",
+                    h.id
+                ),
+            );
+        }
+    }
     for n in &db.namespaces {
         let key = format!("namespace:{}@{}", n.name, n.host);
         if db.org(&n.org).is_none() {
@@ -285,6 +305,15 @@ pub fn validate(db: &Database) -> Vec<Problem> {
             p(
                 &key,
                 format!("namespace `{}`: unknown family `{f}`", n.name),
+            );
+        }
+        if n.reupload && n.family.is_some() {
+            p(
+                &key,
+                format!(
+                    "namespace `{}`: a re-upload namespace takes the developer from each name, not a family",
+                    n.name
+                ),
             );
         }
         if let Some(e) = n.names.as_deref().and_then(regex_error) {
@@ -318,6 +347,8 @@ pub fn validate(db: &Database) -> Vec<Problem> {
             && c.files.is_empty()
             && c.prefixes.is_empty()
             && c.markers.is_empty()
+            && c.switches.is_empty()
+            && c.folders.is_empty()
         {
             p(
                 &key,
