@@ -306,25 +306,26 @@ pub fn references(
         }
     }
 
-    // trust_remote_code=True in code: tie it to the repository loaded on the same line or just
-    // above. Text references are grouped by file first, so this is not files × references.
+    // trust_remote_code=True in code: tie it to the repository passed to the same call (the
+    // first one from the call's opening line to its own); in a configuration (no call), to the
+    // repository on the same line or just above. Text references are grouped by file first, so
+    // this is not files × references.
     let mut refs_by_path: HashMap<&str, Vec<&Reference>> = HashMap::new();
     for r in text_refs {
         if matches!(r.hit.kind, RefKind::HubRepo | RefKind::Derivative) {
             refs_by_path.entry(r.path.as_str()).or_default().push(r);
         }
     }
-    for (rel, line) in &clues.remote_code {
-        let near = refs_by_path
-            .get(rel.as_str())
-            .into_iter()
-            .flatten()
-            .filter(|r| {
-                r.line <= *line
-                    && r.line + 3 >= *line
-                    && matches!(r.hit.kind, RefKind::HubRepo | RefKind::Derivative)
-            })
-            .max_by_key(|r| r.line);
+    for (rel, call, line) in &clues.remote_code {
+        let in_file = || refs_by_path.get(rel.as_str()).into_iter().flatten();
+        let near = match call {
+            Some(first) => in_file()
+                .filter(|r| *first <= r.line && r.line <= *line)
+                .min_by_key(|r| (r.line, r.column)),
+            None => in_file()
+                .filter(|r| r.line <= *line && r.line + 3 >= *line)
+                .max_by_key(|r| r.line),
+        };
         let (ident, hit) = match near {
             Some(r) => (r.hit.identifier.clone(), Some(r.hit.clone())),
             None => ("trust_remote_code=True".to_string(), None),

@@ -399,12 +399,12 @@ fn cards_and_remote_code_bounded() {
     let one_line = "f(trust_remote_code=True);".repeat(100_000);
     assert_eq!(
         modelmeta::trust_remote_code_lines(one_line.as_bytes()),
-        vec![1]
+        vec![(Some(1), 1)]
     );
     let many = "f(trust_remote_code=True)\n".repeat(5_000);
     let lines = modelmeta::trust_remote_code_lines(many.as_bytes());
     assert_eq!(lines.len(), 1000);
-    assert_eq!(lines[999], 1000);
+    assert_eq!(lines[999], (Some(1000), 1000));
 }
 
 /// A directive at the start of a minified line: its reason is the rest of the line; it is read

@@ -54,27 +54,6 @@ const KNOWN_OPEN: &[(&str, &str, u32, &str, &str)] = &[
     (
         "one-api",
         "relay/billing/ratio/model.go",
-        9,
-        "qwen-7b-chat",
-        "API name missing from the database",
-    ),
-    (
-        "one-api",
-        "relay/billing/ratio/model.go",
-        10,
-        "qwen-1.8b-chat",
-        "API name missing from the database",
-    ),
-    (
-        "one-api",
-        "relay/billing/ratio/model.go",
-        17,
-        "hunyuan-large-longcontext",
-        "API name missing from the database",
-    ),
-    (
-        "one-api",
-        "relay/billing/ratio/model.go",
         21,
         "deepseek/deepseek-chat",
         "OpenRouter section not read",
@@ -136,20 +115,6 @@ const KNOWN_OPEN: &[(&str, &str, u32, &str, &str)] = &[
         24,
         "Qwen/qwen2.5-7b-instruct",
         "local server section not read",
-    ),
-    (
-        "Qwen-Agent",
-        "qwen_agent/llm/qwenaudio_dashscope.py",
-        6,
-        "qwen-audio-turbo-latest",
-        "API name missing from the database",
-    ),
-    (
-        "Qwen-Agent",
-        "benchmark/code_interpreter/config.py",
-        9,
-        "qwen-1.8b-chat",
-        "API name missing from the database",
     ),
 ];
 

@@ -429,3 +429,54 @@ fn qihoo_360_and_app_variables_resolve() {
         &[("SILICONCLOUD_API_KEY=x", "SILICONCLOUD_API_KEY")],
     );
 }
+
+#[test]
+fn provider_api_names_of_every_chinese_api_resolve() {
+    let m = |n: &str| format!("m = {{\"model\": \"{n}\"}}");
+    for (org, names) in [
+        (
+            "baidu",
+            &[
+                "ernie-4.0-8k",
+                "ernie-3.5-8k",
+                "ERNIE-Bot-4",
+                "ernie-speed-128k",
+            ][..],
+        ),
+        (
+            "tencent",
+            &[
+                "hunyuan-large",
+                "hunyuan-turbo",
+                "hunyuan-embedding",
+                "hunyuan-large-longcontext",
+                "hunyuan-t1-latest",
+            ][..],
+        ),
+        ("stepfun", &["step-1-8k", "step-1v-8k", "step-2-16k"][..]),
+        (
+            "bytedance",
+            &[
+                "doubao-pro-32k",
+                "doubao-1-5-pro-32k-250115",
+                "doubao-seed-1-6-250615",
+            ][..],
+        ),
+        ("deepseek", &["deepseek-chat", "deepseek-reasoner"][..]),
+        ("qihoo360", &["360gpt-pro"][..]),
+        ("baichuan", &["Baichuan4-Turbo"][..]),
+        ("minimax", &["abab6.5s-chat", "MiniMax-M1"][..]),
+        (
+            "moonshot",
+            &["moonshot-v1-128k", "kimi-k2-0711-preview"][..],
+        ),
+    ] {
+        let lines: Vec<String> = names.iter().map(|n| m(n)).collect();
+        let cases: Vec<(&str, &str)> = lines
+            .iter()
+            .zip(names)
+            .map(|(l, n)| (l.as_str(), *n))
+            .collect();
+        resolves(org, &cases);
+    }
+}

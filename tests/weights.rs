@@ -183,3 +183,48 @@ fn digest_cache_is_used_and_a_corrupt_one_rebuilt() {
             .starts_with("modelgate-digest-cache v1\n")
     );
 }
+
+#[test]
+fn remote_code_is_blamed_on_the_repository_passed_to_the_same_call() {
+    let t = tempfile::tempdir().unwrap();
+    fs::write(
+        t.path().join("load.py"),
+        "tok = AutoTokenizer.from_pretrained(\"THUDM/chatglm3-6b\", trust_remote_code=True)\n\
+         model = AutoModel.from_pretrained(MODEL_PATH, trust_remote_code=True)\n\
+         m2 = AutoModel.from_pretrained(\n    \"Qwen/Qwen-7B-Chat\",\n    revision=\"main\",\n    trust_remote_code=True,\n)\n",
+    )
+    .unwrap();
+    fs::write(
+        t.path().join("train.yaml"),
+        "model_name_or_path: THUDM/glm-4-9b-chat\ntrust_remote_code: true\n",
+    )
+    .unwrap();
+    let v = scan_json(t.path(), &[]);
+    let remote: Vec<(String, u64, String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "remote-code")
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["identifier"].as_str().unwrap().to_string(),
+                f["level"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let at = |path: &str, line: u64| {
+        remote
+            .iter()
+            .find(|r| r.0 == path && r.1 == line)
+            .unwrap_or_else(|| panic!("no remote-code finding at {path}:{line} in {remote:?}"))
+    };
+    assert_eq!(at("load.py", 1).2, "THUDM/chatglm3-6b");
+    // Not the THUDM id one line up: this call loads a local path.
+    assert_eq!(at("load.py", 2).2, "trust_remote_code=True");
+    // A call over several lines: the repository passed to it.
+    assert_eq!(at("load.py", 6).2, "Qwen/Qwen-7B-Chat");
+    // A configuration has no call: the repository just above.
+    assert_eq!(at("train.yaml", 2).2, "THUDM/glm-4-9b-chat");
+}

@@ -635,11 +635,12 @@ pub fn hf_cache_repo(rel: &str) -> Option<String> {
     })
 }
 
-/// Lines (1-based) where code or configuration turns on `trust_remote_code`.
-/// At most [`MAX_REMOTE_CODE_LINES`], in one pass (lines are counted forward, never from the
-/// start of the file per occurrence).
-pub fn trust_remote_code_lines(buf: &[u8]) -> Vec<u32> {
-    let mut out: Vec<u32> = Vec::new();
+/// Where code or configuration turns on `trust_remote_code`: (first line of the call it is an
+/// argument of, its own line), 1-based. Outside a call (`trust_remote_code: true` in a config) the
+/// first line is `None`. At most [`MAX_REMOTE_CODE_LINES`], in one pass (lines are counted forward,
+/// never from the start of the file per occurrence).
+pub fn trust_remote_code_lines(buf: &[u8]) -> Vec<(Option<u32>, u32)> {
+    let mut out: Vec<(Option<u32>, u32)> = Vec::new();
     let mut counted = 0usize;
     let mut line = 1u32;
     for i in memchr::memmem::find_iter(buf, b"trust_remote_code") {
@@ -654,15 +655,33 @@ pub fn trust_remote_code_lines(buf: &[u8]) -> Vec<u32> {
         if t.eq_ignore_ascii_case(b"true") {
             line += memchr::memchr_iter(b'\n', &buf[counted..i]).count() as u32;
             counted = i;
-            if out.last() != Some(&line) {
+            if out.last().map(|l| l.1) != Some(line) {
                 if out.len() == MAX_REMOTE_CODE_LINES {
                     break;
                 }
-                out.push(line);
+                let call = call_open(buf, i)
+                    .map(|p| line - memchr::memchr_iter(b'\n', &buf[p..i]).count() as u32);
+                out.push((call, line));
             }
         }
     }
     out
+}
+
+/// The `(` of the call whose argument list holds the byte at `at`, looking back at most 4 KiB.
+fn call_open(buf: &[u8], at: usize) -> Option<usize> {
+    let floor = at.saturating_sub(4096);
+    let mut depth = 0usize;
+    for p in (floor..at).rev() {
+        match buf[p] {
+            b')' | b']' | b'}' => depth += 1,
+            b'[' | b'{' if depth > 0 => depth -= 1,
+            b'(' if depth > 0 => depth -= 1,
+            b'(' => return Some(p),
+            _ => {}
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -690,7 +709,15 @@ mod tests {
         );
         assert_eq!(
             trust_remote_code_lines(b"x\nf(trust_remote_code=True)\n"),
-            vec![2]
+            vec![(Some(2), 2)]
+        );
+        assert_eq!(
+            trust_remote_code_lines(b"m = f(\n  \"a/b\",\n  g(x),\n  trust_remote_code=True,\n)\n"),
+            vec![(Some(1), 4)]
+        );
+        assert_eq!(
+            trust_remote_code_lines(b"model: a/b\ntrust_remote_code: true\n"),
+            vec![(None, 2)]
         );
         assert!(trust_remote_code_lines(b"trust_remote_code=False").is_empty());
         for cut in 0..40 {

@@ -75,7 +75,8 @@ pub struct ModelClues {
     pub weights: Vec<WeightObs>,
     pub metas: Vec<MetaObs>,
     /// `trust_remote_code` turned on: (path, line).
-    pub remote_code: Vec<(String, u32)>,
+    /// (file, first line of the call it is passed to, line) of `trust_remote_code=True`.
+    pub remote_code: Vec<(String, Option<u32>, u32)>,
 }
 
 impl ModelClues {
@@ -246,8 +247,8 @@ pub fn text_file(rel: &str, bytes: &[u8], out: &mut ModelClues) {
         });
     }
     if memchr::memmem::find(bytes, b"trust_remote_code").is_some() {
-        for l in modelmeta::trust_remote_code_lines(bytes) {
-            out.remote_code.push((rel.to_string(), l));
+        for (call, l) in modelmeta::trust_remote_code_lines(bytes) {
+            out.remote_code.push((rel.to_string(), call, l));
         }
     }
 }
