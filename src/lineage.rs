@@ -387,6 +387,7 @@ fn evidence_ref(hit: Hit, rel: &str, line: u32, desc: String) -> Reference {
                 Evidence::Weights(w)
             }
         },
+        also: Default::default(),
     }
 }
 
@@ -649,5 +650,6 @@ fn weight_reference(ctx: &Ctx<'_>, w: &WeightObs) -> Reference {
                     .map(|s| s.metadata.clone())
             }),
         })),
+        also: Default::default(),
     }
 }
