@@ -339,6 +339,7 @@ fn identifier_dossier(db: &Database, det: &Resolver, q: &str) -> Option<String> 
         text: q.to_string(),
         prose: false,
         evidence: Evidence::Text,
+        also: Default::default(),
     };
     let res = resolve::resolve(db, &r);
     let f = policy::evaluate(&Policy::default(), &r, res.clone())?;

@@ -388,6 +388,7 @@ fn evidence_ref(hit: Hit, rel: &str, line: u32, desc: String) -> Reference {
                 Evidence::Weights(w)
             }
         },
+        also: Default::default(),
     }
 }
 
@@ -650,5 +651,6 @@ fn weight_reference(ctx: &Ctx<'_>, w: &WeightObs) -> Reference {
                     .map(|s| s.metadata.clone())
             }),
         })),
+        also: Default::default(),
     }
 }

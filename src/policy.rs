@@ -75,6 +75,13 @@ pub struct Finding {
     pub line: u32,
     pub column: u32,
     pub end_column: u32,
+    /// Columns of further occurrences of the identifier on the same line, reported in this one
+    /// finding (at most [`crate::types::MAX_ALSO_COLUMNS`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_columns: Vec<u32>,
+    /// Further occurrences on the line beyond the columns listed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more_on_line: u32,
     pub kind: RefKind,
     pub identifier: String,
     /// The text as it appears in the file.
@@ -124,7 +131,16 @@ pub struct History {
     pub before_range: bool,
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 impl Finding {
+    /// Occurrences on its line the finding stands for: itself and the further ones folded in.
+    pub fn occurrences(&self) -> usize {
+        1 + self.also_columns.len() + self.more_on_line as usize
+    }
+
     /// Stable subject id used in fingerprints and sorting: the database ids involved.
     pub fn subject(&self) -> String {
         format!(
@@ -218,6 +234,8 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
         line: r.line,
         column: r.column,
         end_column: r.end_column,
+        also_columns: r.also.columns.clone(),
+        more_on_line: r.also.more,
         kind: hit.kind,
         identifier: hit.identifier.clone(),
         matched: r.text.clone(),
@@ -250,7 +268,9 @@ pub fn sort(findings: &mut [Finding]) {
 
 /// Sorts findings deterministically and assigns fingerprints. A fingerprint hashes the check, the
 /// subject, the path, the normalised identifier and the occurrence index of that identifier in
-/// the file, never a line number, so it survives unrelated edits.
+/// the file, never a line number, so it survives unrelated edits. Occurrences folded into a
+/// finding (the same identifier again on its line) count in the index, so that a finding keeps
+/// the fingerprint it had when each occurrence was a finding of its own.
 pub fn finalize(findings: &mut [Finding]) {
     sort(findings);
     let mut seen: std::collections::HashMap<(String, Code, String, String), u32> =
@@ -270,7 +290,7 @@ pub fn finalize(findings: &mut [Finding]) {
             h.update(part.as_bytes());
             h.update([0u8]);
         }
-        *n += 1;
+        *n += f.occurrences() as u32;
         f.fingerprint = format!("v1:{}", &crate::util::hex(&h.finalize())[..32]);
     }
 }

@@ -53,12 +53,46 @@ pub struct Collected {
 /// Most references kept per text file. A minified bundle or a generated file can hold hundreds of
 /// thousands (300,000 in 4 MiB took 1.9 GiB); past this limit the most severe are kept (see
 /// [`Rank`]) and the file gets a warning that says how many were dropped and at which levels.
+/// Repeats of an identifier on its line are folded into one reference first (see [`FoldKey`]),
+/// so they take no place.
 pub const MAX_REFS_PER_FILE: usize = 1000;
 /// Distinct hits per file whose policy level is remembered (a repeated identifier is evaluated
 /// once).
 const LEVEL_CACHE: usize = 4096;
 /// Notifications about inline directives kept per file.
 const MAX_DIRECTIVE_NOTES: usize = 100;
+/// Distinct identifiers per line that repeats are folded into; past it, a repeat is a reference of
+/// its own (a minified line of that many different identifiers gains nothing from folding).
+const MAX_FOLD_KEYS: usize = 4096;
+
+/// What makes two references on one line the same finding: the identifier (case aside), what it
+/// resolves to (developer, family, host, route), its kind and the level it would be reported at.
+/// Two occurrences that differ in any of these (a ModelScope id and a Hugging Face id, say) stay
+/// two findings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct FoldKey {
+    identifier: String,
+    kind: crate::types::RefKind,
+    org: Option<String>,
+    family: Option<String>,
+    host: Option<String>,
+    via: Option<String>,
+    level: u8,
+}
+
+impl FoldKey {
+    fn of(r: &Reference, level: u8) -> FoldKey {
+        FoldKey {
+            identifier: r.hit.identifier.to_ascii_lowercase(),
+            kind: r.hit.kind,
+            org: r.hit.org.clone(),
+            family: r.hit.family.clone(),
+            host: r.hit.host.clone(),
+            via: r.hit.via.clone(),
+            level,
+        }
+    }
+}
 
 /// Detects references in one text file and reads the inline directives that apply to them. At
 /// most [`MAX_REFS_PER_FILE`] references are kept, ranked under `config` (its policy levels,
@@ -121,6 +155,10 @@ pub struct FileRefs<'a> {
     /// hit → (matched text, check code, rank before inline directives).
     levels: HashMap<Hit, Vec<(String, Option<Code>, u8)>>,
     levels_len: usize,
+    /// The line being read and, per [`FoldKey`] seen on it, the slot of its kept reference
+    /// (`None`: the first occurrence was dropped, and so are its repeats).
+    fold_line: u32,
+    fold: HashMap<FoldKey, Option<usize>>,
     slots: Vec<(Reference, Vec<InlineAllow>, Rank)>,
     /// Min-heap of (rank, slot) of the kept references.
     heap: BinaryHeap<Reverse<(Rank, usize)>>,
@@ -152,6 +190,8 @@ impl<'a> FileRefs<'a> {
             last_allows: None,
             levels: HashMap::new(),
             levels_len: 0,
+            fold_line: 0,
+            fold: HashMap::new(),
             slots: Vec::new(),
             heap: BinaryHeap::new(),
             kept_idents: HashMap::new(),
@@ -172,6 +212,28 @@ impl<'a> FileRefs<'a> {
         if level == RANK_OFF {
             self.off += 1;
         }
+        if r.line != self.fold_line {
+            self.fold_line = r.line;
+            if self.fold.capacity() > 64 {
+                // A long line's table is not cleared bucket by bucket on every line after it.
+                self.fold = HashMap::new();
+            } else {
+                self.fold.clear();
+            }
+        }
+        let key = FoldKey::of(&r, level);
+        match self.fold.get(&key) {
+            Some(Some(slot)) => {
+                self.slots[*slot].0.also.push(r.column);
+                return;
+            }
+            Some(None) => {
+                self.dropped[level as usize] += 1;
+                return;
+            }
+            None => {}
+        }
+        let foldable = self.fold.len() < MAX_FOLD_KEYS;
         let ident = r.hit.identifier.to_ascii_lowercase();
         let rank = Rank {
             level,
@@ -179,6 +241,9 @@ impl<'a> FileRefs<'a> {
             order: Reverse(order),
         };
         if self.slots.len() < self.cap {
+            if foldable {
+                self.fold.insert(key, Some(self.slots.len()));
+            }
             self.heap.push(Reverse((rank, self.slots.len())));
             self.slots.push((r, allows, rank));
             *self.kept_idents.entry(ident).or_default() += 1;
@@ -188,12 +253,25 @@ impl<'a> FileRefs<'a> {
             return;
         };
         if rank <= worst {
+            if foldable {
+                self.fold.insert(key, None);
+            }
             self.dropped[level as usize] += 1;
             return;
         }
         self.heap.pop();
-        self.dropped[worst.level as usize] += 1;
         let old = std::mem::replace(&mut self.slots[wi], (r, allows, rank));
+        // The evicted reference goes with the repeats folded into it; a later repeat on its line
+        // is dropped too.
+        self.dropped[worst.level as usize] += 1 + old.0.also.count();
+        if old.0.line == self.fold_line
+            && let Some(v) = self.fold.get_mut(&FoldKey::of(&old.0, old.2.level))
+        {
+            *v = None;
+        }
+        if foldable {
+            self.fold.insert(key, Some(wi));
+        }
         let old_ident = old.0.hit.identifier.to_ascii_lowercase();
         if let Some(n) = self.kept_idents.get_mut(&old_ident) {
             *n -= 1;
@@ -297,6 +375,8 @@ impl<'a> FileRefs<'a> {
     pub fn finish(self, out: &mut Collected) {
         let mut kept = self.slots;
         kept.sort_by_key(|(_, _, rank)| rank.order.0);
+        let folded: usize = kept.iter().map(|(r, _, _)| r.also.count()).sum();
+        let unlisted: usize = kept.iter().map(|(r, _, _)| r.also.more as usize).sum();
         out.refs
             .extend(kept.into_iter().map(|(r, allows, _)| (r, allows)));
         out.notes.extend(self.notes);
@@ -312,24 +392,46 @@ impl<'a> FileRefs<'a> {
             });
         }
         let dropped: usize = self.dropped[1..].iter().sum();
+        let mut parts = Vec::new();
         if dropped > 0 {
             let by_level: Vec<String> = (1..6)
                 .rev()
                 .filter(|&i| self.dropped[i] > 0)
                 .map(|i| format!("{} {}", self.dropped[i], LEVEL_NAMES[i]))
                 .collect();
+            parts.push(format!(
+                "more than the limit of {} per file: the {} most severe are reported (errors \
+                 first, then the first occurrence of each identifier, then the earliest) and \
+                 {dropped} are dropped ({})",
+                self.cap,
+                self.cap,
+                by_level.join(", ")
+            ));
+        }
+        // Folded repeats are said when anything else is: the counts then add up.
+        if folded > 0 && (dropped > 0 || unlisted > 0) {
+            let unlisted = if unlisted > 0 {
+                format!(
+                    ", {unlisted} of them without their columns (at most {} listed per finding)",
+                    crate::types::MAX_ALSO_COLUMNS
+                )
+            } else {
+                String::new()
+            };
+            parts.push(format!(
+                "{folded} repeat an identifier on its line and are reported in the finding of \
+                 its first occurrence there{unlisted}"
+            ));
+        }
+        if !parts.is_empty() {
             out.notes.push(Notification {
                 level: NotificationLevel::Warning,
                 path: Some(self.rel.to_string()),
                 line: None,
                 message: format!(
-                    "{} model references in this file, more than the limit of {} per file: the {} \
-                     most severe are reported (errors first, then the first occurrence of each \
-                     identifier, then the earliest) and {dropped} are dropped ({})",
+                    "{} model references in this file: {}",
                     self.seen - self.off,
-                    self.cap,
-                    self.cap,
-                    by_level.join(", ")
+                    parts.join("; ")
                 ),
             });
         }

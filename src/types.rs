@@ -234,6 +234,37 @@ pub struct Reference {
     pub prose: bool,
     /// What the reference rests on besides its place in a text.
     pub evidence: Evidence,
+    /// Further occurrences of the same identifier on the same line, folded into this reference.
+    pub also: AlsoOnLine,
+}
+
+/// Most columns of further occurrences listed on one reference; the rest are counted.
+pub const MAX_ALSO_COLUMNS: usize = 64;
+
+/// The further occurrences on its line that a reference stands for: the same identifier (case
+/// aside) with the same developer, family, host, route and kind, reported once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlsoOnLine {
+    /// 1-based columns (code points) of the first [`MAX_ALSO_COLUMNS`] further occurrences.
+    pub columns: Vec<u32>,
+    /// Further occurrences beyond those listed.
+    pub more: u32,
+}
+
+impl AlsoOnLine {
+    /// Records one more occurrence at `column`.
+    pub fn push(&mut self, column: u32) {
+        if self.columns.len() < MAX_ALSO_COLUMNS {
+            self.columns.push(column);
+        } else {
+            self.more = self.more.saturating_add(1);
+        }
+    }
+
+    /// Number of further occurrences, listed or not.
+    pub fn count(&self) -> usize {
+        self.columns.len() + self.more as usize
+    }
 }
 
 /// What a reference rests on: a place in a text, a dependency, a weight file or model metadata,

@@ -14,6 +14,7 @@ use modelgate::detect::text::TextDetector;
 use modelgate::detect::{MAX_VALUE_CHARS, gguf, modelmeta, safetensors};
 use modelgate::rules::Database;
 use modelgate::scan::MAX_REFS_PER_FILE;
+use modelgate::types::MAX_ALSO_COLUMNS;
 
 fn detector() -> TextDetector {
     TextDetector::for_database(Arc::new(Database::embedded().unwrap())).unwrap()
@@ -91,7 +92,9 @@ fn overlong_token_runs_are_skipped_not_rewidened() {
 }
 
 /// A minified bundle end to end: every reference of a 1 MB single line is found, at the right
-/// column, the file is capped, and the cap is announced.
+/// column; the repeats of the identifier on the line are one finding that lists the first
+/// columns and counts the rest, and the file's warning says how many were folded and how many
+/// have no column listed.
 #[test]
 fn minified_bundle_end_to_end() {
     let d = tempfile::tempdir().unwrap();
@@ -101,17 +104,69 @@ fn minified_bundle_end_to_end() {
     fs::write(d.path().join("bundle.min.js"), &text).unwrap();
     let v = scan_json(d.path());
     let fs_ = v["findings"].as_array().unwrap();
-    assert_eq!(fs_.len(), MAX_REFS_PER_FILE);
+    assert_eq!(fs_.len(), 1);
     assert_eq!(fs_[0]["column"], 5);
-    assert_eq!(fs_[1]["column"], 5 + unit.len());
+    let also: Vec<u64> = fs_[0]["also_columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap())
+        .collect();
+    assert_eq!(also.len(), MAX_ALSO_COLUMNS);
+    for (i, c) in also.iter().enumerate() {
+        assert_eq!(*c as usize, 5 + (i + 1) * unit.len());
+    }
+    let unlisted = count - 1 - MAX_ALSO_COLUMNS;
+    assert_eq!(fs_[0]["more_on_line"], unlisted);
     let notes = notes_for(&v, "bundle.min.js");
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(
         notes[0].contains(&format!("{count} model references"))
-            && notes[0].contains(&format!("{} are dropped", count - MAX_REFS_PER_FILE)),
+            && notes[0].contains(&format!(
+                "{} repeat an identifier on its line and are reported in the finding of its \
+                 first occurrence there, {unlisted} of them without their columns",
+                count - 1
+            )),
         "{}",
         notes[0]
     );
+}
+
+/// A minified line of many different identifiers, each twice: one finding per distinct
+/// identifier; past the per-file limit the rest are dropped, and the warning counts the dropped
+/// occurrences (first ones and repeats) and the folded repeats, which add up to all of them.
+#[test]
+fn minified_line_of_distinct_identifiers() {
+    let d = tempfile::tempdir().unwrap();
+    let distinct = MAX_REFS_PER_FILE + 500;
+    let ids: String = (0..distinct)
+        .map(|i| format!("m{i}=\"deepseek-ai/model-{i}\";"))
+        .collect();
+    fs::write(d.path().join("ids.min.js"), ids.repeat(2)).unwrap();
+    let v = scan_json(d.path());
+    let f = v["findings"].as_array().unwrap();
+    assert_eq!(f.len(), MAX_REFS_PER_FILE);
+    let mut seen = std::collections::HashSet::new();
+    for x in f {
+        assert!(seen.insert(x["identifier"].as_str().unwrap()), "{x}");
+        assert_eq!(x["also_columns"].as_array().map(Vec::len), Some(1), "{x}");
+    }
+    // The earliest are kept.
+    assert_eq!(f[0]["identifier"], "deepseek-ai/model-0");
+    let notes = notes_for(&v, "ids.min.js");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    let dropped = 2 * (distinct - MAX_REFS_PER_FILE);
+    assert!(
+        notes[0].contains(&format!("{} model references", 2 * distinct))
+            && notes[0].contains(&format!("{dropped} are dropped"))
+            && notes[0].contains(&format!(
+                "; {MAX_REFS_PER_FILE} repeat an identifier on its line"
+            )),
+        "{}",
+        notes[0]
+    );
+    // Kept, folded and dropped add up to every occurrence.
+    assert_eq!(MAX_REFS_PER_FILE * 2 + dropped, 2 * distinct);
 }
 
 /// Hundreds of thousands of warnings and one error at the end: the error is kept (the gate still
@@ -408,7 +463,8 @@ fn cards_and_remote_code_bounded() {
 }
 
 /// A directive at the start of a minified line: its reason is the rest of the line; it is read
-/// once for the line and cut before every finding of the line carries it.
+/// once for the line and cut before the finding of the line carries it (the line's 20,000
+/// occurrences are one suppressed finding).
 #[test]
 fn directive_on_a_minified_line_is_read_once_and_cut() {
     let d = tempfile::tempdir().unwrap();
@@ -417,7 +473,8 @@ fn directive_on_a_minified_line_is_read_once_and_cut() {
     fs::write(d.path().join("bundle.js"), &text).unwrap();
     let v = scan_json(d.path());
     let f = v["findings"].as_array().unwrap();
-    assert_eq!(f.len(), MAX_REFS_PER_FILE);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["more_on_line"], 20_000 - 1 - MAX_ALSO_COLUMNS);
     for x in f {
         assert_eq!(x["suppression"]["kind"], "inline");
         let reason = x["suppression"]["reason"].as_str().unwrap();
@@ -428,7 +485,10 @@ fn directive_on_a_minified_line_is_read_once_and_cut() {
         );
     }
     let notes = notes_for(&v, "bundle.js");
-    assert!(notes[0].contains("(19000 suppressed)"), "{notes:?}");
+    assert!(
+        notes[0].contains("19999 repeat an identifier on its line"),
+        "{notes:?}"
+    );
 }
 
 /// Ollama manifests are streamed: the first 64 layers are looked at, junk is skipped.

@@ -414,6 +414,7 @@ fn reference(hit: Hit, d: &Dep, ctx: DepContext) -> Reference {
         text: d.loc.text.clone(),
         prose: false,
         evidence: Evidence::Dependency(Box::new(ctx)),
+        also: Default::default(),
     }
 }
 

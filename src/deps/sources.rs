@@ -250,6 +250,7 @@ pub fn scan(
                     text: d.loc.text.clone(),
                     prose: false,
                     evidence: Evidence::Dependency(Box::new(ctx)),
+                    also: Default::default(),
                 });
             }
         }

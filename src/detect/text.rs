@@ -313,6 +313,7 @@ impl TextDetector {
                 text: token.to_string(),
                 prose,
                 evidence: Evidence::Text,
+                also: Default::default(),
             });
         }
     }

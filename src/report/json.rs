@@ -42,6 +42,9 @@ struct Summary<'a> {
     suppressed: usize,
     #[serde(flatten)]
     stats: &'a WalkStats,
+    /// `by_developer`, `by_family`, `unattributed`.
+    #[serde(flatten)]
+    inventory: super::summary::Inventory,
     /// `scan --history` only.
     #[serde(skip_serializing_if = "Option::is_none")]
     history: Option<HistorySummary>,
@@ -162,6 +165,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
             none,
             suppressed: report.suppressed(),
             stats: &report.stats,
+            inventory: super::summary::inventory(&report.findings),
             history: report
                 .findings
                 .iter()

@@ -1,4 +1,5 @@
-//! Markdown output: summary tables by check, organisation and file, then the findings. Suited to
+//! Markdown output: summary tables by check, organisation and file, the findings, then the
+//! inventory per developer and per model family. Suited to
 //! a pull-request comment or `$GITHUB_STEP_SUMMARY`. Every string that came from the repository
 //! or the rules (paths, names, messages) goes through [`escape::markdown`]: no control character,
 //! no Markdown or HTML syntax, no cell break.
@@ -24,6 +25,90 @@ fn icon(l: Level) -> &'static str {
         Level::Note => "🔵 note",
         Level::None => "inventory",
     }
+}
+
+/// The identifiers of a row, with how many more there are.
+fn identifiers(c: &super::summary::Counts) -> String {
+    let mut s: Vec<String> = c.identifiers.iter().map(|i| cell(i)).collect();
+    if c.identifiers_total > c.identifiers.len() {
+        s.push(format!(
+            "… {} more",
+            c.identifiers_total - c.identifiers.len()
+        ));
+    }
+    s.join(", ")
+}
+
+/// The inventory tables: every finding (inventory-only and suppressed included) per developer
+/// and per model family.
+fn write_inventory(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
+    let inv = super::summary::inventory(&report.findings);
+    if inv.is_empty() {
+        return Ok(());
+    }
+    writeln!(w)?;
+    writeln!(w, "### Inventory by developer")?;
+    writeln!(w)?;
+    writeln!(
+        w,
+        "Every finding, inventory-only and suppressed ones included{}.",
+        match inv.unattributed {
+            0 => String::new(),
+            1 => "; 1 finding is attributed to no developer".to_string(),
+            n => format!("; {n} findings are attributed to no developer"),
+        }
+    )?;
+    writeln!(w)?;
+    writeln!(
+        w,
+        "| Developer | Country | Findings | Files | By level | Most severe | Identifiers |"
+    )?;
+    writeln!(w, "|---|---|---:|---:|---|---|---|")?;
+    for d in inv.by_developer.iter().take(MAX_ROWS) {
+        writeln!(
+            w,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            cell(&d.name),
+            cell(&d.country),
+            d.counts.findings,
+            d.counts.files,
+            d.counts.levels.describe(),
+            icon(d.counts.most_severe),
+            identifiers(&d.counts)
+        )?;
+    }
+    if !inv.by_family.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "### Inventory by model family")?;
+        writeln!(w)?;
+        writeln!(
+            w,
+            "| Family | Developer | Findings | Files | By level | Most severe | Identifiers |"
+        )?;
+        writeln!(w, "|---|---|---:|---:|---|---|---|")?;
+        for f in inv.by_family.iter().take(MAX_ROWS) {
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                cell(&f.name),
+                f.developer
+                    .as_ref()
+                    .map_or(String::new(), |d| cell(&d.name)),
+                f.counts.findings,
+                f.counts.files,
+                f.counts.levels.describe(),
+                icon(f.counts.most_severe),
+                identifiers(&f.counts)
+            )?;
+        }
+    }
+    let more = inv.by_developer.len().saturating_sub(MAX_ROWS)
+        + inv.by_family.len().saturating_sub(MAX_ROWS);
+    if more > 0 {
+        writeln!(w)?;
+        writeln!(w, "… and {more} more rows (see the JSON report).")?;
+    }
+    Ok(())
 }
 
 pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
@@ -167,6 +252,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
             )?;
         }
     }
+    write_inventory(report, w)?;
     if !report.notifications.is_empty() {
         writeln!(w)?;
         writeln!(

@@ -18,6 +18,10 @@ use crate::policy::{FINGERPRINT_KEY, Finding, SuppressionKind};
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
+/// Key of the run property that holds the inventory (findings per developer and per family, the
+/// same object as the JSON report's `summary.by_developer` and `summary.by_family`).
+pub const INVENTORY_KEY: &str = "modelgate/inventory";
+
 fn props(map: BTreeMap<String, Value>, tags: Option<Vec<String>>) -> PropertyBag {
     let mut p = PropertyBag::builder().additional_properties(map).build();
     p.tags = tags;
@@ -201,6 +205,12 @@ pub fn result_properties(f: &Finding) -> PropertyBag {
     p.insert("sources".into(), json!(f.resolved.sources));
     if let Some(h) = &f.history {
         p.insert("history".into(), history_json(h));
+    }
+    if !f.also_columns.is_empty() {
+        p.insert("alsoColumns".into(), json!(f.also_columns));
+    }
+    if f.more_on_line > 0 {
+        p.insert("moreOnLine".into(), json!(f.more_on_line));
     }
     props(p, None)
 }
@@ -435,12 +445,14 @@ fn document(report: &Report, results: Vec<Result>) -> Sarif {
         .column_kind(json!("unicodeCodePoints"))
         .original_uri_base_ids(uri_bases())
         .build();
+    let mut run_props = BTreeMap::from([(
+        INVENTORY_KEY.to_string(),
+        serde_json::to_value(super::summary::inventory(&report.findings)).unwrap_or(Value::Null),
+    )]);
     if !removed.is_empty() {
-        run.properties = Some(props(
-            BTreeMap::from([("removedBeforeHead".to_string(), json!(removed))]),
-            None,
-        ));
+        run_props.insert("removedBeforeHead".to_string(), json!(removed));
     }
+    run.properties = Some(props(run_props, None));
     Sarif::builder()
         .schema(SCHEMA)
         .version(json!("2.1.0"))

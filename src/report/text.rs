@@ -1,6 +1,7 @@
-//! Text output for people: findings grouped by file, a summary line with counts per level.
-//! Every string that came from the repository (paths, messages) goes through
-//! [`escape::display`]: no control character reaches the terminal.
+//! Text output for people: findings grouped by message (each message once, most severe first,
+//! then its locations file by file), the notifications, the inventory per developer and per
+//! family, and a summary line with counts per level. Every string that came from the repository
+//! (paths, messages) goes through [`escape::display`]: no control character reaches the terminal.
 
 use std::io::Write;
 
@@ -9,7 +10,171 @@ use anstyle::{AnsiColor, Style};
 use super::{Report, WriteOptions};
 use crate::checks::Level;
 use crate::escape;
+use crate::policy::Finding;
 use crate::types::NotificationLevel;
+
+/// Width past which a line of locations wraps.
+const LOCATIONS_WIDTH: usize = 100;
+
+/// Findings that say the same thing: one check, one level, one identifier (case aside), one
+/// message. Groups come most severe first, then by check, then in the order of their first
+/// finding (by path).
+fn groups<'a>(findings: impl Iterator<Item = &'a Finding>) -> Vec<Vec<&'a Finding>> {
+    let mut index: std::collections::HashMap<(Level, &str, String, &str), usize> =
+        std::collections::HashMap::new();
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    for f in findings {
+        let key = (
+            f.level,
+            f.code.as_str(),
+            f.identifier.to_ascii_lowercase(),
+            f.message.as_str(),
+        );
+        match index.get(&key) {
+            Some(&i) => groups[i].push(f),
+            None => {
+                index.insert(key, groups.len());
+                groups.push(vec![f]);
+            }
+        }
+    }
+    // Stable: within a level and check, the order of first findings stays.
+    groups.sort_by_key(|g| (std::cmp::Reverse(g[0].level), g[0].code));
+    groups
+}
+
+/// `line:column` of a finding and of the repeats folded into it.
+fn places(f: &Finding) -> Vec<String> {
+    let mut v = vec![format!("{}:{}", f.line, f.column)];
+    v.extend(f.also_columns.iter().map(|c| format!("{}:{c}", f.line)));
+    if f.more_on_line > 0 {
+        v.push(format!("(+{} more on line {})", f.more_on_line, f.line));
+    }
+    v
+}
+
+/// The locations of a group, one file per line (`path:line:col, line:col, …`), wrapped.
+fn write_locations(w: &mut dyn Write, group: &[&Finding]) -> std::io::Result<()> {
+    let mut i = 0;
+    while i < group.len() {
+        let path = &group[i].path;
+        let mut items: Vec<String> = Vec::new();
+        while i < group.len() && &group[i].path == path {
+            items.extend(places(group[i]));
+            i += 1;
+        }
+        let mut line = format!("      {}:", escape::display(path));
+        let mut first = true;
+        for item in items {
+            if !first && line.len() + item.len() + 2 > LOCATIONS_WIDTH {
+                writeln!(w, "{},", line)?;
+                line = "        ".to_string();
+                first = true;
+            }
+            if !first {
+                line.push_str(", ");
+            }
+            line.push_str(&item);
+            first = false;
+        }
+        writeln!(w, "{line}")?;
+    }
+    Ok(())
+}
+
+/// The inventory: findings per developer and per family, one line each.
+fn write_inventory(
+    w: &mut dyn Write,
+    report: &Report,
+    bold: &dyn Fn(&str) -> String,
+) -> std::io::Result<bool> {
+    let inv = super::summary::inventory(&report.findings);
+    if inv.is_empty() {
+        return Ok(false);
+    }
+    let counts = |c: &super::summary::Counts| {
+        format!(
+            "{} {} in {} {} ({})",
+            c.findings,
+            if c.findings == 1 {
+                "finding"
+            } else {
+                "findings"
+            },
+            c.files,
+            if c.files == 1 { "file" } else { "files" },
+            c.levels.describe()
+        )
+    };
+    let rows = |names: Vec<String>, rest: Vec<String>| -> Vec<String> {
+        let width = names
+            .iter()
+            .map(|n| n.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(48);
+        names
+            .into_iter()
+            .zip(rest)
+            .map(|(n, r)| format!("  {n:<width$}  {r}"))
+            .collect()
+    };
+    writeln!(
+        w,
+        "{}",
+        bold("Inventory by developer (every finding, inventory-only and suppressed included)")
+    )?;
+    if inv.by_developer.is_empty() {
+        writeln!(w, "  (none)")?;
+    }
+    let names = inv
+        .by_developer
+        .iter()
+        .map(|d| {
+            format!(
+                "{} ({})",
+                escape::display(&d.name),
+                escape::display(&d.country)
+            )
+        })
+        .collect();
+    let rest = inv.by_developer.iter().map(|d| counts(&d.counts)).collect();
+    for l in rows(names, rest) {
+        writeln!(w, "{l}")?;
+    }
+    if inv.unattributed > 0 {
+        writeln!(
+            w,
+            "  ({} {} attributed to no developer)",
+            inv.unattributed,
+            if inv.unattributed == 1 {
+                "finding"
+            } else {
+                "findings"
+            }
+        )?;
+    }
+    if !inv.by_family.is_empty() {
+        writeln!(w, "{}", bold("Inventory by model family"))?;
+        let names = inv
+            .by_family
+            .iter()
+            .map(|f| match &f.developer {
+                Some(d) if d.name != f.name => format!(
+                    "{} ({})",
+                    escape::display(&f.name),
+                    escape::display(&d.name)
+                ),
+                _ => escape::display(&f.name).into_owned(),
+            })
+            .collect();
+        let rest = inv.by_family.iter().map(|f| counts(&f.counts)).collect();
+        for l in rows(names, rest) {
+            writeln!(w, "{l}")?;
+        }
+    }
+    Ok(true)
+}
 
 fn style(level: Level) -> Style {
     match level {
@@ -65,29 +230,65 @@ pub fn write(report: &Report, w: &mut dyn Write, opts: &WriteOptions) -> std::io
     };
     let bold = Style::new().bold();
     let dim = Style::new().dimmed();
-    let mut current: Option<&str> = None;
-    for f in report.visible().filter(|f| f.suppression.is_none()) {
-        if current != Some(f.path.as_str()) {
-            if current.is_some() {
-                writeln!(w)?;
-            }
-            writeln!(w, "{}", paint(bold, &escape::display(&f.path)))?;
-            current = Some(&f.path);
+    let groups = groups(report.visible().filter(|f| f.suppression.is_none()));
+    // One section per level and check; in it, each message once with its locations.
+    let mut i = 0;
+    while i < groups.len() {
+        let (level, code) = (groups[i][0].level, groups[i][0].code);
+        let n = groups[i..]
+            .iter()
+            .take_while(|g| g[0].level == level && g[0].code == code)
+            .count();
+        let section = &groups[i..i + n];
+        if i > 0 {
+            writeln!(w)?;
         }
+        i += n;
+        let findings: usize = section.iter().map(Vec::len).sum();
         writeln!(
             w,
-            "  {}:{}  {} {} {}",
-            f.line,
-            f.column,
-            paint(style(f.level), &format!("{:<7}", f.level.as_str())),
-            paint(bold, f.code.as_str()),
-            paint(dim, f.check)
+            "{} {} {}  ({findings} {})",
+            paint(style(level), &format!("{:<7}", level.as_str())),
+            paint(bold, code.as_str()),
+            paint(dim, code.check().name),
+            if findings == 1 { "finding" } else { "findings" }
         )?;
-        writeln!(w, "      {}", escape::display(&f.message))?;
-        if let Some(h) = &f.history {
-            writeln!(w, "      {}", paint(dim, &history_line(h)))?;
+        for g in section {
+            let occurrences: usize = g.iter().map(|f| f.occurrences()).sum();
+            let files = 1 + g.windows(2).filter(|p| p[0].path != p[1].path).count();
+            let count = if occurrences > 1 {
+                format!(
+                    " [{occurrences} locations in {files} {}]",
+                    if files == 1 { "file" } else { "files" }
+                )
+            } else {
+                String::new()
+            };
+            writeln!(
+                w,
+                "  {}{}",
+                escape::display(&g[0].message),
+                paint(dim, &count)
+            )?;
+            if g.iter().any(|f| f.history.is_some()) {
+                // A history scan: each location with where it is in the history.
+                for f in g {
+                    writeln!(
+                        w,
+                        "      {}:{}",
+                        escape::display(&f.path),
+                        places(f).join(", ")
+                    )?;
+                    if let Some(h) = &f.history {
+                        writeln!(w, "        {}", paint(dim, &history_line(h)))?;
+                    }
+                }
+            } else {
+                write_locations(w, g)?;
+            }
         }
     }
+    let current = (!groups.is_empty()).then_some(());
     let shown: Vec<_> = report
         .notifications
         .iter()
@@ -116,10 +317,14 @@ pub fn write(report: &Report, w: &mut dyn Write, opts: &WriteOptions) -> std::io
     if opts.quiet {
         return Ok(());
     }
-    let (e, wa, no, inv) = report.counts();
     if current.is_some() || !shown.is_empty() {
         writeln!(w)?;
     }
+    let paint_bold = |t: &str| paint(bold, t);
+    if write_inventory(w, report, &paint_bold)? {
+        writeln!(w)?;
+    }
+    let (e, wa, no, inv) = report.counts();
     writeln!(
         w,
         "{} {}, {} {}, {} {} ({} suppressed, {} inventory-only in JSON); {} files scanned, {} binary, {} skipped; rules {} ({})",
