@@ -40,7 +40,10 @@ if ((${#BINS[@]} == 0)); then
     [[ -x $REPO/target/release/modelgate ]] || (cd "$REPO" && cargo build --release --quiet)
     BINS=("$REPO/target/release/modelgate")
 fi
-for b in "${BINS[@]}"; do [[ -x $b ]] || die "not an executable: $b"; done
+for i in "${!BINS[@]}"; do
+    [[ -x ${BINS[i]} && ! -d ${BINS[i]} ]] || die "not an executable: ${BINS[i]}"
+    BINS[i]=$(cd "$(dirname "${BINS[i]}")" && pwd)/$(basename "${BINS[i]}")
+done
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -66,8 +69,11 @@ timed() { # label cmd... (exit status ignored: rg exits 1 when nothing matches)
 }
 
 cd "$WORK"
-# One untimed run of each (page cache, git's object files).
-for b in "${BINS[@]}"; do "$b" scan empty >/dev/null 2>&1 || true; (cd staged && "$b" scan --staged . >/dev/null 2>&1) || true; done
+# One untimed run of each (page cache, git's object files); a scan that fails (exit 2) stops.
+for b in "${BINS[@]}"; do
+    "$b" scan empty >/dev/null || die "$b scan failed"
+    (cd staged && "$b" scan --staged . >/dev/null) || (($? == 1)) || die "$b scan --staged failed"
+done
 rg modelgate empty >/dev/null 2>&1 || true
 
 for ((i = 1; i <= RUNS; i++)); do
