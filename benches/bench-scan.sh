@@ -6,7 +6,8 @@
 #
 #   --small      ~50 MiB corpus (quick run); the default is the full ~1 GiB corpus
 #   --runs N     timed runs per command, the median is reported (default 3)
-#   --no-extra   skip the diagnostic timings (modelgate --threads 1, --format json; rg -j1)
+#   --no-extra   skip the diagnostic timings (modelgate --threads 1, --format json; rg -j1) and
+#                the start-up timings (benches/bench-startup.sh)
 #   --strict     exit 3 when a project target is not met (default: exit 0 once measured)
 #
 # Environment:
@@ -204,6 +205,11 @@ T1=$(date +%s%N)
 printf 'machine_cpu_s\twall_s\tcpus\tbusy_before_pct\n%s\t%s\t%s\t%s\n' \
     "$(awk -v a="$CPU0" -v b="$CPU1" 'BEGIN{printf "%.2f", b-a}')" \
     "$(awk -v a="$T0" -v b="$T1" 'BEGIN{printf "%.2f", (b-a)/1e9}')" "$(nproc)" "$BUSY" >"$OUT/interference.tsv"
+
+if ((EXTRA)); then
+    say "start-up (benches/bench-startup.sh: empty folder, one staged file)"
+    "$REPO/benches/bench-startup.sh" --runs "$((RUNS * 7))" --bin "$MG" | tee "$OUT/startup.txt"
+fi
 
 # ---------------------------------------------------------------- accuracy
 say "accuracy (modelgate scan --threads 2 --format json --fail-on never, all levels, vs the manifest)"

@@ -184,7 +184,10 @@ pub fn run(o: &ScanOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outcome
     {
         let _ = writeln!(err, "modelgate: warning: {}", n.message);
     }
-    let detector = scan::detector(Arc::new(db)).map_err(Failure::Error)?;
+    // Not freed: the process ends after the report, and freeing the database and the compiled
+    // automata one allocation at a time costs more than a small scan (a pre-commit check).
+    let detector =
+        std::mem::ManuallyDrop::new(scan::detector(Arc::new(db)).map_err(Failure::Error)?);
     let cfg = scan_config(o, detector.db())?;
     // Drawn from one second in until the scan ends (dropped before the report is written).
     let display = cfg.progress.clone().map(crate::progress::Display::start);

@@ -7,14 +7,14 @@
 //! `minimax(`, `glm_fit`, `Kimi` or `ababcabab` never match `MiniMax-M2`, `glm-4`, `kimi-k2` or
 //! `abab6.5s-chat`. Non-ASCII bytes end a token, so Chinese text costs nothing extra.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 
 use crate::detect::context::{Contexts, FileLayout, Placed};
 use crate::lineindex::{ColumnCursor, LineIndex};
 use crate::resolve::token::{Prefix, Resolver};
-use crate::rules::{ContextClass, Database, HostKind, Problem};
+use crate::rules::{ContextClass, Database, HostKind, Origin, Problem};
 use crate::types::{Evidence, Hit, RefKind, Reference, RuleKind, RuleRef};
 
 /// Tokens longer than this are not identifiers (minified code, base64 blobs). It also bounds
@@ -32,7 +32,9 @@ fn is_edge_punct(b: u8) -> bool {
 /// confirms its candidates. Build once per run; it is `Sync` and shared by all worker threads.
 pub struct TextDetector {
     resolver: Arc<Resolver>,
-    anchors: AhoCorasick,
+    /// Built with the scanner, or for the embedded database on the first scan (see
+    /// [`TextDetector::new`]).
+    anchors: OnceLock<AhoCorasick>,
     contexts: Contexts,
 }
 
@@ -62,16 +64,26 @@ fn anchors_of(db: &Database) -> Vec<String> {
     anchors
 }
 
+/// The automaton over the anchors of `db`.
+fn automaton(db: &Database) -> Result<AhoCorasick, String> {
+    let anchors = minimal_anchors(anchors_of(db));
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostFirst)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(&anchors)
+        .map_err(|e| e.to_string())
+}
+
 impl TextDetector {
-    /// The scanner for the database `resolver` was built from.
+    /// The scanner for the database `resolver` was built from. For the embedded database the
+    /// automaton is built on the first scan, so that a run that scans nothing (an empty commit)
+    /// does not pay for it; its anchors are known to build (the tests scan with it).
     pub fn new(resolver: Arc<Resolver>) -> Result<TextDetector, String> {
-        let anchors = minimal_anchors(anchors_of(resolver.db()));
-        let anchors = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostFirst)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&anchors)
-            .map_err(|e| e.to_string())?;
+        let anchors = OnceLock::new();
+        if resolver.db().origin != Origin::Embedded {
+            let _ = anchors.set(automaton(resolver.db())?);
+        }
         let contexts = Contexts::new(resolver.db());
         Ok(TextDetector {
             resolver,
@@ -91,6 +103,12 @@ impl TextDetector {
 
     pub fn db(&self) -> &Database {
         self.resolver.db()
+    }
+
+    fn anchors(&self) -> &AhoCorasick {
+        self.anchors.get_or_init(|| {
+            automaton(self.db()).unwrap_or_else(|e| panic!("rules database: anchors: {e}"))
+        })
     }
 
     /// Finds every reference in `buf` (the whole file). `path` is only copied into the results.
@@ -128,7 +146,7 @@ impl TextDetector {
         let mut lines: Option<LineIndex> = None;
         let mut cursor = ColumnCursor::default();
         while at < buf.len() {
-            let Some(m) = self.anchors.find(Input::new(buf).span(at..buf.len())) else {
+            let Some(m) = self.anchors().find(Input::new(buf).span(at..buf.len())) else {
                 break;
             };
             let mut s = m.start();

@@ -5,10 +5,11 @@
 //! lookups and `explain` resolve names with it.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use regex::{Regex, RegexSet};
 
-use crate::rules::{Database, HostKind};
+use crate::rules::{Database, HostKind, Origin};
 use crate::types::{Confidence, Hit, RefKind, RuleKind, RuleRef};
 
 /// Bytes of the line before a token that a context rule (`after`) sees.
@@ -64,12 +65,38 @@ fn line_prefix(buf: &[u8], at: usize) -> String {
 
 struct NsRule {
     index: usize,
-    names: Option<Regex>,
+    names: Option<LazyRegex>,
 }
 
 struct PatternRule {
     index: usize,
-    after: Option<Regex>,
+    after: Option<LazyRegex>,
+}
+
+/// A regex of the database, compiled when the resolver is built (`eager`) or the first time a
+/// token needs it. Compiling every regex of the embedded database takes longer than the rest of
+/// a small scan; its regexes are known to compile (`build.rs` parses them, the tests and
+/// `rules check` compile them), so it compiles only those a scan uses.
+struct LazyRegex {
+    src: String,
+    re: OnceLock<Regex>,
+}
+
+impl LazyRegex {
+    fn new(src: String, eager: bool) -> Result<LazyRegex, regex::Error> {
+        let re = OnceLock::new();
+        if eager {
+            let _ = re.set(Regex::new(&src)?);
+        }
+        Ok(LazyRegex { src, re })
+    }
+
+    fn get(&self) -> &Regex {
+        self.re.get_or_init(|| {
+            Regex::new(&self.src)
+                .unwrap_or_else(|e| panic!("rules database: regex `{}`: {e}", self.src))
+        })
+    }
 }
 
 fn full(re: &str) -> String {
@@ -80,19 +107,24 @@ fn full(re: &str) -> String {
 /// derivative shapes. Build once per run; it is `Sync` and shared by all worker threads.
 pub struct Resolver {
     db: std::sync::Arc<Database>,
-    set: RegexSet,
+    /// The patterns' regexes, anchored, compiled together (on first use, as [`LazyRegex`]).
+    set: OnceLock<RegexSet>,
+    set_src: Vec<String>,
     set_rules: Vec<PatternRule>,
     namespaces: HashMap<String, Vec<NsRule>>,
     hosts_exact: HashMap<String, usize>,
     hosts_suffix: Vec<(String, usize)>,
     routes: HashMap<String, usize>,
-    derivatives: Vec<(usize, Regex)>,
+    derivatives: Vec<(usize, LazyRegex)>,
     /// org id -> families with a derivative regex (index into `derivatives`).
     org_derivatives: HashMap<String, Vec<usize>>,
 }
 
 impl Resolver {
+    /// The resolver of `db`. The regexes of a database read at run time are compiled here (an
+    /// invalid one is an error); those of the embedded database when a token first needs them.
     pub fn new(db: std::sync::Arc<Database>) -> Result<Resolver, String> {
+        let eager = db.origin != Origin::Embedded;
         let mut set_src = Vec::new();
         let mut set_rules = Vec::new();
         for (i, p) in db.patterns.iter().enumerate() {
@@ -106,19 +138,26 @@ impl Resolver {
             };
             set_src.push(full(&re));
             let after = match &p.after {
-                Some(a) => Some(Regex::new(a).map_err(|e| format!("pattern {}: {e}", p.id))?),
+                Some(a) => Some(
+                    LazyRegex::new(a.clone(), eager)
+                        .map_err(|e| format!("pattern {}: {e}", p.id))?,
+                ),
                 None => None,
             };
             set_rules.push(PatternRule { index: i, after });
         }
-        let set = RegexSet::new(&set_src).map_err(|e| e.to_string())?;
+        let set = OnceLock::new();
+        if eager {
+            let _ = set.set(RegexSet::new(&set_src).map_err(|e| e.to_string())?);
+        }
 
         let mut namespaces: HashMap<String, Vec<NsRule>> = HashMap::new();
         for (i, n) in db.namespaces.iter().enumerate() {
             let names = match &n.names {
-                Some(r) => {
-                    Some(Regex::new(&full(r)).map_err(|e| format!("namespace {}: {e}", n.name))?)
-                }
+                Some(r) => Some(
+                    LazyRegex::new(full(r), eager)
+                        .map_err(|e| format!("namespace {}: {e}", n.name))?,
+                ),
                 None => None,
             };
             namespaces
@@ -145,7 +184,8 @@ impl Resolver {
         let mut org_derivatives: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, f) in db.families.iter().enumerate() {
             if let Some(d) = &f.derivative {
-                let re = Regex::new(d).map_err(|e| format!("family {}: {e}", f.id))?;
+                let re = LazyRegex::new(d.clone(), eager)
+                    .map_err(|e| format!("family {}: {e}", f.id))?;
                 org_derivatives
                     .entry(f.org.clone())
                     .or_default()
@@ -156,6 +196,7 @@ impl Resolver {
         Ok(Resolver {
             db,
             set,
+            set_src,
             set_rules,
             namespaces,
             hosts_exact,
@@ -168,6 +209,13 @@ impl Resolver {
 
     pub fn db(&self) -> &Database {
         &self.db
+    }
+
+    fn set(&self) -> &RegexSet {
+        self.set.get_or_init(|| {
+            RegexSet::new(&self.set_src)
+                .unwrap_or_else(|e| panic!("rules database: pattern regexes: {e}"))
+        })
     }
 
     /// The database, shared.
@@ -314,14 +362,14 @@ impl Resolver {
     }
 
     fn match_pattern(&self, token: &str, prefix: &Prefix<'_>) -> Option<Hit> {
-        let matches = self.set.matches(token);
+        let matches = self.set().matches(token);
         if !matches.matched_any() {
             return None;
         }
         for i in matches.iter() {
             let rule = &self.set_rules[i];
             if let Some(a) = &rule.after
-                && !a.is_match(prefix.get())
+                && !a.get().is_match(prefix.get())
             {
                 continue;
             }
@@ -557,7 +605,7 @@ impl Resolver {
                     continue;
                 }
                 if let Some(re) = &r.names
-                    && !re.is_match(name)
+                    && !re.get().is_match(name)
                 {
                     continue;
                 }
@@ -611,7 +659,7 @@ impl Resolver {
                     .and_then(|ds| {
                         ds.iter()
                             .map(|&d| &self.derivatives[d])
-                            .find(|(_, re)| re.is_match(name))
+                            .find(|(_, re)| re.get().is_match(name))
                             .map(|(fi, _)| self.db.families[*fi].id.clone())
                     })
                     .or_else(|| n.family.clone());
@@ -705,7 +753,7 @@ impl Resolver {
         }
         self.derivatives
             .iter()
-            .find(|(_, re)| re.is_match(name))
+            .find(|(_, re)| re.get().is_match(name))
             .map(|(fi, _)| (*fi, &self.db.families[*fi]))
     }
 }

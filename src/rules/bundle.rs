@@ -41,7 +41,7 @@ pub fn export(db: &Database) -> Vec<u8> {
         format: FORMAT.into(),
         version: VERSION,
         as_of: db.meta.as_of.clone(),
-        files: db.texts.clone(),
+        files: db.texts().clone(),
     };
     let mut v = serde_json::to_vec_pretty(&b).expect("a bundle serialises");
     v.push(b'\n');

@@ -22,7 +22,7 @@ pub fn load(path: &Path) -> Result<Snapshot, String> {
     let label = path.display().to_string();
     let files: BTreeMap<String, String> = if path.is_dir() {
         let db = super::Database::from_dir_unchecked(path).map_err(|e| e.to_string())?;
-        db.texts
+        db.texts().clone()
     } else {
         let meta = std::fs::metadata(path).map_err(|e| format!("{label}: {e}"))?;
         if meta.len() > MAX_BUNDLE {

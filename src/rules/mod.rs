@@ -10,9 +10,16 @@ pub mod update;
 mod validate;
 pub mod weights;
 
+/// The embedded files as `build.rs` parsed them: `PARSED` (name, tables as JSON) and
+/// `CONTENT_HASH`.
+mod prebuilt {
+    include!(concat!(env!("OUT_DIR"), "/embedded_index.rs"));
+}
+
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -609,8 +616,8 @@ pub struct Database {
     pub contexts: Vec<Context>,
     /// Which file each entry id came from (for messages).
     pub files: HashMap<String, String>,
-    /// The text of every file, by name (to point problems at a line).
-    pub texts: BTreeMap<String, String>,
+    /// The text of every file, by name (to point problems at a line); see [`Database::texts`].
+    texts: OnceLock<BTreeMap<String, String>>,
     org_index: HashMap<String, usize>,
     family_index: HashMap<String, usize>,
     host_index: HashMap<String, usize>,
@@ -650,15 +657,83 @@ fn toml_error(file: &str, text: &str, e: toml::de::Error) -> LoadError {
     }
 }
 
+/// One file's tables, decoded.
+enum Parsed {
+    Meta(Meta),
+    Org(Box<OrgFile>),
+    Data(Box<DataFile>),
+}
+
+/// Decodes the file `name` (its kind is in its name) from TOML.
+fn decode_toml(name: &str, text: &str) -> Result<Parsed, LoadError> {
+    let err = |e| toml_error(name, text, e);
+    Ok(if name == "meta.toml" {
+        Parsed::Meta(toml::from_str(text).map_err(err)?)
+    } else if name.starts_with("orgs/") {
+        Parsed::Org(toml::from_str(text).map_err(err)?)
+    } else {
+        Parsed::Data(toml::from_str(text).map_err(err)?)
+    })
+}
+
+/// Decodes the file `name` from the JSON `build.rs` wrote for it: the same tables, through the
+/// same types.
+fn decode_json(name: &str, json: &str) -> Result<Parsed, LoadError> {
+    let err = |e: serde_json::Error| LoadError {
+        file: name.to_string(),
+        message: format!("{e} (in the index build.rs made)"),
+    };
+    Ok(if name == "meta.toml" {
+        Parsed::Meta(serde_json::from_str(json).map_err(err)?)
+    } else if name.starts_with("orgs/") {
+        Parsed::Org(serde_json::from_str(json).map_err(err)?)
+    } else {
+        Parsed::Data(serde_json::from_str(json).map_err(err)?)
+    })
+}
+
+/// sha256 over the names and contents of `files` (sorted by name).
+fn content_hash(files: &[(String, String)]) -> String {
+    let mut hasher = Sha256::new();
+    for (name, text) in files {
+        hasher.update(name.as_bytes());
+        hasher.update([0u8]);
+        hasher.update(text.as_bytes());
+        hasher.update([0u8]);
+    }
+    hex(&hasher.finalize())
+}
+
 impl Database {
     /// Loads the database compiled into the binary.
     ///
-    /// Parsed, not validated again at every start (validation takes twice as long as parsing):
-    /// the embedded files are the `rules/` folder the build was made from, which the tests
-    /// (`embedded_equals_rules_folder`, `the_database_passes_every_lint`) and `rules check` in CI
-    /// validate, examples included; `modelgate rules check` validates it on request.
+    /// Not parsed from TOML at run time: `build.rs` parsed the same files into JSON (several
+    /// times faster to read) and hashed them; when its index does not list exactly the embedded
+    /// files, they are parsed here as any other folder is. Not validated again at every start
+    /// (validation takes twice as long as parsing): the embedded files are the `rules/` folder
+    /// the build was made from, which the tests (`embedded_equals_rules_folder`,
+    /// `the_database_passes_every_lint`) and `rules check` in CI validate, examples included;
+    /// `modelgate rules check` validates it on request.
     pub fn embedded() -> Result<Database, LoadError> {
-        let files: Vec<(String, String)> = embedded::FILES
+        let mut names: Vec<&str> = embedded::FILES.iter().map(|(n, _)| *n).collect();
+        names.sort();
+        let indexed = names.len() == prebuilt::PARSED.len()
+            && names.iter().zip(prebuilt::PARSED).all(|(a, (b, _))| a == b);
+        if !indexed {
+            return Database::embedded_from_toml();
+        }
+        // The texts stay in the binary until asked for (`texts`).
+        Database::assemble(
+            &names,
+            Origin::Embedded,
+            prebuilt::CONTENT_HASH.to_string(),
+            &mut |i| decode_json(names[i], prebuilt::PARSED[i].1),
+        )
+    }
+
+    /// [`Database::embedded`] parsed from its TOML files, without the index `build.rs` made.
+    fn embedded_from_toml() -> Result<Database, LoadError> {
+        let files = embedded::FILES
             .iter()
             .map(|(n, t)| (n.to_string(), t.to_string()))
             .collect();
@@ -712,15 +787,23 @@ impl Database {
     /// what `rules check` needs to report every problem. Names use `/` separators.
     pub fn parse(mut files: Vec<(String, String)>, origin: Origin) -> Result<Database, LoadError> {
         files.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut hasher = Sha256::new();
-        for (name, text) in &files {
-            hasher.update(name.as_bytes());
-            hasher.update([0u8]);
-            hasher.update(text.as_bytes());
-            hasher.update([0u8]);
-        }
-        let content_hash = hex(&hasher.finalize());
+        let content_hash = content_hash(&files);
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        let db = Database::assemble(&names, origin, content_hash, &mut |i| {
+            decode_toml(&files[i].0, &files[i].1)
+        })?;
+        let _ = db.texts.set(files.into_iter().collect());
+        Ok(db)
+    }
 
+    /// Builds the database from the files `names` (sorted), decoding each in turn with `decode`
+    /// (given its position); the first error stops. The texts are left to the caller.
+    fn assemble(
+        names: &[&str],
+        origin: Origin,
+        content_hash: String,
+        decode: &mut dyn FnMut(usize) -> Result<Parsed, LoadError>,
+    ) -> Result<Database, LoadError> {
         let mut meta: Option<Meta> = None;
         let mut db = Database {
             meta: Meta {
@@ -745,20 +828,21 @@ impl Database {
             digests: vec![],
             contexts: vec![],
             files: HashMap::new(),
-            texts: BTreeMap::new(),
+            texts: OnceLock::new(),
             org_index: HashMap::new(),
             family_index: HashMap::new(),
             host_index: HashMap::new(),
             list_index: HashMap::new(),
             weight_index: weights::WeightIndex::default(),
         };
-        for (name, text) in &files {
-            if name == "meta.toml" {
-                let m: Meta = toml::from_str(text).map_err(|e| toml_error(name, text, e))?;
+        for (i, name) in names.iter().enumerate() {
+            let name = &name.to_string();
+            let parsed = decode(i)?;
+            if let Parsed::Meta(m) = parsed {
                 db.files.insert("meta:meta".into(), name.clone());
                 meta = Some(m);
-            } else if name.starts_with("orgs/") {
-                let f: OrgFile = toml::from_str(text).map_err(|e| toml_error(name, text, e))?;
+            } else if let Parsed::Org(f) = parsed {
+                let f = *f;
                 let org_id = f.org.id.clone();
                 db.files.insert(format!("org:{org_id}"), name.clone());
                 db.orgs.push(f.org);
@@ -809,8 +893,8 @@ impl Database {
                     db.files.insert(format!("arch:{}", a.id), name.clone());
                     db.archs.push(a);
                 }
-            } else {
-                let f: DataFile = toml::from_str(text).map_err(|e| toml_error(name, text, e))?;
+            } else if let Parsed::Data(f) = parsed {
+                let f = *f;
                 for s in f.source {
                     if db.sources.contains_key(&s.id) {
                         return Err(LoadError {
@@ -884,7 +968,6 @@ impl Database {
         db.host_index = index(db.hosts.iter().map(|o| o.id.as_str()));
         db.list_index = index(db.lists.iter().map(|o| o.id.as_str()));
         db.weight_index = weights::WeightIndex::build(&db.archs, &db.digests);
-        db.texts = files.into_iter().collect();
         Ok(db)
     }
 
@@ -911,6 +994,17 @@ impl Database {
             .filter(move |l| l.org == org && !l.withdrawn)
     }
 
+    /// The text of every file, by name. For the embedded database, copied from the binary
+    /// when first asked for (a scan does not need them).
+    pub fn texts(&self) -> &BTreeMap<String, String> {
+        self.texts.get_or_init(|| {
+            embedded::FILES
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .collect()
+        })
+    }
+
     pub fn file_of(&self, key: &str) -> &str {
         self.files.get(key).map(String::as_str).unwrap_or("rules")
     }
@@ -927,7 +1021,7 @@ impl Database {
             "digest" => format!("= \"{id}\""),
             _ => format!("id = \"{id}\""),
         };
-        let line = self.texts.get(&file).and_then(|t| {
+        let line = self.texts().get(&file).and_then(|t| {
             t.lines()
                 .position(|l| {
                     l.trim_start().starts_with(&needle) || (kind == "digest" && l.contains(&needle))
@@ -975,4 +1069,63 @@ fn collect_toml(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> std
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every entry of a database as text, in a stable order.
+    fn entries(db: &Database) -> String {
+        let files: BTreeMap<_, _> = db.files.iter().collect();
+        format!(
+            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+            db.meta,
+            db.origin,
+            db.content_hash,
+            db.sources,
+            db.lists,
+            db.listings,
+            db.orgs,
+            db.families,
+            db.hosts,
+            db.namespaces,
+            db.routes,
+            db.patterns,
+            db.packages,
+            db.archs,
+            db.digests,
+            db.contexts,
+            files,
+            db.texts(),
+        )
+    }
+
+    #[test]
+    fn the_index_build_rs_made_reads_as_the_toml_files() {
+        assert_eq!(prebuilt::PARSED.len(), embedded::FILES.len());
+        let a = Database::embedded().unwrap();
+        let b = Database::embedded_from_toml().unwrap();
+        assert_eq!(entries(&a), entries(&b));
+        assert_eq!(
+            prebuilt::CONTENT_HASH,
+            content_hash(&{
+                let mut f: Vec<(String, String)> = embedded::FILES
+                    .iter()
+                    .map(|(n, t)| (n.to_string(), t.to_string()))
+                    .collect();
+                f.sort();
+                f
+            })
+        );
+    }
+
+    #[test]
+    fn a_json_decoding_error_names_the_file() {
+        let e = match decode_json("orgs/x.toml", r#"{"org": 1}"#) {
+            Err(e) => e,
+            Ok(_) => panic!("decoded"),
+        };
+        assert_eq!(e.file, "orgs/x.toml");
+    }
 }
