@@ -150,7 +150,13 @@ impl Finding {
                 .as_ref()
                 .map_or("", |o| o.id.as_str()),
             self.resolved.family.as_ref().map_or("", |f| f.id.as_str()),
-            self.resolved.hosting.as_ref().map_or("", |h| h.id.as_str()),
+            // A provider's API whose region no endpoint decided says no more than the developer:
+            // left out, so that a finding keeps its fingerprint from before it had a host.
+            self.resolved
+                .hosting
+                .as_ref()
+                .filter(|h| !h.default_api)
+                .map_or("", |h| h.id.as_str()),
         )
     }
 }

@@ -50,12 +50,13 @@ pub struct Collected {
     pub models: ModelClues,
 }
 
-/// Most references kept per text file. A minified bundle or a generated file can hold hundreds of
+/// Most references kept per text file (a model registry or a supported-models table of a training
+/// framework holds a few thousand). A minified bundle or a generated file can hold hundreds of
 /// thousands (300,000 in 4 MiB took 1.9 GiB); past this limit the most severe are kept (see
 /// [`Rank`]) and the file gets a warning that says how many were dropped and at which levels.
 /// Repeats of an identifier on its line are folded into one reference first (see [`FoldKey`]),
 /// so they take no place.
-pub const MAX_REFS_PER_FILE: usize = 1000;
+pub const MAX_REFS_PER_FILE: usize = 5000;
 /// Distinct hits per file whose policy level is remembered (a repeated identifier is evaluated
 /// once).
 const LEVEL_CACHE: usize = 4096;

@@ -68,13 +68,34 @@ fn repeats_on_a_line_are_one_finding_with_their_columns() {
             row("models.py", 4, 10, &[38], q, "huggingface"),
             row("models.py", 5, 9, &[], q, "huggingface"),
             // `"deepseek-chat", "deepseek-chat", "deepseek-reasoner"`: two identifiers.
-            row("models.py", 6, 29, &[46], "deepseek-chat", "-"),
-            row("models.py", 6, 63, &[], "deepseek-reasoner", "-"),
+            row(
+                "models.py",
+                6,
+                29,
+                &[46],
+                "deepseek-chat",
+                "deepseek-api-default"
+            ),
+            row(
+                "models.py",
+                6,
+                63,
+                &[],
+                "deepseek-reasoner",
+                "deepseek-api-default"
+            ),
             // A ModelScope URL and a Hugging Face URL of one repository: two hostings, two
             // findings.
             row("models.py", 7, 13, &[], q, "modelscope"),
             row("models.py", 7, 70, &[], q, "huggingface"),
-            row("serve.yaml", 1, 8, &[], "deepseek-chat", "-"),
+            row(
+                "serve.yaml",
+                1,
+                8,
+                &[],
+                "deepseek-chat",
+                "deepseek-api-default"
+            ),
             row("serve.yaml", 2, 12, &[], "BAAI/bge-m3", "huggingface"),
         ],
         "{v}"
@@ -266,7 +287,7 @@ fn json_summary_counts_inventory_and_unattributed_findings() {
         ),
         (
             &serde_json::json!(4),
-            &serde_json::json!(1),
+            &serde_json::json!(2),
             &serde_json::json!(1)
         ),
         "{ds}"

@@ -93,7 +93,7 @@ impl Contexts {
         if let Some(&i) = self.files.get(&name) {
             return Some(i);
         }
-        let line_start = memchr::memrchr(b'\n', &buf[..raw_start]).map_or(0, |i| i + 1);
+        let line_start = line_start_near(buf, raw_start);
         let prefix = &buf[line_start..raw_start];
         let key = key_before(prefix);
         if let Some((word, call)) = &key
@@ -113,7 +113,7 @@ impl Contexts {
                     break;
                 }
                 let prev_end = end - 1;
-                let prev_start = memchr::memrchr(b'\n', &buf[..prev_end]).map_or(0, |i| i + 1);
+                let prev_start = line_start_near(buf, prev_end);
                 let line = &buf[prev_start..prev_end];
                 let trimmed = trim_end_ws(line);
                 if !trimmed.ends_with(b"\\") {
@@ -189,6 +189,22 @@ impl Contexts {
         let last = k.rsplit('.').next().unwrap_or(&k);
         self.keys.get(last).copied()
     }
+}
+
+/// How far a line is read around a token: on a minified file (one line of megabytes) every token
+/// would otherwise scan back to the start of the line, quadratic in the line's length.
+const LINE_LOOK: usize = 4096;
+
+/// The start of the line holding `at`, or `LINE_LOOK` bytes before `at` on a longer line.
+fn line_start_near(buf: &[u8], at: usize) -> usize {
+    let lo = at.saturating_sub(LINE_LOOK);
+    memchr::memrchr(b'\n', &buf[lo..at]).map_or(lo, |x| lo + x + 1)
+}
+
+/// The end of the line holding `at`, or `LINE_LOOK` bytes after `at` on a longer line.
+fn line_end_near(buf: &[u8], at: usize) -> usize {
+    let hi = at.saturating_add(LINE_LOOK).min(buf.len());
+    memchr::memchr(b'\n', &buf[at..hi]).map_or(hi, |x| at + x)
 }
 
 fn trim_end_ws(s: &[u8]) -> &[u8] {
@@ -332,13 +348,13 @@ impl FileLayout {
                 Region::Comment | Region::Docstring => {
                     // The comment's text on the token's line: commented-out code keeps its
                     // weight, and so does a usage example in a docstring (`--model …`).
-                    let line_start = memchr::memrchr(b'\n', &buf[..s]).map_or(0, |x| x + 1);
+                    let line_start = line_start_near(buf, s);
                     let from = if kind == Region::Comment {
                         rs.max(line_start)
                     } else {
                         line_start
                     };
-                    let to = memchr::memchr(b'\n', &buf[s..]).map_or(buf.len(), |x| s + x);
+                    let to = line_end_near(buf, s);
                     let mut lang = self.lang;
                     if kind == Region::Docstring {
                         lang = Lang::Hash { yaml: false };
@@ -360,7 +376,7 @@ impl FileLayout {
         }
         if self.lang == Lang::Notebook {
             // A line of a code cell is a JSON string: `"# comment\n",`.
-            let line_start = memchr::memrchr(b'\n', &buf[..s]).map_or(0, |x| x + 1);
+            let line_start = line_start_near(buf, s);
             let pre = &buf[line_start..s];
             let t = pre
                 .iter()
@@ -517,7 +533,7 @@ fn string_end(buf: &[u8], i: usize, q: u8) -> usize {
 /// Statement start: only whitespace (and string prefix letters) before `i` on its line, and the
 /// previous non-blank line does not continue an expression.
 fn statement_start(buf: &[u8], i: usize) -> bool {
-    let ls = memchr::memrchr(b'\n', &buf[..i]).map_or(0, |x| x + 1);
+    let ls = line_start_near(buf, i);
     let before = &buf[ls..i];
     let before_ok = before
         .iter()
@@ -530,7 +546,7 @@ fn statement_start(buf: &[u8], i: usize) -> bool {
     let mut end = ls;
     while end > 0 {
         let pe = end - 1;
-        let ps = memchr::memrchr(b'\n', &buf[..pe]).map_or(0, |x| x + 1);
+        let ps = line_start_near(buf, pe);
         let line = trim_end_ws(&buf[ps..pe]);
         if line.iter().all(|b| b.is_ascii_whitespace()) {
             end = ps;

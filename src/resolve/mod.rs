@@ -26,6 +26,9 @@ pub struct HostFacts {
     /// Empty when the database records none.
     pub jurisdiction: String,
     pub operator: Option<OrgFacts>,
+    /// The provider's API with its region left to the client's endpoint (no endpoint named).
+    #[serde(skip)]
+    pub default_api: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -97,6 +100,7 @@ pub fn resolve(db: &Database, r: &Reference) -> Resolved {
             kind: h.kind,
             jurisdiction: h.jurisdiction.clone(),
             operator: h.operator.as_deref().and_then(|o| org_facts(db, o)),
+            default_api: h.default_api,
         }
     });
     let mut orgs: Vec<&str> = Vec::new();
