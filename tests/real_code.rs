@@ -22,20 +22,6 @@ use serde_json::Value;
 /// (repository, file, fixture line, token, what is still wrong). Each must still fail.
 const KNOWN_OPEN: &[(&str, &str, u32, &str, &str)] = &[
     // Hosting: routing prefixes and org names.
-    (
-        "ms-swift",
-        "swift/model/models/yi.py",
-        6,
-        "modelscope/Yi-1.5-6B-Chat-GPTQ",
-        "`modelscope/…` as the second argument of Model() is a Hugging Face id; no host decided",
-    ),
-    (
-        "ms-swift",
-        "swift/model/models/yi.py",
-        11,
-        "modelscope/Yi-1.5-34B-Chat-AWQ",
-        "`modelscope/…` as the second argument of Model() is a Hugging Face id; no host decided",
-    ),
     // Provider tables.
     (
         "one-api",

@@ -39,6 +39,9 @@ pub struct Contexts {
     folders: HashMap<String, usize>,
     keys: HashMap<String, usize>,
     calls: HashMap<String, usize>,
+    second_args: HashMap<String, usize>,
+    /// Contexts of class `local` (their prefixes count only as a path's first folder).
+    local: Vec<usize>,
     files: HashMap<String, usize>,
     prefixes: HashMap<String, usize>,
 }
@@ -51,6 +54,8 @@ impl Contexts {
             folders: HashMap::new(),
             keys: HashMap::new(),
             calls: HashMap::new(),
+            second_args: HashMap::new(),
+            local: Vec::new(),
             files: HashMap::new(),
             prefixes: HashMap::new(),
         };
@@ -60,6 +65,12 @@ impl Contexts {
             }
             for k in &x.calls {
                 c.calls.entry(k.to_ascii_lowercase()).or_insert(i);
+            }
+            if x.class == crate::rules::ContextClass::Local {
+                c.local.push(i);
+            }
+            for k in &x.second_args {
+                c.second_args.entry(k.to_ascii_lowercase()).or_insert(i);
             }
             for k in &x.files {
                 c.files.entry(k.to_ascii_lowercase()).or_insert(i);
@@ -95,6 +106,12 @@ impl Contexts {
         }
         let line_start = line_start_near(buf, raw_start);
         let prefix = &buf[line_start..raw_start];
+        if !self.second_args.is_empty()
+            && let Some(call) = call_of_second_arg(prefix)
+            && let Some(&i) = self.second_args.get(&call.to_ascii_lowercase())
+        {
+            return Some(i);
+        }
         let key = key_before(prefix);
         if let Some((word, call)) = &key
             && let Some(i) = self.lookup(word, *call)
@@ -132,10 +149,16 @@ impl Contexts {
         if !self.prefixes.is_empty() {
             let token = &buf[raw_start..e];
             let comps: Vec<&[u8]> = token.split(|&b| b == b'/').collect();
-            for c in comps.iter().take(comps.len().saturating_sub(1)) {
+            let url = token.windows(3).any(|w| w == b"://");
+            for (n, c) in comps.iter().take(comps.len().saturating_sub(1)).enumerate() {
                 if let Ok(c) = std::str::from_utf8(c)
                     && let Some(&i) = self.prefixes.get(&c.to_ascii_lowercase())
                 {
+                    // A weights folder is the path's first folder, never a folder of a URL
+                    // (`modelscope.cn/models/…`).
+                    if self.local.contains(&i) && (n > 0 || url) {
+                        continue;
+                    }
                     return Some(i);
                 }
             }
@@ -205,6 +228,51 @@ fn line_start_near(buf: &[u8], at: usize) -> usize {
 fn line_end_near(buf: &[u8], at: usize) -> usize {
     let hi = at.saturating_add(LINE_LOOK).min(buf.len());
     memchr::memchr(b'\n', &buf[at..hi]).map_or(hi, |x| at + x)
+}
+
+/// `call('first', ` before a token: the name of the call whose second positional argument the
+/// token is, when the first is a string literal.
+fn call_of_second_arg(prefix: &[u8]) -> Option<String> {
+    let ws = |b: u8| matches!(b, b' ' | b'\t');
+    let mut i = prefix.len();
+    while i > 0 && (ws(prefix[i - 1]) || matches!(prefix[i - 1], b'"' | b'\'')) {
+        i -= 1;
+    }
+    if i == 0 || prefix[i - 1] != b',' {
+        return None;
+    }
+    i -= 1;
+    while i > 0 && ws(prefix[i - 1]) {
+        i -= 1;
+    }
+    let q = *prefix.get(i.checked_sub(1)?)?;
+    if !matches!(q, b'"' | b'\'') {
+        return None;
+    }
+    let open = prefix[..i - 1].iter().rposition(|&b| b == q)?;
+    if prefix[open + 1..i - 1]
+        .iter()
+        .any(|&b| matches!(b, b',' | b'(' | b')'))
+    {
+        return None;
+    }
+    let mut j = open;
+    while j > 0 && ws(prefix[j - 1]) {
+        j -= 1;
+    }
+    if j == 0 || prefix[j - 1] != b'(' {
+        return None;
+    }
+    let end = j - 1;
+    let mut k = end;
+    while k > 0 && (prefix[k - 1].is_ascii_alphanumeric() || matches!(prefix[k - 1], b'_' | b'.')) {
+        k -= 1;
+    }
+    if k == end {
+        return None;
+    }
+    let word = std::str::from_utf8(&prefix[k..end]).ok()?;
+    Some(word.rsplit('.').next().unwrap_or(word).to_string())
 }
 
 fn trim_end_ws(s: &[u8]) -> &[u8] {

@@ -212,6 +212,9 @@ impl TextDetector {
             let local = token.contains('/')
                 && !token.contains("://")
                 && (buf[raw_start] == b'/'
+                    // `${MODEL_PATH}:/models/x` (a volume), `D:\AI\model/x` (a Windows path)
+                    || buf[raw_start..s].ends_with(b":/")
+                    || (raw_start > 0 && buf[raw_start - 1] == b'\\')
                     || buf[raw_start..s].starts_with(b"~/")
                     || buf[raw_start..s].starts_with(b"./")
                     || buf[raw_start..s].starts_with(b"../")
@@ -260,6 +263,17 @@ impl TextDetector {
                             .rules
                             .push(RuleRef::new(RuleKind::Context, c.id.to_string())),
                         ContextClass::Dataset => hit = as_dataset(hit, &c.id),
+                        ContextClass::Local => {
+                            // A weights folder on the disk: named by the folder, never a hub id.
+                            if let Some(mut h) = std::str::from_utf8(&buf[raw_start..e])
+                                .ok()
+                                .and_then(|p| self.resolver.resolve_local(p))
+                            {
+                                h.rules
+                                    .push(RuleRef::new(RuleKind::Context, c.id.to_string()));
+                                hit = h;
+                            }
+                        }
                         ContextClass::Hub => {
                             // Only a bare id is switched; a URL says where it is. A hub serves
                             // repositories; a router or cloud (a provider's adaptor folder) also

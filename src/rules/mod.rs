@@ -486,6 +486,9 @@ pub enum ContextClass {
     /// A download switch: a bare hub id here is downloaded from `host` (ModelScope for
     /// LLaMA-Factory's `DownloadSource.MODELSCOPE`, ms-swift's default hub).
     Hub,
+    /// A folder of weights on the local disk (`models/chatglm3-6b` mounted into a container): a
+    /// local model named by the folder, never a hub repository.
+    Local,
 }
 
 /// Where a token stands decides what it is: the value of a key or command-line option
@@ -503,6 +506,10 @@ pub struct Context {
     /// Functions or methods whose argument the token is (`load_dataset`, `MsDataset.load`).
     #[serde(default)]
     pub calls: Vec<String>,
+    /// Calls whose second positional argument the token is, after a string first argument
+    /// (ms-swift's `Model('modelscope/id', 'hf/id')`).
+    #[serde(default)]
+    pub second_args: Vec<String>,
     /// File names (the last path component) in which every token is of this class.
     #[serde(default)]
     pub files: Vec<String>,

@@ -343,6 +343,7 @@ pub fn validate(db: &Database) -> Vec<Problem> {
             _ => {}
         }
         if c.keys.is_empty()
+            && c.second_args.is_empty()
             && c.calls.is_empty()
             && c.files.is_empty()
             && c.prefixes.is_empty()
