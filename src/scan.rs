@@ -64,7 +64,7 @@ const LEVEL_CACHE: usize = 4096;
 const MAX_DIRECTIVE_NOTES: usize = 100;
 /// Distinct identifiers per line that repeats are folded into; past it, a repeat is a reference of
 /// its own (a minified line of that many different identifiers gains nothing from folding).
-const MAX_FOLD_KEYS: usize = 4096;
+const MAX_FOLD_KEYS: usize = 2 * MAX_REFS_PER_FILE;
 
 /// What makes two references on one line the same finding: the identifier (case aside), what it
 /// resolves to (developer, family, host, route), its kind and the level it would be reported at.
