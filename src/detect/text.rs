@@ -235,14 +235,9 @@ impl TextDetector {
                 hit.host = None;
                 hit.via = Some("a local worker (`@localhost`)".into());
             }
+            // The only patterns that give a hub are hub switches (`PatternKind::HubSwitch`).
             let switch =
-                hit.kind == RefKind::Hub
-                    && hit.rules.iter().any(|r| {
-                        r.kind == RuleKind::Pattern
-                            && self.db().patterns.iter().any(|p| {
-                                p.id == r.id && p.kind == crate::rules::PatternKind::HubSwitch
-                            })
-                    });
+                hit.kind == RefKind::Hub && hit.rules.iter().any(|r| r.kind == RuleKind::Pattern);
             if switch && crate::detect::context::switch_value_at(buf, s, e - s) != Some(true) {
                 // A hub switch that is read, cleared or only named: not a download source.
                 continue;
@@ -279,26 +274,22 @@ impl TextDetector {
                             // repositories; a router or cloud (a provider's adaptor folder) also
                             // serves the API names and routed ids listed for it.
                             let bare = !token.contains("://") && !looks_like_url(token);
-                            let serves = |h: &str| {
-                                let hub = self.db().host(h).is_some_and(|h| {
+                            let hub = |h: &str| {
+                                self.db().host(h).is_some_and(|h| {
                                     matches!(h.kind, HostKind::Hub | HostKind::Mirror)
-                                });
-                                matches!(hit.kind, RefKind::HubRepo | RefKind::Derivative)
+                                })
+                            };
+                            if let Some((h, hub)) =
+                                c.host.as_ref().filter(|_| bare).map(|h| (h, hub(h)))
+                                && (matches!(hit.kind, RefKind::HubRepo | RefKind::Derivative)
                                     || (!hub
                                         && matches!(
                                             hit.kind,
                                             RefKind::ApiModel
                                                 | RefKind::RouterModel
                                                 | RefKind::CloudModel
-                                        ))
-                            };
-                            if bare
-                                && let Some(h) = &c.host
-                                && serves(h)
+                                        )))
                             {
-                                let hub = self.db().host(h).is_some_and(|h| {
-                                    matches!(h.kind, HostKind::Hub | HostKind::Mirror)
-                                });
                                 hit.host = Some(h.clone());
                                 hit.via = Some(if hub {
                                     format!("download source (context `{}`)", c.id)

@@ -59,54 +59,60 @@ fn write_inventory(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         }
     )?;
     writeln!(w)?;
-    writeln!(
+    inventory_table(
         w,
-        "| Developer | Country | Findings | Files | By level | Most severe | Identifiers |"
+        ["Developer", "Country"],
+        inv.by_developer
+            .iter()
+            .map(|d| (cell(&d.name), cell(&d.country), &d.counts)),
     )?;
-    writeln!(w, "|---|---|---:|---:|---|---|---|")?;
-    for d in inv.by_developer.iter().take(MAX_ROWS) {
-        writeln!(
-            w,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            cell(&d.name),
-            cell(&d.country),
-            d.counts.findings,
-            d.counts.files,
-            d.counts.levels.describe(),
-            icon(d.counts.most_severe),
-            identifiers(&d.counts)
-        )?;
-    }
     if !inv.by_family.is_empty() {
         writeln!(w)?;
         writeln!(w, "### Inventory by model family")?;
         writeln!(w)?;
-        writeln!(
+        inventory_table(
             w,
-            "| Family | Developer | Findings | Files | By level | Most severe | Identifiers |"
-        )?;
-        writeln!(w, "|---|---|---:|---:|---|---|---|")?;
-        for f in inv.by_family.iter().take(MAX_ROWS) {
-            writeln!(
-                w,
-                "| {} | {} | {} | {} | {} | {} | {} |",
-                cell(&f.name),
-                f.developer
+            ["Family", "Developer"],
+            inv.by_family.iter().map(|f| {
+                let dev = f
+                    .developer
                     .as_ref()
-                    .map_or(String::new(), |d| cell(&d.name)),
-                f.counts.findings,
-                f.counts.files,
-                f.counts.levels.describe(),
-                icon(f.counts.most_severe),
-                identifiers(&f.counts)
-            )?;
-        }
+                    .map_or(String::new(), |d| cell(&d.name));
+                (cell(&f.name), dev, &f.counts)
+            }),
+        )?;
     }
     let more = inv.by_developer.len().saturating_sub(MAX_ROWS)
         + inv.by_family.len().saturating_sub(MAX_ROWS);
     if more > 0 {
         writeln!(w)?;
         writeln!(w, "… and {more} more rows (see the JSON report).")?;
+    }
+    Ok(())
+}
+
+/// One inventory table: two naming columns, then the counts, at most [`MAX_ROWS`] rows.
+fn inventory_table<'a>(
+    w: &mut dyn Write,
+    head: [&str; 2],
+    rows: impl Iterator<Item = (String, String, &'a crate::report::summary::Counts)>,
+) -> std::io::Result<()> {
+    writeln!(
+        w,
+        "| {} | {} | Findings | Files | By level | Most severe | Identifiers |",
+        head[0], head[1]
+    )?;
+    writeln!(w, "|---|---|---:|---:|---|---|---|")?;
+    for (a, b, c) in rows.take(MAX_ROWS) {
+        writeln!(
+            w,
+            "| {a} | {b} | {} | {} | {} | {} | {} |",
+            c.findings,
+            c.files,
+            c.levels.describe(),
+            icon(c.most_severe),
+            identifiers(c)
+        )?;
     }
     Ok(())
 }

@@ -147,10 +147,11 @@ pub fn resolve(db: &Database, r: &Reference) -> Resolved {
                 }
             }
             RuleKind::Namespace => {
+                let (name, host) = key.id.split_once('@').unwrap_or((key.id.as_str(), ""));
                 if let Some(n) = db
                     .namespaces
                     .iter()
-                    .find(|n| !n.reupload && format!("{}@{}", n.name, n.host) == key.id)
+                    .find(|n| !n.reupload && n.name == name && n.host == host)
                 {
                     source_ids.extend(n.sources.iter().map(String::as_str));
                     publisher_of(&n.org);

@@ -261,6 +261,16 @@ impl Resolver {
             .map(|h| (h.id.clone(), None))
     }
 
+    /// The developer of an entry of `owner` naming `family`: the family's own organisation, so
+    /// that a publisher's fine-tune of another developer's model is that developer's (the
+    /// resolver names the publisher from the entry).
+    fn developer(&self, family: Option<&str>, owner: &str) -> String {
+        family
+            .and_then(|f| self.db.family(f))
+            .map_or(owner, |f| f.org.as_str())
+            .to_string()
+    }
+
     /// Decides what one token is, if anything. `prefix` is the text before it on its line.
     pub fn resolve_token(&self, token: &str, prefix: &str) -> Option<Hit> {
         self.resolve(token, &Prefix::Text(prefix))
@@ -393,16 +403,7 @@ impl Resolver {
             // A hub switch names where downloads come from, not a developer; a name of another
             // organisation's fine-tune belongs to the base model's developer (the resolver names
             // the publisher).
-            let org = if switch {
-                None
-            } else {
-                Some(
-                    p.family
-                        .as_deref()
-                        .and_then(|f| self.db.family(f))
-                        .map_or_else(|| p.org.clone(), |f| f.org.clone()),
-                )
-            };
+            let org = (!switch).then(|| self.developer(p.family.as_deref(), &p.org));
             return Some(Hit {
                 kind,
                 identifier: token.to_string(),
@@ -671,10 +672,7 @@ impl Resolver {
                 // A publisher's fine-tune of another developer's model (`FlagAlpha` on Meta's
                 // Llama, `agentica-org` on a DeepSeek distill): the developer is the base model's;
                 // the resolver names the publisher from the namespace.
-                let org = family
-                    .as_deref()
-                    .and_then(|f| self.db.family(f))
-                    .map_or_else(|| n.org.clone(), |f| f.org.clone());
+                let org = self.developer(family.as_deref(), &n.org);
                 return Some(Hit {
                     kind: if router {
                         RefKind::RouterModel
