@@ -292,8 +292,22 @@ pub fn classify(path: &Path, head: &[u8]) -> Class {
         return Class::Text { prose: false };
     }
     Class::Text {
-        prose: PROSE_EXTENSIONS.contains(&ext.as_str()),
+        prose: PROSE_EXTENSIONS.contains(&ext.as_str()) || legal_text(path, &ext),
     }
+}
+
+/// A licence or notice (`LICENSE`, `MODEL_LICENSE`, `COPYING.txt`, `NOTICE`): prose, whose links
+/// and model names are mentions.
+fn legal_text(path: &Path, ext: &str) -> bool {
+    if !matches!(ext, "" | "txt" | "md") {
+        return false;
+    }
+    let Some(stem) = path.file_stem() else {
+        return false;
+    };
+    let stem = stem.to_string_lossy().to_ascii_uppercase();
+    let word = stem.rsplit(['_', '-', '.']).next().unwrap_or(&stem);
+    matches!(word, "LICENSE" | "LICENCE" | "COPYING" | "NOTICE")
 }
 
 #[cfg(test)]
@@ -309,6 +323,23 @@ mod tests {
         assert_eq!(
             classify(Path::new("README.md"), b"# x"),
             Class::Text { prose: true }
+        );
+        for name in [
+            "LICENSE",
+            "MODEL_LICENSE",
+            "COPYING.txt",
+            "NOTICE",
+            "Model-License.md",
+        ] {
+            assert_eq!(
+                classify(Path::new(name), b"see https://open.bigmodel.cn/mla/form"),
+                Class::Text { prose: true },
+                "{name}"
+            );
+        }
+        assert_eq!(
+            classify(Path::new("license.py"), b"x = 1"),
+            Class::Text { prose: false }
         );
         assert_eq!(
             classify(Path::new("m.gguf"), b"GGUF\x03\0\0\0"),

@@ -55,25 +55,11 @@ const KNOWN_OPEN: &[(&str, &str, u32, &str, &str)] = &[
     (
         "ollama",
         "x/create/client/create.go",
-        13,
-        "glm-4",
-        "substring test in code read as a model",
-    ),
-    (
-        "ollama",
-        "x/create/client/create.go",
         14,
         "glm-4.7",
         "parser name read as a model",
     ),
     // Local folders, parser names, API defaults.
-    (
-        "lmdeploy",
-        "autotest/configs/internlm/Intern-S1.yml",
-        4,
-        "intern-s1",
-        "tool-call parser name read as a model",
-    ),
     (
         "ChatGLM3",
         "basic_demo/web_demo_gradio.py",

@@ -39,11 +39,20 @@ pub struct Contexts {
     folders: HashMap<String, usize>,
     keys: HashMap<String, usize>,
     calls: HashMap<String, usize>,
+    /// Keys and calls written `*suffix`: (suffix, context), in database order.
+    key_suffixes: Vec<(String, usize)>,
+    call_suffixes: Vec<(String, usize)>,
     second_args: HashMap<String, usize>,
     /// Contexts of class `local` (their prefixes count only as a path's first folder).
     local: Vec<usize>,
     files: HashMap<String, usize>,
     prefixes: HashMap<String, usize>,
+    /// Shell command (lower case) → context.
+    commands: HashMap<String, usize>,
+    /// (words after the token's literal, context); the words are lower case, split on spaces.
+    follows: Vec<(Vec<String>, usize)>,
+    /// (ending, lower case, context).
+    extensions: Vec<(String, usize)>,
 }
 
 impl Contexts {
@@ -54,17 +63,32 @@ impl Contexts {
             folders: HashMap::new(),
             keys: HashMap::new(),
             calls: HashMap::new(),
+            key_suffixes: Vec::new(),
+            call_suffixes: Vec::new(),
             second_args: HashMap::new(),
             local: Vec::new(),
             files: HashMap::new(),
             prefixes: HashMap::new(),
+            commands: HashMap::new(),
+            follows: Vec::new(),
+            extensions: Vec::new(),
         };
         for (i, x) in db.contexts.iter().enumerate() {
             for k in &x.keys {
-                c.keys.entry(normalise_key(k)).or_insert(i);
+                match k.strip_prefix('*') {
+                    Some(suffix) => c.key_suffixes.push((normalise_key(suffix), i)),
+                    None => {
+                        c.keys.entry(normalise_key(k)).or_insert(i);
+                    }
+                }
             }
             for k in &x.calls {
-                c.calls.entry(k.to_ascii_lowercase()).or_insert(i);
+                match k.strip_prefix('*') {
+                    Some(suffix) => c.call_suffixes.push((suffix.to_ascii_lowercase(), i)),
+                    None => {
+                        c.calls.entry(k.to_ascii_lowercase()).or_insert(i);
+                    }
+                }
             }
             if x.class == crate::rules::ContextClass::Local {
                 c.local.push(i);
@@ -74,6 +98,16 @@ impl Contexts {
             }
             for k in &x.files {
                 c.files.entry(k.to_ascii_lowercase()).or_insert(i);
+            }
+            for k in &x.commands {
+                c.commands.entry(k.to_ascii_lowercase()).or_insert(i);
+            }
+            for k in &x.follows {
+                let words = k.split_whitespace().map(str::to_ascii_lowercase).collect();
+                c.follows.push((words, i));
+            }
+            for k in &x.extensions {
+                c.extensions.push((k.to_ascii_lowercase(), i));
             }
             if !x.switches.is_empty() {
                 c.switches.push((
@@ -104,15 +138,41 @@ impl Contexts {
         if let Some(&i) = self.files.get(&name) {
             return Some(i);
         }
+        if !self.extensions.is_empty() {
+            let token = &buf[raw_start..e];
+            // A URL's query or fragment does not change what it points to.
+            let end = token
+                .iter()
+                .position(|&b| matches!(b, b'?' | b'#'))
+                .unwrap_or(token.len());
+            let token = &token[..end];
+            if let Some(&(_, i)) = self.extensions.iter().find(|(x, _)| {
+                token.len() > x.len()
+                    && token[token.len() - x.len()..].eq_ignore_ascii_case(x.as_bytes())
+            }) {
+                return Some(i);
+            }
+        }
         let line_start = line_start_near(buf, raw_start);
         let prefix = &buf[line_start..raw_start];
+        if !self.commands.is_empty()
+            && let Some(word) = command_before(prefix)
+            && let Some(&i) = self.commands.get(&word.to_ascii_lowercase())
+        {
+            return Some(i);
+        }
+        if !self.follows.is_empty()
+            && let Some(i) = self.follows_token(buf, e)
+        {
+            return Some(i);
+        }
         if !self.second_args.is_empty()
             && let Some(call) = call_of_second_arg(prefix)
             && let Some(&i) = self.second_args.get(&call.to_ascii_lowercase())
         {
             return Some(i);
         }
-        let key = key_before(prefix);
+        let key = key_before(prefix).or_else(|| key_before_siblings(prefix));
         if let Some((word, call)) = &key
             && let Some(i) = self.lookup(word, *call)
         {
@@ -195,7 +255,31 @@ impl Contexts {
         out
     }
 
+    /// The context whose `follows` words come after the token's closing quote: `'x' not in y`.
+    fn follows_token(&self, buf: &[u8], e: usize) -> Option<usize> {
+        let q = *buf.get(e)?;
+        if !matches!(q, b'"' | b'\'') {
+            return None;
+        }
+        let hi = line_end_near(buf, e + 1);
+        let after = std::str::from_utf8(&buf[e + 1..hi]).ok()?;
+        let words: Vec<&str> = after.split_whitespace().take(4).collect();
+        self.follows
+            .iter()
+            .find(|(w, _)| {
+                w.len() < words.len()
+                    && w.iter().zip(&words).all(|(a, b)| b.eq_ignore_ascii_case(a))
+            })
+            .map(|&(_, i)| i)
+    }
+
     fn lookup(&self, word: &str, call: bool) -> Option<usize> {
+        let by_suffix = |table: &[(String, usize)], last: &str| {
+            table
+                .iter()
+                .find(|(suffix, _)| last.len() > suffix.len() && last.ends_with(suffix.as_str()))
+                .map(|&(_, i)| i)
+        };
         if call {
             let w = word.to_ascii_lowercase();
             let last = w.rsplit('.').next().unwrap_or(&w).to_string();
@@ -203,14 +287,18 @@ impl Contexts {
                 .calls
                 .get(&w)
                 .or_else(|| self.calls.get(&last))
-                .copied();
+                .copied()
+                .or_else(|| by_suffix(&self.call_suffixes, &last));
         }
         let k = normalise_key(word);
         if let Some(&i) = self.keys.get(&k) {
             return Some(i);
         }
         let last = k.rsplit('.').next().unwrap_or(&k);
-        self.keys.get(last).copied()
+        self.keys
+            .get(last)
+            .copied()
+            .or_else(|| by_suffix(&self.key_suffixes, last))
     }
 }
 
@@ -275,6 +363,43 @@ fn call_of_second_arg(prefix: &[u8]) -> Option<String> {
     Some(word.rsplit('.').next().unwrap_or(word).to_string())
 }
 
+/// `cmd ` right before a token (after an optional quote): the shell command whose argument it is.
+/// Only a command at the start of a line or of a string, or after `;`, `&&`, `|` or `$(`.
+fn command_before(prefix: &[u8]) -> Option<&str> {
+    let ws = |b: u8| matches!(b, b' ' | b'\t');
+    let mut i = prefix.len();
+    if i > 0 && matches!(prefix[i - 1], b'"' | b'\'') {
+        i -= 1;
+    }
+    let end_ws = i;
+    while i > 0 && ws(prefix[i - 1]) {
+        i -= 1;
+    }
+    if i == end_ws {
+        return None;
+    }
+    let end = i;
+    while i > 0 && (prefix[i - 1].is_ascii_alphanumeric() || matches!(prefix[i - 1], b'_' | b'-')) {
+        i -= 1;
+    }
+    if i == end {
+        return None;
+    }
+    let mut j = i;
+    while j > 0 && ws(prefix[j - 1]) {
+        j -= 1;
+    }
+    let starts_command = j == 0
+        || matches!(
+            prefix[j - 1],
+            b'"' | b'\'' | b'`' | b';' | b'&' | b'|' | b'('
+        );
+    if !starts_command {
+        return None;
+    }
+    std::str::from_utf8(&prefix[i..end]).ok()
+}
+
 fn trim_end_ws(s: &[u8]) -> &[u8] {
     let mut e = s.len();
     while e > 0 && matches!(s[e - 1], b' ' | b'\t' | b'\r') {
@@ -296,8 +421,14 @@ fn key_before(prefix: &[u8]) -> Option<(String, bool)> {
     while i > 0 {
         match prefix[i - 1] {
             b' ' | b'\t' | b'"' | b'\'' | b'`' => {}
-            b'=' | b':' => sep = true,
+            // `key = (value`: a parenthesised value, not a call.
+            b'=' | b':' => {
+                sep = true;
+                call = false;
+            }
             b'(' => call = true,
+            // `key=[value`, `call([value`: the first element of a list.
+            b'[' if !sep && !call => {}
             _ => break,
         }
         i -= 1;
@@ -319,6 +450,79 @@ fn key_before(prefix: &[u8]) -> Option<(String, bool)> {
         return None;
     }
     Some((word.to_string(), call))
+}
+
+/// How many earlier elements of a list or option are skipped to find its key.
+const MAX_SIBLINGS: usize = 64;
+
+/// The key of a list or of a shell option whose later element starts where `prefix` ends:
+/// `key=['a', 'b'`, `call(['a', 'b'`, `call(a, 'b'`, `--opt 'a' 'b'`, `--opt a b`. Earlier
+/// elements are string literals or bare words; the walk stops at anything else.
+fn key_before_siblings(prefix: &[u8]) -> Option<(String, bool)> {
+    let ws = |b: u8| matches!(b, b' ' | b'\t');
+    let quote = |b: u8| matches!(b, b'"' | b'\'');
+    let mut i = prefix.len();
+    if i > 0 && quote(prefix[i - 1]) {
+        i -= 1;
+    }
+    // Whether the elements are separated by commas (a list) or by spaces (shell words).
+    let mut commas: Option<bool> = None;
+    for _ in 0..MAX_SIBLINGS {
+        let sep_end = i;
+        while i > 0 && ws(prefix[i - 1]) {
+            i -= 1;
+        }
+        let comma = i > 0 && prefix[i - 1] == b',';
+        if comma {
+            i -= 1;
+            while i > 0 && ws(prefix[i - 1]) {
+                i -= 1;
+            }
+        } else if i == sep_end {
+            return None;
+        }
+        if *commas.get_or_insert(comma) != comma {
+            return None;
+        }
+        let end = i;
+        let last = *prefix.get(end.checked_sub(1)?)?;
+        if quote(last) {
+            i = prefix[..end - 1].iter().rposition(|&b| b == last)?;
+        } else {
+            while i > 0
+                && !ws(prefix[i - 1])
+                && !quote(prefix[i - 1])
+                && !matches!(prefix[i - 1], b',' | b'[' | b'(' | b'=')
+            {
+                i -= 1;
+            }
+            if i == end
+                || prefix[i..end]
+                    .iter()
+                    .any(|b| matches!(b, b')' | b']' | b'}'))
+            {
+                return None;
+            }
+            if !comma && prefix[i] == b'-' {
+                // The shell option whose values these are.
+                return key_before(&prefix[..end]).filter(|(w, _)| w.starts_with('-'));
+            }
+        }
+        if comma {
+            let mut j = i;
+            while j > 0 && ws(prefix[j - 1]) {
+                j -= 1;
+            }
+            if j > 0 && prefix[j - 1] == b'[' {
+                return key_before(&prefix[..j]);
+            }
+            if j > 0 && prefix[j - 1] == b'(' {
+                // A later argument of a call.
+                return key_before(&prefix[..j]).filter(|(_, call)| *call);
+            }
+        }
+    }
+    None
 }
 
 /// The last `--option` (or `-o`) on a command line.
@@ -386,6 +590,8 @@ enum Region {
     Docstring,
     Str,
     Markdown,
+    /// A notebook cell's outputs.
+    Output,
 }
 
 /// Comments, docstrings, strings and Markdown cells of one file, in order.
@@ -399,7 +605,7 @@ impl FileLayout {
         let lang = lang_of(path);
         let regions = match lang {
             Lang::Python | Lang::Hash { .. } | Lang::Slash { .. } => lex(buf, lang),
-            Lang::Notebook => markdown_cells(buf),
+            Lang::Notebook => notebook_regions(buf),
             Lang::Other => Vec::new(),
         };
         FileLayout { lang, regions }
@@ -412,29 +618,39 @@ impl FileLayout {
             && rs <= s
         {
             match kind {
-                Region::Markdown => return Placed::Mention,
-                Region::Comment | Region::Docstring => {
-                    // The comment's text on the token's line: commented-out code keeps its
-                    // weight, and so does a usage example in a docstring (`--model …`).
-                    let line_start = line_start_near(buf, s);
-                    let from = if kind == Region::Comment {
-                        rs.max(line_start)
-                    } else {
-                        line_start
-                    };
+                Region::Markdown | Region::Output => return Placed::Mention,
+                // A docstring documents: its code examples and sample outputs are mentions, but
+                // a command line it gives to run the program (`python x.py --encoder BAAI/bge-m3`)
+                // is how the program is used.
+                Region::Docstring => {
+                    let from = line_start_near(buf, s);
                     let to = line_end_near(buf, s);
-                    let mut lang = self.lang;
-                    if kind == Region::Docstring {
-                        lang = Lang::Hash { yaml: false };
-                    }
-                    return if code_shaped(&buf[from..to], lang) || model_key_before(&buf[from..s]) {
+                    let option = key_before(&buf[from..s]).is_some_and(|(k, _)| k.starts_with('-'));
+                    return if option || command_shaped(&buf[from..to]) {
+                        Placed::Code
+                    } else {
+                        Placed::Mention
+                    };
+                }
+                Region::Comment => {
+                    // The comment's text on the token's line: commented-out code keeps its
+                    // weight.
+                    let from = rs.max(line_start_near(buf, s));
+                    let to = line_end_near(buf, s);
+                    return if code_shaped(&buf[from..to], self.lang)
+                        || model_key_before(&buf[from..s])
+                    {
                         Placed::Code
                     } else {
                         Placed::Mention
                     };
                 }
                 Region::Str => {
-                    return if prose_string(&buf[rs..re], &buf[s..e]) {
+                    // The argument of an option (`-k 'Qwen/Qwen3-32B and turbomind'`) is code.
+                    let from = line_start_near(buf, rs);
+                    let option =
+                        key_before(&buf[from..rs]).is_some_and(|(k, _)| k.starts_with('-'));
+                    return if !option && prose_string(&buf[rs..re], &buf[s..e]) {
                         Placed::Mention
                     } else {
                         Placed::Code
@@ -466,19 +682,58 @@ impl FileLayout {
     }
 }
 
-/// The text of a comment up to the token has the shape of code that was commented out.
-fn code_shaped(text: &[u8], lang: Lang) -> bool {
-    let mut i = 0;
-    while i < text.len() && matches!(text[i], b'#' | b'/' | b'*' | b' ' | b'\t' | b'!') {
-        i += 1;
-    }
-    let t = &text[i..];
+/// A command line: an option (`--model x`, `-m x`) or a command of the tools that run models
+/// (`python …`, `ollama run …`), after comment marks.
+fn command_shaped(text: &[u8]) -> bool {
+    let t = comment_body(text);
     if t.starts_with(b"--")
         || (t.first() == Some(&b'-') && t.get(1).is_some_and(u8::is_ascii_alphabetic))
     {
-        // `--model x`, `-m x`: a commented-out option.
         return true;
     }
+    let j = t
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')))
+        .unwrap_or(t.len());
+    COMMANDS.contains(&&t[..j]) && t.get(j) == Some(&b' ')
+}
+
+/// `text` without leading comment marks and blanks.
+fn comment_body(text: &[u8]) -> &[u8] {
+    let i = text
+        .iter()
+        .position(|b| !matches!(b, b'#' | b'/' | b'*' | b' ' | b'\t' | b'!'))
+        .unwrap_or(text.len());
+    &text[i..]
+}
+
+/// Commands whose arguments name models.
+const COMMANDS: &[&[u8]] = &[
+    b"export",
+    b"python",
+    b"python3",
+    b"pip",
+    b"ollama",
+    b"docker",
+    b"curl",
+    b"vllm",
+    b"lmdeploy",
+    b"swift",
+    b"llamafactory-cli",
+    b"huggingface-cli",
+    b"modelscope",
+    b"git",
+    b"model",
+    b"return",
+];
+
+/// The text of a comment up to the token has the shape of code that was commented out.
+fn code_shaped(text: &[u8], lang: Lang) -> bool {
+    if command_shaped(text) {
+        // `--model x`, `-m x`: a commented-out option; `# python run.py …`: a command.
+        return true;
+    }
+    let t = comment_body(text);
     if t.starts_with(b"- ") && matches!(lang, Lang::Hash { yaml: true }) {
         // A commented-out list item of a YAML file.
         return true;
@@ -499,28 +754,6 @@ fn code_shaped(text: &[u8], lang: Lang) -> bool {
     }
     if j == 0 {
         return false;
-    }
-    let word = &t[..j];
-    const COMMANDS: &[&[u8]] = &[
-        b"export",
-        b"python",
-        b"python3",
-        b"pip",
-        b"ollama",
-        b"docker",
-        b"curl",
-        b"vllm",
-        b"lmdeploy",
-        b"swift",
-        b"llamafactory-cli",
-        b"huggingface-cli",
-        b"modelscope",
-        b"git",
-        b"model",
-        b"return",
-    ];
-    if COMMANDS.contains(&word) && t.get(j) == Some(&b' ') {
-        return true;
     }
     let rest = &t[j..];
     let k = rest.iter().position(|&b| b != b' ').unwrap_or(rest.len());
@@ -555,9 +788,23 @@ fn prose_string(lit: &[u8], token: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(lit) else {
         return false;
     };
+    let tok = std::str::from_utf8(token).unwrap_or("\u{0}");
+    // A label: the name followed by a remark in parentheses (`"DeepSeek-V3.2 (w/ thinking)"`).
+    if let Some(at) = text.find(tok)
+        && text[at + tok.len()..].trim_start().starts_with('(')
+        && text[at + tok.len()..].starts_with(' ')
+    {
+        return true;
+    }
+    // Words of a sentence or of a label.
+    const JOINING: &[&str] = &[
+        "and", "or", "the", "a", "an", "with", "using", "for", "of", "to", "in", "on", "by", "is",
+        "are", "demo",
+    ];
     let mut words = 0;
+    let mut joining = false;
     for w in text.split_whitespace() {
-        if w.as_bytes() == token || w.contains(std::str::from_utf8(token).unwrap_or("\u{0}")) {
+        if w.as_bytes() == token || w.contains(tok) {
             continue;
         }
         if w.starts_with('-') || w.contains('=') || w.contains("{") {
@@ -571,9 +818,12 @@ fn prose_string(lit: &[u8], token: &[u8]) -> bool {
         });
         if !core.is_empty() && core.bytes().all(|b| b.is_ascii_alphabetic()) {
             words += 1;
+            joining |= JOINING.iter().any(|j| core.eq_ignore_ascii_case(j));
         }
     }
-    words >= 4
+    // Several words, or a name joined to words by `and`, `with`, ... (`"Qwen and Qwen-VL"`,
+    // `"QwQ-32B Tool-calling Demo"`).
+    words >= 4 || (joining && words >= 1)
 }
 
 fn starts(buf: &[u8], i: usize, pat: &[u8]) -> bool {
@@ -692,21 +942,35 @@ fn lex(buf: &[u8], lang: Lang) -> Vec<(usize, usize, Region)> {
     out
 }
 
-/// The Markdown cells of a notebook: from each `"cell_type": "markdown"` to the next
-/// `"cell_type"` (Jupyter writes a cell's keys in order, `source` after `cell_type`).
-fn markdown_cells(buf: &[u8]) -> Vec<(usize, usize, Region)> {
-    let finder = memchr::memmem::Finder::new(b"\"cell_type\"");
-    let starts: Vec<usize> = finder.find_iter(buf).collect();
-    let mut out = Vec::new();
-    for (k, &s) in starts.iter().enumerate() {
-        let after = &buf[s + 11..buf.len().min(s + 40)];
+/// The Markdown cells and the outputs of a notebook. A Markdown cell runs from its
+/// `"cell_type": "markdown"` to the next `"cell_type"` (Jupyter writes a cell's keys in order,
+/// `source` after `cell_type`); a code cell's `"outputs"` run to its `"source"` or to the next
+/// cell. What a program printed is a record of a run, not code.
+fn notebook_regions(buf: &[u8]) -> Vec<(usize, usize, Region)> {
+    let starts: Vec<usize> = memchr::memmem::find_iter(buf, b"\"cell_type\"").collect();
+    let value_is = |at: usize, want: &[u8]| {
+        let after = &buf[at..buf.len().min(at + 40)];
         let t = after
             .iter()
             .position(|b| !matches!(b, b' ' | b':' | b'\t' | b'\n' | b'\r'))
             .unwrap_or(after.len());
-        if after[t..].starts_with(b"\"markdown\"") {
-            let end = starts.get(k + 1).copied().unwrap_or(buf.len());
+        after[t..].starts_with(want)
+    };
+    let mut out = Vec::new();
+    for (k, &s) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).copied().unwrap_or(buf.len());
+        if value_is(s + 11, b"\"markdown\"") {
             out.push((s, end, Region::Markdown));
+            continue;
+        }
+        // The cell's outputs, if its keys come before the next cell.
+        let cell = &buf[s..end];
+        if let Some(o) = memchr::memmem::find(cell, b"\"outputs\"")
+            && value_is(s + o + 9, b"[")
+        {
+            let from = s + o;
+            let to = memchr::memmem::find(&buf[from..end], b"\"source\"").map_or(end, |j| from + j);
+            out.push((from, to, Region::Output));
         }
     }
     out
@@ -799,6 +1063,15 @@ mod tests {
             ),
             Placed::Mention
         );
+        // A docstring's code example and sample output are mentions; the command line it gives
+        // to run the program is code.
+        let doc = "def f():\n    \"\"\"\n    .. code-block:: python\n\n        AIMessage(content='x', response_metadata={'model_name': 'glm-4'})\n        m = load('Qwen/Qwen3-8B')\n    \"\"\"\n";
+        assert_eq!(place("a.py", doc, "glm-4"), Placed::Mention);
+        assert_eq!(place("a.py", doc, "Qwen/Qwen3-8B"), Placed::Mention);
+        let doc = "\"\"\"\npython hybrid_all_results.py \\\n--encoder BAAI/bge-m3 \\\n\"\"\"\n";
+        assert_eq!(place("a.py", doc, "BAAI/bge-m3"), Placed::Code);
+        let doc = "\"\"\"\n调用示例: python api.py --model-path-address THUDM/chatglm2-6b@localhost@7650\n\"\"\"\n";
+        assert_eq!(place("a.py", doc, "THUDM/chatglm2-6b"), Placed::Code);
     }
 
     #[test]
@@ -867,12 +1140,49 @@ mod tests {
             place("a.py", "m = \"deepseek-chat\"\n", "deepseek-chat"),
             Placed::Code
         );
+        // Labels: a remark in parentheses, names joined by words.
+        for (text, token) in [
+            (
+                "{ model: \"DeepSeek-AI/DeepSeek-V3.2 (w/ thinking)\", icon: \"x.png\" },\n",
+                "DeepSeek-AI/DeepSeek-V3.2",
+            ),
+            ("M = {'QWenLMHeadModel': 'Qwen and Qwen-VL'}\n", "Qwen-VL"),
+            (
+                "a = Assistant(name='QwQ-32B Tool-calling Demo')\n",
+                "QwQ-32B",
+            ),
+        ] {
+            assert_eq!(place("a.ts", text, token), Placed::Mention, "{text}");
+        }
+        // Commands and ids stay code.
+        for (text, token) in [
+            ("cmd = \"ollama run qwen2.5:7b\"\n", "qwen2.5:7b"),
+            (
+                "cmd = \"vllm serve Qwen/Qwen3-8B --port 8000\"\n",
+                "Qwen/Qwen3-8B",
+            ),
+            ("m = \"Qwen/Qwen3-8B(local)\"\n", "Qwen/Qwen3-8B"),
+        ] {
+            assert_eq!(place("a.py", text, token), Placed::Code, "{text}");
+        }
         let nb = "{\"cells\": [{\"cell_type\": \"markdown\", \"source\": [\"# BGE-M3\"]}, {\"cell_type\": \"code\", \"source\": [\"m = 'BAAI/bge-m3'\\n\", \"# uses BAAI/bge-m4 here\\n\"]}]}";
         let s = nb.find("BGE-M3").unwrap();
         let l = FileLayout::new("n.ipynb", nb.as_bytes());
         assert_eq!(l.place(nb.as_bytes(), s, s + 6), Placed::Mention);
         let s = nb.find("BAAI/bge-m3").unwrap();
         assert_eq!(l.place(nb.as_bytes(), s, s + 11), Placed::Code);
+        // A code cell's outputs (Jupyter writes `outputs` before `source`) are mentions; its
+        // source is code, in either key order.
+        let nb = "{\"cells\": [{\"cell_type\": \"code\", \"execution_count\": 1, \"metadata\": {}, \"outputs\": [{\"name\": \"stdout\", \"text\": [\"--2024  https://hf-mirror.com/datasets/x\\n\"]}], \"source\": [\"m = 'BAAI/bge-m3'\\n\"]}, {\"cell_type\": \"code\", \"source\": [\"n = 'BAAI/bge-m4'\"], \"outputs\": [{\"text\": [\"loaded BAAI/bge-m5\"]}]}]}";
+        let l = FileLayout::new("n.ipynb", nb.as_bytes());
+        let at = |t: &str| {
+            let s = nb.find(t).unwrap();
+            l.place(nb.as_bytes(), s, s + t.len())
+        };
+        assert_eq!(at("hf-mirror.com"), Placed::Mention);
+        assert_eq!(at("BAAI/bge-m3"), Placed::Code);
+        assert_eq!(at("BAAI/bge-m4"), Placed::Code);
+        assert_eq!(at("BAAI/bge-m5"), Placed::Mention);
     }
 
     #[test]
@@ -899,5 +1209,36 @@ mod tests {
             last_option(b"    --dataset 'a' \\").as_deref(),
             Some("--dataset")
         );
+    }
+
+    #[test]
+    fn later_elements_of_lists_and_options_have_the_list_key() {
+        let k = |p: &[u8]| key_before(p).or_else(|| key_before_siblings(p));
+        let dataset = Some(("dataset".to_string(), false));
+        let option = Some(("--dataset".to_string(), false));
+        assert_eq!(k(b"dataset=['"), dataset);
+        assert_eq!(k(b"dataset = ['a#500', '"), dataset);
+        assert_eq!(k(b"dataset = [\"a\", \"b\",\""), dataset);
+        assert_eq!(k(b"  \"dataset = ['a#500', 'b', "), dataset);
+        assert_eq!(
+            k(b"x = load_dataset(['a#1000', '"),
+            Some(("load_dataset".into(), true))
+        );
+        assert_eq!(k(b"  --dataset 'a#2000' '"), option);
+        assert_eq!(k(b"  --dataset a#2000 b c "), option);
+        assert_eq!(k(b"  --model m --dataset 'a' '"), option);
+        // Not a list element: a plain command's argument, mixed separators, an element of another
+        // kind.
+        assert_eq!(k(b"f('a', '"), Some(("f".into(), true)));
+        assert_eq!(
+            k(b"\tcase strings.Contains(s, \"glm4\") || strings.Contains(s, \""),
+            Some(("strings.Contains".into(), true))
+        );
+        assert_eq!(k(b"f(g(a), '"), None);
+        assert_eq!(k(b"python run.py '"), None);
+        assert_eq!(k(b"dataset = ['a' '"), None);
+        assert_eq!(k(b"dataset = [x(1), '"), None);
+        assert_eq!(k(b"d = {'a': 1, '"), None);
+        assert_eq!(k(b"x = cfg[\""), None);
     }
 }

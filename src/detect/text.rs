@@ -253,8 +253,8 @@ impl TextDetector {
                 if let Some(ci) = ci {
                     let c = &self.db().contexts[ci];
                     match c.class {
-                        ContextClass::Path if !keep_paths => continue,
-                        ContextClass::Path => hit
+                        ContextClass::Path | ContextClass::Name if !keep_paths => continue,
+                        ContextClass::Path | ContextClass::Name => hit
                             .rules
                             .push(RuleRef::new(RuleKind::Context, c.id.to_string())),
                         ContextClass::Dataset => hit = as_dataset(hit, &c.id),

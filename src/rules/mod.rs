@@ -489,6 +489,9 @@ pub enum ContextClass {
     /// A folder of weights on the local disk (`models/chatglm3-6b` mounted into a container): a
     /// local model named by the folder, never a hub repository.
     Local,
+    /// The name of something else that shares a model's name: a tool-call or reasoning parser,
+    /// a substring a program tests a model name for. Not a model reference.
+    Name,
 }
 
 /// Where a token stands decides what it is: the value of a key or command-line option
@@ -510,6 +513,17 @@ pub struct Context {
     /// (ms-swift's `Model('modelscope/id', 'hf/id')`).
     #[serde(default)]
     pub second_args: Vec<String>,
+    /// Shell commands whose argument the token is (`exec qwen/d`, `cd Qwen2.5-7B`): a path.
+    #[serde(default)]
+    pub commands: Vec<String>,
+    /// Words that follow the token's string literal and say what it is: `"glm-4" in name`
+    /// (`in`, `not in`) tests a name for a substring.
+    #[serde(default)]
+    pub follows: Vec<String>,
+    /// Endings (`.png`, `.jsonl`) that make a token the name or URL of a file of this class: a
+    /// sample image in a model repository, a results file named after a model.
+    #[serde(default)]
+    pub extensions: Vec<String>,
     /// File names (the last path component) in which every token is of this class.
     #[serde(default)]
     pub files: Vec<String>,

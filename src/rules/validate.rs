@@ -345,6 +345,9 @@ pub fn validate(db: &Database) -> Vec<Problem> {
         if c.keys.is_empty()
             && c.second_args.is_empty()
             && c.calls.is_empty()
+            && c.commands.is_empty()
+            && c.follows.is_empty()
+            && c.extensions.is_empty()
             && c.files.is_empty()
             && c.prefixes.is_empty()
             && c.markers.is_empty()
@@ -356,6 +359,18 @@ pub fn validate(db: &Database) -> Vec<Problem> {
                 format!("context `{}`: no keys, calls, files or prefixes", c.id),
             );
         }
+        for k in c.keys.iter().chain(&c.calls) {
+            let name = k.strip_prefix('*').unwrap_or(k);
+            if name.is_empty() || name.contains('*') {
+                p(
+                    &key,
+                    format!(
+                        "context `{}`: `{k}` must be a name or `*` and a suffix of names",
+                        c.id
+                    ),
+                );
+            }
+        }
         for k in &c.keys {
             if crate::rules::normalise_key(k) != *k {
                 p(
@@ -364,6 +379,17 @@ pub fn validate(db: &Database) -> Vec<Problem> {
                         "context `{}`: key `{k}` is not written as it is compared (`{}`)",
                         c.id,
                         crate::rules::normalise_key(k)
+                    ),
+                );
+            }
+        }
+        for x in &c.extensions {
+            if !x.starts_with('.') || x.len() < 2 || x.contains('/') {
+                p(
+                    &key,
+                    format!(
+                        "context `{}`: extension `{x}` must be `.` and a suffix",
+                        c.id
                     ),
                 );
             }
