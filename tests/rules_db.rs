@@ -320,6 +320,9 @@ fn iflytek_spark_names_resolve() {
             ("m = \"Spark-4.0-Ultra\"", "Spark-4.0-Ultra"),
             ("m = \"SparkDesk-v3.5\"", "SparkDesk-v3.5"),
             ("IFLYTEK_SPARK_LLM_DOMAIN=4.0Ultra", "4.0Ultra"),
+            // `4.0Ultra`, in exactly this case, names nothing else: found anywhere.
+            ("model: 4.0Ultra", "4.0Ultra"),
+            ("| `4.0Ultra` | 128k | hosted |", "4.0Ultra"),
             ("spark_llm_domain=\"max-32k\"", "max-32k"),
             ("SPARK_DOMAIN: pro-128k", "pro-128k"),
             ("spark_llm_domain = 'lite'", "lite"),
@@ -330,7 +333,7 @@ fn iflytek_spark_names_resolve() {
         "tier = \"lite\"",
         "model: max-32k",
         "context = \"pro-128k\"",
-        "version = \"4.0Ultra\"",
+        "version = \"4.0 ultra\"",
         "spark-submit --master local",
     ]);
 }
@@ -386,7 +389,19 @@ fn ollama_library_names_resolve_in_an_ollama_context() {
         "zhipu",
         &[("ollama run glm4", "glm4"), ("m = \"glm4:9b\"", "glm4:9b")],
     );
-    no_reference(&["model = \"deepseek-r1\"", "model = \"qwen2.5\""]);
+    // Tags of library names (the library lists `yi`, `internlm2`, `minicpm-v`).
+    resolves("01ai", &[("model: \"yi:34b\"", "yi:34b")]);
+    resolves(
+        "shlab",
+        &[("\"base_model\": \"internlm2:7b\"", "internlm2:7b")],
+    );
+    resolves("modelbest", &[("ollama run minicpm-v:8b", "minicpm-v:8b")]);
+    no_reference(&[
+        "model = \"deepseek-r1\"",
+        "model = \"qwen2.5\"",
+        "taiyi:7b",
+        "yi:abc",
+    ]);
 }
 
 #[test]
