@@ -22,35 +22,6 @@ use serde_json::Value;
 /// (repository, file, fixture line, token, what is still wrong). Each must still fail.
 const KNOWN_OPEN: &[(&str, &str, u32, &str, &str)] = &[
     // Hosting: routing prefixes and org names.
-    // Provider tables.
-    (
-        "one-api",
-        "relay/adaptor/groq/constants.go",
-        4,
-        "deepseek-r1-distill-llama-70b-specdec",
-        "Groq list not read",
-    ),
-    (
-        "one-api",
-        "relay/adaptor/groq/constants.go",
-        5,
-        "deepseek-r1-distill-llama-70b",
-        "Groq list not read",
-    ),
-    (
-        "one-api",
-        "relay/billing/ratio/model.go",
-        21,
-        "deepseek/deepseek-chat",
-        "OpenRouter section not read",
-    ),
-    (
-        "one-api",
-        "relay/billing/ratio/model.go",
-        26,
-        "deepseek/deepseek-r1:free",
-        "OpenRouter section not read",
-    ),
     // Ollama: names in code that select nothing.
     (
         "ollama",

@@ -53,7 +53,16 @@ pub struct Contexts {
     follows: Vec<(Vec<String>, usize)>,
     /// (ending, lower case, context).
     extensions: Vec<(String, usize)>,
+    /// (text of a heading comment, lower case, context).
+    headings: Vec<(Vec<u8>, usize)>,
 }
+
+/// Sections of a file that a heading comment puts in a context: (start, end, context), in order.
+pub type Sections = Vec<(usize, usize, usize)>;
+
+/// How far a file is read for section headings (a price table of a gateway is a few thousand
+/// lines).
+const MAX_SECTION_SCAN: usize = 4 << 20;
 
 impl Contexts {
     pub fn new(db: &Database) -> Contexts {
@@ -72,6 +81,7 @@ impl Contexts {
             commands: HashMap::new(),
             follows: Vec::new(),
             extensions: Vec::new(),
+            headings: Vec::new(),
         };
         for (i, x) in db.contexts.iter().enumerate() {
             for k in &x.keys {
@@ -108,6 +118,9 @@ impl Contexts {
             }
             for k in &x.extensions {
                 c.extensions.push((k.to_ascii_lowercase(), i));
+            }
+            for k in &x.headings {
+                c.headings.push((k.to_ascii_lowercase().into_bytes(), i));
             }
             if !x.switches.is_empty() {
                 c.switches.push((
@@ -253,6 +266,65 @@ impl Contexts {
                 .map(|(i, _)| *i),
         );
         out
+    }
+
+    /// The sections of `buf` that a heading comment (`// https://openrouter.ai/models`) puts in a
+    /// context: from the line after the heading to the next comment line, the first line indented
+    /// less than the heading (the end of its block) or the end of the file.
+    pub fn sections(&self, buf: &[u8]) -> Sections {
+        let mut out = Vec::new();
+        if self.headings.is_empty() {
+            return out;
+        }
+        // Headings are compared in lower case; offsets are the same as in `buf`.
+        let buf = buf[..buf.len().min(MAX_SECTION_SCAN)].to_ascii_lowercase();
+        let buf = buf.as_slice();
+        if !self
+            .headings
+            .iter()
+            .any(|(h, _)| memchr::memmem::find(buf, h).is_some())
+        {
+            return out;
+        }
+        // (start, indentation, context) of the open section.
+        let mut open: Option<(usize, usize, usize)> = None;
+        let mut at = 0;
+        while at < buf.len() {
+            let end = memchr::memchr(b'\n', &buf[at..]).map_or(buf.len(), |j| at + j);
+            let line = &buf[at..end];
+            let indent = line
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\t'))
+                .unwrap_or(line.len());
+            let body = &line[indent..];
+            let blank = body.iter().all(|b| b.is_ascii_whitespace());
+            let comment = body.starts_with(b"//") || body.starts_with(b"#");
+            if !blank
+                && (comment || open.is_some_and(|(_, i, _)| indent < i))
+                && let Some((start, _, ci)) = open.take()
+            {
+                out.push((start, at, ci));
+            }
+            if comment
+                && let Some(&(_, ci)) = self
+                    .headings
+                    .iter()
+                    .find(|(h, _)| memchr::memmem::find(body, h).is_some())
+            {
+                open = Some((end, indent, ci));
+            }
+            at = end + 1;
+        }
+        if let Some((start, _, ci)) = open {
+            out.push((start, buf.len(), ci));
+        }
+        out
+    }
+
+    /// The context of the section holding `at`, if any.
+    pub fn section_at(sections: &Sections, at: usize) -> Option<usize> {
+        let i = sections.partition_point(|s| s.1 <= at);
+        sections.get(i).filter(|s| s.0 <= at).map(|&(_, _, ci)| ci)
     }
 
     /// The context whose `follows` words come after the token's closing quote: `'x' not in y`.
@@ -1208,6 +1280,36 @@ mod tests {
         assert_eq!(
             last_option(b"    --dataset 'a' \\").as_deref(),
             Some("--dataset")
+        );
+    }
+
+    #[test]
+    fn sections_run_from_a_heading_comment_to_the_next_comment_or_the_end_of_the_block() {
+        let db = crate::rules::Database::embedded().unwrap();
+        let c = Contexts::new(&db);
+        let openrouter = db
+            .contexts
+            .iter()
+            .position(|x| x.headings.iter().any(|h| h == "openrouter.ai"))
+            .unwrap();
+        let text = "var m = map[string]float64{\n\t// https://openai.com/pricing\n\t\"gpt-4\": 1,\n\t//https://openrouter.ai/models\n\t\"deepseek/deepseek-chat\": 0.445,\n\n\t\"qwen/qwen-max\": 3.2,\n\t// whisper\n\t\"whisper-1\": 1,\n}\nvar n = \"deepseek/deepseek-r1\"\n";
+        let sections = c.sections(text.as_bytes());
+        let at = |t: &str| Contexts::section_at(&sections, text.find(t).unwrap());
+        assert_eq!(at("deepseek/deepseek-chat"), Some(openrouter));
+        assert_eq!(
+            at("qwen/qwen-max"),
+            Some(openrouter),
+            "a blank line does not end it"
+        );
+        assert_eq!(at("gpt-4"), None);
+        assert_eq!(at("whisper-1"), None, "the next comment ends it");
+        assert_eq!(at("deepseek/deepseek-r1"), None);
+        let text = "m = {\n    # https://openrouter.ai/models\n    'a/b': 1,\n}\nx = 'deepseek/deepseek-r1'\n";
+        let sections = c.sections(text.as_bytes());
+        assert_eq!(
+            Contexts::section_at(&sections, text.find("deepseek/").unwrap()),
+            None,
+            "the end of the block ends it"
         );
     }
 

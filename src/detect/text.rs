@@ -140,6 +140,7 @@ impl TextDetector {
     ) {
         let mut layout: Option<FileLayout> = None;
         let mut markers: Option<Vec<usize>> = None;
+        let mut sections: Option<crate::detect::context::Sections> = None;
         let mut api_hosts: std::collections::HashMap<String, Option<(String, Option<String>)>> =
             std::collections::HashMap::new();
         let mut at = 0usize;
@@ -249,6 +250,10 @@ impl TextDetector {
                 let ci = self
                     .contexts
                     .classify(path, buf, raw_start, e)
+                    .or_else(|| {
+                        let sections = sections.get_or_insert_with(|| self.contexts.sections(buf));
+                        Contexts::section_at(sections, raw_start)
+                    })
                     .or_else(|| markers.first().copied());
                 if let Some(ci) = ci {
                     let c = &self.db().contexts[ci];

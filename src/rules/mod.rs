@@ -545,6 +545,11 @@ pub struct Context {
     /// the file in this context: a provider's adaptor folder (`relay/adaptor/siliconflow/`).
     #[serde(default)]
     pub folders: Vec<String>,
+    /// Text of a comment line that heads a section of a table or list (`// https://openrouter.ai/models`):
+    /// the lines after it, up to the next comment line or the end of its block, are in this
+    /// context.
+    #[serde(default)]
+    pub headings: Vec<String>,
     /// For `class = "hub"`: the host id bare hub ids are downloaded from.
     #[serde(default)]
     pub host: Option<String>,

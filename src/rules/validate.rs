@@ -353,6 +353,7 @@ pub fn validate(db: &Database) -> Vec<Problem> {
             && c.markers.is_empty()
             && c.switches.is_empty()
             && c.folders.is_empty()
+            && c.headings.is_empty()
         {
             p(
                 &key,
