@@ -67,9 +67,9 @@ const MAX_DIRECTIVE_NOTES: usize = 100;
 const MAX_FOLD_KEYS: usize = 2 * MAX_REFS_PER_FILE;
 
 /// What makes two references on one line the same finding: the identifier (case aside), what it
-/// resolves to (developer, family, host, route), its kind and the level it would be reported at.
-/// Two occurrences that differ in any of these (a ModelScope id and a Hugging Face id, say) stay
-/// two findings.
+/// resolves to (developer, family, host), its kind and the level it would be reported at; the
+/// evidence for the host (`via`) is the first occurrence's. Two occurrences that differ in any of
+/// these (a ModelScope id and a Hugging Face id, say) stay two findings.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct FoldKey {
     identifier: String,
@@ -77,7 +77,6 @@ struct FoldKey {
     org: Option<String>,
     family: Option<String>,
     host: Option<String>,
-    via: Option<String>,
     level: u8,
 }
 
@@ -89,7 +88,6 @@ impl FoldKey {
             org: r.hit.org.clone(),
             family: r.hit.family.clone(),
             host: r.hit.host.clone(),
-            via: r.hit.via.clone(),
             level,
         }
     }

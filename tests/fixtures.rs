@@ -22,6 +22,11 @@ fn hub_ids_urls_and_derivatives() {
 }
 
 #[test]
+fn bare_names_as_values_of_model_keys() {
+    check("kinds-model-keys", "fixtures/kinds/model-keys");
+}
+
+#[test]
 fn provider_api_names() {
     check("kinds-api-names", "fixtures/kinds/api-names");
 }

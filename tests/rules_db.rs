@@ -307,7 +307,7 @@ fn zhipu_api_names_resolve() {
             ("key = os.environ[\"CHATGLM_API_KEY\"]", "CHATGLM_API_KEY"),
         ],
     );
-    no_reference(&["model = \"embedding-2\"", "model = \"glm4\""]);
+    no_reference(&["model = \"embedding-2\"", "name = \"glm4\""]);
 }
 
 #[test]
@@ -396,9 +396,29 @@ fn ollama_library_names_resolve_in_an_ollama_context() {
         &[("\"base_model\": \"internlm2:7b\"", "internlm2:7b")],
     );
     resolves("modelbest", &[("ollama run minicpm-v:8b", "minicpm-v:8b")]);
+    // A bare name with a family's shape as the value of a model key is a model of the family.
+    resolves(
+        "deepseek",
+        &[
+            ("{\"model\": \"deepseek-r1\"}", "deepseek-r1"),
+            ("model: deepseek-coder-v2", "deepseek-coder-v2"),
+        ],
+    );
+    resolves(
+        "zhipu",
+        &[
+            ("llm = Chat(model_name=\"glm4-9b-chat\")", "glm4-9b-chat"),
+            ("python serve.py --model chatglm3-6b", "chatglm3-6b"),
+            ("# 模型：model: chatglm3-6b", "chatglm3-6b"),
+        ],
+    );
     no_reference(&[
-        "model = \"deepseek-r1\"",
+        "name = \"deepseek-r1\"",
         "model = \"qwen2.5\"",
+        "model_type: qwen2",
+        "self.model = Glm4Model(config)",
+        "model = GLM52_MODEL_ID",
+        "你是书生·万象 deepseek-r1",
         "taiyi:7b",
         "yi:abc",
     ]);

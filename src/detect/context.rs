@@ -47,8 +47,8 @@ pub struct Contexts {
     local: Vec<usize>,
     files: HashMap<String, usize>,
     prefixes: HashMap<String, usize>,
-    /// Shell command (lower case) → context.
-    commands: HashMap<String, usize>,
+    /// (words of a shell command, lower case; context).
+    commands: Vec<(Vec<String>, usize)>,
     /// (words after the token's literal, context); the words are lower case, split on spaces.
     follows: Vec<(Vec<String>, usize)>,
     /// (ending, lower case, context).
@@ -78,7 +78,7 @@ impl Contexts {
             local: Vec::new(),
             files: HashMap::new(),
             prefixes: HashMap::new(),
-            commands: HashMap::new(),
+            commands: Vec::new(),
             follows: Vec::new(),
             extensions: Vec::new(),
             headings: Vec::new(),
@@ -110,7 +110,12 @@ impl Contexts {
                 c.files.entry(k.to_ascii_lowercase()).or_insert(i);
             }
             for k in &x.commands {
-                c.commands.entry(k.to_ascii_lowercase()).or_insert(i);
+                let words = k
+                    .split_whitespace()
+                    .filter(|w| !w.starts_with('-'))
+                    .map(str::to_ascii_lowercase)
+                    .collect();
+                c.commands.push((words, i));
             }
             for k in &x.follows {
                 let words = k.split_whitespace().map(str::to_ascii_lowercase).collect();
@@ -169,8 +174,12 @@ impl Contexts {
         let line_start = line_start_near(buf, raw_start);
         let prefix = &buf[line_start..raw_start];
         if !self.commands.is_empty()
-            && let Some(word) = command_before(prefix)
-            && let Some(&i) = self.commands.get(&word.to_ascii_lowercase())
+            && let Some(words) = command_words(prefix)
+            && let Some(&(_, i)) = self.commands.iter().find(|(c, _)| {
+                // A one-word command takes the token as its operand; a longer one (`pip
+                // install`) may list other operands first.
+                words == *c || (c.len() > 1 && words.starts_with(c))
+            })
         {
             return Some(i);
         }
@@ -435,41 +444,37 @@ fn call_of_second_arg(prefix: &[u8]) -> Option<String> {
     Some(word.rsplit('.').next().unwrap_or(word).to_string())
 }
 
-/// `cmd ` right before a token (after an optional quote): the shell command whose argument it is.
-/// Only a command at the start of a line or of a string, or after `;`, `&&`, `|` or `$(`.
-fn command_before(prefix: &[u8]) -> Option<&str> {
-    let ws = |b: u8| matches!(b, b' ' | b'\t');
-    let mut i = prefix.len();
-    if i > 0 && matches!(prefix[i - 1], b'"' | b'\'') {
-        i -= 1;
+/// The words of the shell command before a token, options left out, in lower case: `exec` for
+/// `exec qwen/d`, `pip install` for `pip install -U qwen-vl-utils`, `pip install torch` for
+/// `pip install torch qwen-vl-utils`. The command starts at the line, a quote, `;`, `&`, `|`, `(`
+/// or a backtick; `RUN`, `sudo` and a notebook's `!`/`%` before it are left out. `None` when the
+/// token directly follows the command start (it is the command itself).
+fn command_words(prefix: &[u8]) -> Option<Vec<String>> {
+    let mut end = prefix.len();
+    if end > 0 && matches!(prefix[end - 1], b'"' | b'\'') {
+        end -= 1;
     }
-    let end_ws = i;
-    while i > 0 && ws(prefix[i - 1]) {
-        i -= 1;
-    }
-    if i == end_ws {
+    let start = prefix[..end]
+        .iter()
+        .rposition(|b| matches!(b, b'"' | b'\'' | b'`' | b';' | b'&' | b'|' | b'('))
+        .map_or(0, |i| i + 1);
+    let text = std::str::from_utf8(&prefix[start..end]).ok()?;
+    if !text.ends_with([' ', '\t']) {
         return None;
     }
-    let end = i;
-    while i > 0 && (prefix[i - 1].is_ascii_alphanumeric() || matches!(prefix[i - 1], b'_' | b'-')) {
-        i -= 1;
+    let mut words: Vec<String> = text
+        .split_whitespace()
+        .filter(|w| !w.starts_with('-'))
+        .take(16)
+        .map(|w| w.trim_start_matches(['!', '%']).to_ascii_lowercase())
+        .collect();
+    while words
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "run" | "sudo"))
+    {
+        words.remove(0);
     }
-    if i == end {
-        return None;
-    }
-    let mut j = i;
-    while j > 0 && ws(prefix[j - 1]) {
-        j -= 1;
-    }
-    let starts_command = j == 0
-        || matches!(
-            prefix[j - 1],
-            b'"' | b'\'' | b'`' | b';' | b'&' | b'|' | b'('
-        );
-    if !starts_command {
-        return None;
-    }
-    std::str::from_utf8(&prefix[i..end]).ok()
+    (!words.is_empty()).then_some(words)
 }
 
 fn trim_end_ws(s: &[u8]) -> &[u8] {

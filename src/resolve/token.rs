@@ -277,7 +277,9 @@ impl Resolver {
     }
 
     pub(crate) fn resolve(&self, token: &str, prefix: &Prefix<'_>) -> Option<Hit> {
-        let hit = self.resolve_plain(token, prefix);
+        let hit = self
+            .resolve_plain(token, prefix)
+            .or_else(|| self.model_value(token, prefix));
         match self.cloud_tag(token, hit.as_ref()) {
             Some(h) => Some(h),
             None => hit,
@@ -340,6 +342,9 @@ impl Resolver {
 
     fn resolve_plain(&self, token: &str, prefix: &Prefix<'_>) -> Option<Hit> {
         if let Some(i) = token.find("://") {
+            if let Some(h) = self.resolve_scheme(&token[..i], &token[i + 3..]) {
+                return Some(h);
+            }
             return self.resolve_url(&token[i + 3..]);
         }
         if let Some(h) = self.match_pattern(token, prefix) {
@@ -452,6 +457,54 @@ impl Resolver {
             return None;
         }
         self.lookup_host(host).map(|i| self.host_hit(i, host))
+    }
+
+    /// A bare name with a family's shape as the value of a key that names a model
+    /// (`"model": "deepseek-r1"`, `model_name="glm4-9b-chat"`, `--model chatglm3-6b`): a model of
+    /// that family, where it is served left to the file.
+    fn model_value(&self, token: &str, prefix: &Prefix<'_>) -> Option<Hit> {
+        if token.contains('/') || token.contains(':') || !model_key_at_end(prefix.get()) {
+            return None;
+        }
+        // A name in code (`Glm4Model`, `GLM52_MODEL_ID`): model names carry `-` or `.`, or are
+        // lower case (`glm4`).
+        if !token.contains(['-', '.']) && token.bytes().any(|b| b.is_ascii_uppercase()) {
+            return None;
+        }
+        let (_, f) = self.family_by_shape(token)?;
+        Some(family_hit(
+            RefKind::ApiModel,
+            token.to_string(),
+            f,
+            None,
+            Confidence::Medium,
+        ))
+    }
+
+    /// A model named by a host's URI scheme: `hf://Qwen/Qwen2.5-7B-Instruct` (a repository on
+    /// the hub), `ollama://qwen2.5:7b` (a name of the runtime).
+    fn resolve_scheme(&self, scheme: &str, rest: &str) -> Option<Hit> {
+        let scheme = scheme.to_ascii_lowercase();
+        let h = self
+            .db
+            .hosts
+            .iter()
+            .find(|h| h.schemes.contains(&scheme))?;
+        let mut hit = if matches!(h.kind, HostKind::Hub | HostKind::Mirror) {
+            let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+            if segs.len() < 2 {
+                return None;
+            }
+            self.resolve_pair(segs[0], segs[1], Some(&h.id))?
+        } else {
+            self.match_pattern(rest, &Prefix::Text(""))
+                .filter(|m| m.kind.names_model())?
+        };
+        hit.host = Some(h.id.clone());
+        hit.via = Some(format!("URI scheme `{scheme}://`"));
+        hit.rules
+            .push(RuleRef::new(RuleKind::Host, h.id.to_string()));
+        Some(hit)
     }
 
     /// `rest` is what follows `scheme://`, or a token that starts with a domain.
@@ -754,6 +807,45 @@ impl Resolver {
             .find(|(_, re)| re.get().is_match(name))
             .map(|(fi, _)| (*fi, &self.db.families[*fi]))
     }
+}
+
+/// Keys whose value names a model, compared in lower case with `-` read as `_`.
+const MODEL_KEYS: &[&str] = &[
+    "model",
+    "model_name",
+    "model_id",
+    "llm_model",
+    "chat_model",
+    "base_model",
+    "model_name_or_path",
+    "embedding_model",
+    "embed_model",
+    "rerank_model",
+    "reranker_model",
+];
+
+/// `prefix` ends with a key that names a model and its separator: `model: `, `"model": "`,
+/// `model_name='`, `--model `.
+fn model_key_at_end(prefix: &str) -> bool {
+    let t = prefix.trim_end_matches([' ', '\t', '"', '\'', '`']);
+    let (t, sep) = match t.strip_suffix([':', '=']) {
+        Some(t) => (t.trim_end_matches([' ', '\t', '"', '\'']), true),
+        None => (t, false),
+    };
+    let start = t
+        .char_indices()
+        .rfind(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let word = &t[start..];
+    if !sep && !word.starts_with("--") {
+        return false;
+    }
+    let key = word
+        .trim_start_matches('-')
+        .to_ascii_lowercase()
+        .replace('-', "_");
+    let key = key.rsplit('.').next().unwrap_or(&key);
+    MODEL_KEYS.contains(&key)
 }
 
 fn strip_userinfo_port(authority: &str) -> &str {

@@ -296,6 +296,10 @@ pub struct Host {
     /// Also match any subdomain of `domains`.
     #[serde(default)]
     pub subdomains: bool,
+    /// URI schemes that name a model on this host (`hf://Qwen/Qwen2.5-7B-Instruct`,
+    /// `ollama://qwen2.5:7b`), lower case, without `://`.
+    #[serde(default)]
+    pub schemes: Vec<String>,
     /// For hubs: whether bare `namespace/name` ids (outside the hub's URLs) usually mean this hub.
     /// `false` for hubs whose namespaces should only win when no other hub has the namespace.
     #[serde(default = "yes")]
