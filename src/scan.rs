@@ -321,7 +321,8 @@ impl<'a> FileRefs<'a> {
     /// Policy and allow entries (not the baseline: its fingerprints count occurrences over the
     /// whole file, so a baselined finding ranks as if it were not).
     fn evaluate(&self, r: &Reference) -> (Option<Code>, u8) {
-        let Some(f) = policy::evaluate(&self.config.policy, r, resolve::resolve(self.db, r)) else {
+        let res = std::sync::Arc::new(resolve::resolve(self.db, r));
+        let Some(f) = policy::evaluate(&self.config.policy, r, res) else {
             return (None, RANK_OFF);
         };
         let rank = if suppress::allowed(self.config, &f, &mut Vec::new()) {
@@ -596,15 +597,18 @@ pub fn findings(
             .refs
             .extend(refs.into_iter().map(|r| (r, Vec::new())));
     }
-    let mut findings: Vec<_> = collected
-        .refs
-        .iter()
+    // Each reference is dropped as soon as it is a finding, and findings of the same hit share
+    // its resolved facts and message.
+    let mut interner = policy::Interner::default();
+    let mut findings: Vec<_> = std::mem::take(&mut collected.refs)
+        .into_iter()
         .filter_map(|(r, allows)| {
-            let mut f = policy::evaluate(&cfg.config.policy, r, resolve::resolve(db, r))?;
-            suppress::apply_inline(&mut f, allows);
+            let mut f = interner.evaluate(db, &cfg.config.policy, &r)?;
+            suppress::apply_inline(&mut f, &allows);
             Some(f)
         })
         .collect();
+    drop(interner);
     policy::finalize(&mut findings);
     if let Some(p) = &cfg.config.file {
         let shown = crate::escape::display(&p.display().to_string()).into_owned();
