@@ -135,7 +135,7 @@ impl Walker<'_> {
     /// Reads `oid` and scans it as the file `rel`; its notifications are kept, prefixed with
     /// the commit it was read for.
     fn scan(&mut self, oid: &str, rel: &str, commit: &str) -> Result<Vec<Finding>, String> {
-        let max = self.cfg.walk.max_file_size;
+        let max = self.cfg.walk.blob_max;
         let keep = diff::keep_for(self.cfg, rel);
         let blob = self.blobs.read(oid, max, &keep)?;
         let mut c = Collected::default();

@@ -119,6 +119,168 @@ pub fn detect_file_with(
     cap.finish(out);
 }
 
+/// Bytes that a window of a text read in windows ([`detect_chunked`]) reaches beyond the range it
+/// reports on each side. A reference is decided by its token (at most
+/// [`crate::detect::text::MAX_TOKEN`] bytes each side of an anchor) and by the text around it
+/// (contexts read at most 4 KiB of its line each side, the resolver 256 bytes before it), so
+/// every reference of a window's range is found, and found as in the whole file, with much
+/// room to spare.
+pub const TEXT_OVERLAP: usize = 64 << 10;
+
+/// Default window for text files: a text file up to this size is held whole; a larger one is
+/// read and scanned in windows of this size (plus [`TEXT_OVERLAP`] each side), so that memory
+/// stays bounded whatever the size of the file.
+pub const TEXT_CHUNK: usize = 8 << 20;
+
+/// 1-based (line, column) just after `b`, counted as [`crate::lineindex`] counts them.
+fn end_position(b: &[u8]) -> (u32, u32) {
+    let lines = memchr::memchr_iter(b'\n', b).count();
+    let last = memchr::memrchr(b'\n', b).map_or(0, |i| i + 1);
+    (
+        1 + lines as u32,
+        1 + crate::lineindex::count_chars(&b[last..]) as u32,
+    )
+}
+
+/// Detects references in a text read from `reader`, one window of at most `chunk` bytes plus
+/// [`TEXT_OVERLAP`] on each side at a time, so that memory is bounded by the window whatever the
+/// size of the text. Each window reports the references whose token starts in its own range
+/// (the window less its overlaps; consecutive ranges tile the text), with the line and column
+/// they have in the whole text, so a token across the edge of two ranges is reported once, by
+/// the window that holds its start. The references go through the same per-file limit as a
+/// text read whole ([`FileRefs`], [`MAX_REFS_PER_FILE`]).
+///
+/// What a window does not see is the rest of the file: comments and strings are told apart from
+/// the window's start on, the file-wide clues (an endpoint named elsewhere in the file that
+/// decides an API name's host, a hub switch set at its top) come from the window, and inline
+/// `modelgate: allow` directives are not read (a finding is never suppressed by one). Manifests
+/// and model configs are not analysed from a text read in windows. Returns the bytes read.
+pub fn detect_chunked(
+    detector: &TextDetector,
+    config: &Config,
+    rel: &str,
+    prose: bool,
+    reader: &mut dyn std::io::Read,
+    chunk: usize,
+    out: &mut Collected,
+) -> std::io::Result<u64> {
+    let chunk = chunk.max(1);
+    let mut cap = FileRefs::new(detector.db(), config, rel, &[], MAX_REFS_PER_FILE);
+    let mut buf: Vec<u8> = Vec::with_capacity(chunk + 2 * TEXT_OVERLAP);
+    // Offset in `buf` where the window's own range starts, and the (line, chars before it) of
+    // `buf[0]` in the whole text.
+    let mut own_start = 0usize;
+    let mut base_line = 1u32;
+    let mut base_col = 0u32;
+    let mut total = 0u64;
+    let mut eof = false;
+    let mut result = Ok(());
+    loop {
+        let want = own_start + chunk + TEXT_OVERLAP;
+        while buf.len() < want && !eof {
+            let have = buf.len();
+            buf.resize(want, 0);
+            match reader.read(&mut buf[have..]) {
+                Ok(0) => {
+                    buf.truncate(have);
+                    eof = true;
+                }
+                Ok(n) => buf.truncate(have + n),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(have),
+                Err(e) => {
+                    // What was read is scanned; the error is reported by the caller.
+                    buf.truncate(have);
+                    eof = true;
+                    result = Err(e);
+                }
+            }
+        }
+        let own_end = if eof {
+            buf.len()
+        } else {
+            buf.len() - TEXT_OVERLAP
+        };
+        let from = end_position(&buf[..own_start]);
+        let to = (!eof).then(|| end_position(&buf[..own_end]));
+        detector.scan_with(&buf, rel, prose, &mut |mut r| {
+            let at = (r.line, r.column);
+            if at < from || to.is_some_and(|to| at >= to) {
+                return;
+            }
+            if r.line == 1 {
+                r.column += base_col;
+                r.end_column += base_col;
+            }
+            r.line += base_line - 1;
+            cap.push(r);
+        });
+        if eof {
+            total += buf.len() as u64;
+            break;
+        }
+        let next = own_end.saturating_sub(TEXT_OVERLAP);
+        let (lines, col) = end_position(&buf[..next]);
+        if lines > 1 {
+            base_line += lines - 1;
+            base_col = col - 1;
+        } else {
+            base_col += col - 1;
+        }
+        total += next as u64;
+        buf.drain(..next);
+        own_start = own_end - next;
+    }
+    cap.finish(out);
+    result.map(|()| total)
+}
+
+/// Scans a text file larger than one window ([`detect_chunked`]) from its start.
+fn detect_in_windows(
+    ctx: &FileCtx<'_>,
+    file: &FileData<'_>,
+    f: &std::fs::File,
+    prose: bool,
+    out: &mut Collected,
+) {
+    use std::io::{Read, Seek};
+    let mut f = f;
+    let read = f.seek(std::io::SeekFrom::Start(0)).and_then(|_| {
+        detect_chunked(
+            ctx.detector,
+            ctx.config,
+            file.rel,
+            prose,
+            &mut f.take(file.len),
+            ctx.text_chunk,
+            out,
+        )
+    });
+    let mut say = |level, message: String| {
+        out.notes.push(Notification {
+            level,
+            path: Some(file.rel.to_string()),
+            line: None,
+            message,
+        })
+    };
+    if let Err(e) = read {
+        say(
+            NotificationLevel::Warning,
+            format!("cannot read: {e}; scanned up to the error"),
+        );
+    }
+    if crate::deps::manifest_kind(file.rel).is_some() {
+        say(
+            NotificationLevel::Warning,
+            format!(
+                "manifest of {} bytes is larger than {} bytes: scanned as text, its dependencies \
+                 are not analysed",
+                file.len, ctx.text_chunk
+            ),
+        );
+    }
+}
+
 /// How a reference ranks for the per-file limit; greater is kept first: the level it would be
 /// reported at (suppressed ones below inventory, references of a switched-off check last), then
 /// the first kept occurrence of an identifier before repeats, then the earlier one.
@@ -485,6 +647,8 @@ pub struct FileCtx<'a> {
     pub weights: &'a WeightOptions,
     pub cache: &'a DigestCache,
     pub progress: Option<&'a crate::progress::Progress>,
+    /// Window size for text read in windows ([`WalkOptions::text_chunk`]).
+    pub text_chunk: usize,
 }
 
 impl<'a> FileCtx<'a> {
@@ -496,6 +660,7 @@ impl<'a> FileCtx<'a> {
             weights: &cfg.weights,
             cache,
             progress: cfg.progress.as_deref(),
+            text_chunk: cfg.walk.text_chunk,
         }
     }
 }
@@ -504,10 +669,21 @@ impl<'a> FileCtx<'a> {
 /// `--diff-base`): one file's content, whatever its class, becomes references and model clues in
 /// `out`.
 pub fn visit_file(ctx: &FileCtx<'_>, file: &FileData<'_>, out: &mut Collected) {
+    let windows = match (file.class, file.body) {
+        (Class::Text { .. }, crate::types::Body::File(f)) => Some(f),
+        _ => None,
+    };
     if let Some(p) = ctx.progress {
-        p.file(file.bytes.len() as u64);
+        p.file(if windows.is_some() {
+            file.len
+        } else {
+            file.bytes.len() as u64
+        });
     }
     match file.class {
+        Class::Text { prose } if let Some(f) = windows => {
+            detect_in_windows(ctx, file, f, prose, out);
+        }
         Class::Text { .. } if let Some(own) = crate::ownfiles::own_file(file.rel, file.bytes) => {
             out.notes.push(Notification {
                 level: NotificationLevel::Note,
