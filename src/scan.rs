@@ -127,6 +127,10 @@ pub fn detect_file_with(
 /// room to spare.
 pub const TEXT_OVERLAP: usize = 64 << 10;
 
+/// Least text a window holds before its range ([`TEXT_OVERLAP`] when it cannot start at a line
+/// start within that): four times what a reference's context reads before it.
+const TEXT_REACH: usize = 16 << 10;
+
 /// Default window for text files: a text file up to this size is held whole; a larger one is
 /// read and scanned in windows of this size (plus [`TEXT_OVERLAP`] each side), so that memory
 /// stays bounded whatever the size of the file.
@@ -151,7 +155,8 @@ fn end_position(b: &[u8]) -> (u32, u32) {
 /// text read whole ([`FileRefs`], [`MAX_REFS_PER_FILE`]).
 ///
 /// What a window does not see is the rest of the file: comments and strings are told apart from
-/// the window's start on, the file-wide clues (an endpoint named elsewhere in the file that
+/// the window's start on (a line start when the overlap holds one, so a string or comment open
+/// across that line start, such as a docstring of several lines, is misread), the file-wide clues (an endpoint named elsewhere in the file that
 /// decides an API name's host, a hub switch set at its top) come from the window, and inline
 /// `modelgate: allow` directives are not read (a finding is never suppressed by one). Manifests
 /// and model configs are not analysed from a text read in windows. Returns the bytes read.
@@ -218,7 +223,15 @@ pub fn detect_chunked(
             total += buf.len() as u64;
             break;
         }
-        let next = own_end.saturating_sub(TEXT_OVERLAP);
+        // The next window starts at a line start when its overlap holds one (comments and
+        // strings are then told apart from a line start, as in the whole text), else
+        // `TEXT_OVERLAP` before its range.
+        let lo = own_end.saturating_sub(TEXT_OVERLAP);
+        let hi = own_end.saturating_sub(TEXT_REACH);
+        let next = match memchr::memchr(b'\n', &buf[lo..hi.max(lo)]) {
+            Some(i) => lo + i + 1,
+            None => lo,
+        };
         let (lines, col) = end_position(&buf[..next]);
         if lines > 1 {
             base_line += lines - 1;
@@ -912,4 +925,185 @@ pub fn run(cfg: &ScanConfig, detector: &TextDetector) -> Report {
 /// Builds the detector for a database.
 pub fn detector(db: Arc<crate::rules::Database>) -> Result<TextDetector, String> {
     TextDetector::for_database(db)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detector() -> TextDetector {
+        TextDetector::for_database(Arc::new(crate::rules::Database::embedded().unwrap())).unwrap()
+    }
+
+    /// A text of `lines` lines of code, comments, prose, Chinese text and model ids, with one
+    /// long line of ids in the middle (deterministic).
+    fn sample(lines: usize) -> String {
+        let ids = [
+            "Qwen/Qwen2.5-7B-Instruct",
+            "deepseek-ai/DeepSeek-V3",
+            "https://api.deepseek.com/v1",
+            "THUDM/glm-4-9b-chat",
+            "moonshotai/Kimi-K2-Instruct",
+            "hf-mirror.com",
+            "meta-llama/Llama-3.1-8B-Instruct",
+            "BAAI/bge-m3",
+        ];
+        let mut s = String::new();
+        let mut x: u64 = 7;
+        for i in 0..lines {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let id = ids[(x >> 33) as usize % ids.len()];
+            match (x >> 40) % 6 {
+                0 => s += &format!("m{i} = load(\"{id}\")  # {id}\n"),
+                1 => s += &format!("# 模型 {id} 的说明, see {id}\n"),
+                2 => s += &format!("x{i} = \"{}\"\n", "a".repeat((x >> 20) as usize % 400)),
+                3 => s += &format!("cfg = {{\"model\": \"{id}\", \"other\": \"{id}\"}}\n"),
+                4 => s += "\n",
+                _ => s += &format!("\"\"\"A docstring naming {id}.\"\"\"\n"),
+            }
+            if i == lines / 2 {
+                for k in 0..3000 {
+                    s += &format!("\"{}\",é,", ids[k % ids.len()]);
+                }
+                s += "\n";
+            }
+        }
+        s
+    }
+
+    fn whole(det: &TextDetector, rel: &str, text: &[u8]) -> Vec<String> {
+        let mut out = Collected::default();
+        detect_file_with(det, &Config::default(), rel, text, false, &mut out);
+        render(out)
+    }
+
+    fn chunked(det: &TextDetector, rel: &str, text: &[u8], chunk: usize) -> Vec<String> {
+        let mut out = Collected::default();
+        let n = detect_chunked(
+            det,
+            &Config::default(),
+            rel,
+            false,
+            &mut &text[..],
+            chunk,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(n, text.len() as u64);
+        render(out)
+    }
+
+    fn render(out: Collected) -> Vec<String> {
+        let mut v: Vec<String> = out.refs.iter().map(|r| format!("{r:?}")).collect();
+        v.extend(out.notes.iter().map(|n| format!("{n:?}")));
+        v
+    }
+
+    #[test]
+    fn windows_find_what_the_whole_text_holds() {
+        let det = detector();
+        let text = sample(6000);
+        let text = text.as_bytes();
+        assert!(text.len() > 3 * TEXT_OVERLAP, "{}", text.len());
+        for rel in ["data.log", "src/app.py"] {
+            let want = whole(&det, rel, text);
+            assert!(want.len() > 1000, "{rel}: {}", want.len());
+            for chunk in [4093, 65536, 100_000, text.len() - 1, text.len(), 1 << 30] {
+                let got = chunked(&det, rel, text, chunk);
+                if got != want {
+                    let i = (0..got.len().min(want.len()))
+                        .find(|&i| got[i] != want[i])
+                        .unwrap_or(got.len().min(want.len()));
+                    panic!(
+                        "{rel} in windows of {chunk}: {} against {}, first difference:\n{:?}\n{:?}",
+                        got.len(),
+                        want.len(),
+                        got.get(i),
+                        want.get(i)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_token_across_a_window_edge_is_found_once() {
+        let det = detector();
+        let text = sample(3000);
+        let text = text.as_bytes();
+        let want = whole(&det, "data.log", text);
+        // Edges inside ids past the first overlap: each split of each id in turn.
+        let id = b"deepseek-ai/DeepSeek-V3";
+        let mut tried = 0;
+        for at in memchr::memmem::find_iter(text, id)
+            .filter(|&p| p > 2 * TEXT_OVERLAP)
+            .step_by(97)
+            .take(3)
+        {
+            for k in [1, 8, id.len() - 1] {
+                let got = chunked(&det, "data.log", text, at + k);
+                assert!(got == want, "edge at {} (inside the id at {at})", at + k);
+                tried += 1;
+            }
+        }
+        assert_eq!(tried, 9);
+    }
+
+    #[test]
+    fn a_long_line_keeps_its_columns() {
+        let det = detector();
+        let mut text = vec![b'x'; 1 << 20];
+        text.extend_from_slice("é \"Qwen/Qwen2.5-7B-Instruct\" ".as_bytes());
+        text.extend(std::iter::repeat_n(b'y', 1 << 20));
+        text.extend_from_slice(b" api.deepseek.com\nnext THUDM/glm-4-9b-chat");
+        let mut out = Collected::default();
+        detect_chunked(
+            &det,
+            &Config::default(),
+            "b.js",
+            false,
+            &mut &text[..],
+            10_000,
+            &mut out,
+        )
+        .unwrap();
+        let got: Vec<_> = out
+            .refs
+            .iter()
+            .map(|(r, _)| (r.text.as_str(), r.line, r.column, r.end_column))
+            .collect();
+        let col = (1u32 << 20) + 4;
+        assert_eq!(
+            got,
+            [
+                ("Qwen/Qwen2.5-7B-Instruct", 1, col, col + 24),
+                (
+                    "api.deepseek.com",
+                    1,
+                    col + 27 + (1 << 20),
+                    col + 43 + (1 << 20)
+                ),
+                ("THUDM/glm-4-9b-chat", 2, 6, 25),
+            ]
+        );
+    }
+
+    #[test]
+    fn windows_keep_the_per_file_limit_and_say_so() {
+        let det = detector();
+        let mut text = String::new();
+        for i in 0..(MAX_REFS_PER_FILE + 300) {
+            text += &format!("m = \"Qwen/finetune-{i}\"\n");
+        }
+        let got = chunked(&det, "data.log", text.as_bytes(), 20_000);
+        assert_eq!(got, whole(&det, "data.log", text.as_bytes()));
+        assert_eq!(got.len(), MAX_REFS_PER_FILE + 1);
+        assert!(
+            got[MAX_REFS_PER_FILE].contains("more than the limit of 5000 per file"),
+            "{}",
+            got[MAX_REFS_PER_FILE]
+        );
+    }
 }
