@@ -577,7 +577,7 @@ pub fn history_scan(
             }
         };
         let mut f = r.finding;
-        f.history = Some(History {
+        f.history = Some(Box::new(History {
             first_date: date(&r.first),
             first_commit: r.first,
             last_date: if is_present {
@@ -590,7 +590,7 @@ pub fn history_scan(
             removed_in,
             present_at_head: is_present,
             before_range: r.before_range,
-        });
+        }));
         findings.push(f);
     }
     // Allow entries and the baseline over the whole history: an entry is unused when no

@@ -94,7 +94,7 @@ pub struct Finding {
     pub via: Option<String>,
     /// The dependency the finding is attributed to (package findings, models of dependencies).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dependency: Option<crate::types::DepContext>,
+    pub dependency: Option<Box<crate::types::DepContext>>,
     /// Shared by the findings of the same hit (see [`Interner`]).
     #[serde(flatten)]
     pub resolved: Arc<Resolved>,
@@ -108,10 +108,10 @@ pub struct Finding {
     /// sha256, size, format and header of a weight file (and the evidence of configs and
     /// remote code).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub weight: Option<crate::types::WeightEvidence>,
+    pub weight: Option<Box<crate::types::WeightEvidence>>,
     /// When the finding was committed and removed (`scan --history` only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub history: Option<History>,
+    pub history: Option<Box<History>>,
 }
 
 /// Where a finding of `scan --history` is in the repository's history (commits in the walk's
@@ -252,13 +252,13 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Arc<Resolved>) -> Option<Fi
         confidence: hit.confidence,
         prose: r.prose,
         via: hit.via.clone(),
-        dependency: r.evidence.dependency().cloned(),
+        dependency: r.evidence.dependency().cloned().map(Box::new),
         resolved: res,
         rules: hit.rules.clone(),
         fingerprint: String::new(),
         suppression: None,
         policy: None,
-        weight: r.evidence.weights().cloned(),
+        weight: r.evidence.weights().cloned().map(Box::new),
         history: None,
     })
 }

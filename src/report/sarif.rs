@@ -250,7 +250,7 @@ fn removed_list(report: &Report) -> Vec<Value> {
                 "identifier": f.identifier,
                 "fingerprint": f.fingerprint,
                 "suppressed": f.suppression.is_some(),
-                "history": f.history.as_ref().map(history_json),
+                "history": f.history.as_deref().map(history_json),
             })
         })
         .collect()
