@@ -342,7 +342,7 @@ fn identifier_dossier(db: &Database, det: &Resolver, q: &str) -> Option<String> 
         also: Default::default(),
     };
     let res = resolve::resolve(db, &r);
-    let f = policy::evaluate(&Policy::default(), &r, std::sync::Arc::new(res.clone()))?;
+    let f = policy::evaluate(&Policy::default(), &r, res.clone())?;
     let mut s = String::new();
     let _ = writeln!(s, "{q}");
     let _ = writeln!(

@@ -175,7 +175,8 @@ fn flagged(policy: &Policy, j: &str) -> bool {
 
 /// Applies the policy to one resolved reference: decides the check and the level here, and has
 /// the message rendered by [`crate::message::render`]; `None` when its check is switched off.
-pub fn evaluate(policy: &Policy, r: &Reference, res: Arc<Resolved>) -> Option<Finding> {
+pub fn evaluate(policy: &Policy, r: &Reference, res: impl Into<Arc<Resolved>>) -> Option<Finding> {
+    let res: Arc<Resolved> = res.into();
     let hit = &r.hit;
     // By default MG101 enforces export-control lists (the US Entity List). Investment
     // restrictions (NS-CMIC) and procurement designations (DoD 1260H) are reported in the

@@ -496,8 +496,7 @@ impl<'a> FileRefs<'a> {
     /// Policy and allow entries (not the baseline: its fingerprints count occurrences over the
     /// whole file, so a baselined finding ranks as if it were not).
     fn evaluate(&self, r: &Reference) -> (Option<Code>, u8) {
-        let res = std::sync::Arc::new(resolve::resolve(self.db, r));
-        let Some(f) = policy::evaluate(&self.config.policy, r, res) else {
+        let Some(f) = policy::evaluate(&self.config.policy, r, resolve::resolve(self.db, r)) else {
             return (None, RANK_OFF);
         };
         let rank = if suppress::allowed(self.config, &f, &mut Vec::new()) {
