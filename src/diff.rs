@@ -558,7 +558,7 @@ fn fingerprints_of(cfg: &ScanConfig, ctx: &FileCtx<'_>, rel: &str, blob: &Blob) 
         ctx,
         rel,
         blob,
-        cfg.walk.max_file_size,
+        cfg.walk.blob_max,
         &mut stats,
         &mut notes,
         &mut c,
@@ -616,7 +616,7 @@ pub fn diff_scan(cfg: &ScanConfig, det: &TextDetector, base_ref: &str) -> Result
     for (rel, src) in &changed {
         if let Some(oid) = src {
             let keep = keep_for(cfg, rel);
-            let prints = match blobs.read(oid, cfg.walk.max_file_size, &keep)? {
+            let prints = match blobs.read(oid, cfg.walk.blob_max, &keep)? {
                 blob @ (Blob::Whole(_) | Blob::Large { .. }) => {
                     fingerprints_of(cfg, &ctx, rel, &blob)
                 }
@@ -722,7 +722,7 @@ pub fn staged_scan(cfg: &ScanConfig, det: &TextDetector) -> Result<Report, Strin
     let mut collected = Collected::default();
     let mut stats = WalkStats::default();
     let mut blobs = Blobs::start(&git)?;
-    let max = cfg.walk.max_file_size;
+    let max = cfg.walk.blob_max;
     let cache = DigestCache::disabled();
     let ctx = FileCtx::of(cfg, det, &cache);
     for c in staged {

@@ -135,7 +135,7 @@ impl Walker<'_> {
     /// Reads `oid` and scans it as the file `rel`; its notifications are kept, prefixed with
     /// the commit it was read for.
     fn scan(&mut self, oid: &str, rel: &str, commit: &str) -> Result<Vec<Finding>, String> {
-        let max = self.cfg.walk.max_file_size;
+        let max = self.cfg.walk.blob_max;
         let keep = diff::keep_for(self.cfg, rel);
         let blob = self.blobs.read(oid, max, &keep)?;
         let mut c = Collected::default();
@@ -577,7 +577,7 @@ pub fn history_scan(
             }
         };
         let mut f = r.finding;
-        f.history = Some(History {
+        f.history = Some(Box::new(History {
             first_date: date(&r.first),
             first_commit: r.first,
             last_date: if is_present {
@@ -590,7 +590,7 @@ pub fn history_scan(
             removed_in,
             present_at_head: is_present,
             before_range: r.before_range,
-        });
+        }));
         findings.push(f);
     }
     // Allow entries and the baseline over the whole history: an entry is unused when no

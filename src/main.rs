@@ -163,9 +163,15 @@ struct ScanArgs {
     /// Worker threads (default: the number of CPUs)
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
-    /// Largest text file to scan, e.g. 8MiB, 512K, 1000000; larger text files are reported as skipped
-    #[arg(long, value_name = "SIZE", default_value = "8MiB", value_parser = cli::parse_size)]
-    max_file_size: u64,
+    /// Largest text file to scan, e.g. 8MiB, 512K, 1000000; larger text files are reported as
+    /// skipped. Default: no limit (text over 8 MiB is read in windows, in bounded memory). Weight
+    /// and other binary files are never skipped by size (see --hash-max-size); git blobs
+    /// (--staged, --diff-base, --history) are held whole, up to this size or 8 MiB by default
+    #[arg(long, value_name = "SIZE", value_parser = cli::parse_size)]
+    max_file_size: Option<u64>,
+    /// Window for text files read in windows (testing)
+    #[arg(long, value_name = "SIZE", default_value = "8MiB", value_parser = cli::parse_size, hide = true)]
+    text_chunk: u64,
     /// Do not honour .gitignore, .git/info/exclude and .ignore files
     #[arg(long)]
     no_ignore: bool,
@@ -260,6 +266,7 @@ impl ScanArgs {
             rules: self.rules,
             threads: self.threads,
             max_file_size: self.max_file_size,
+            text_chunk: usize::try_from(self.text_chunk.max(1)).unwrap_or(usize::MAX),
             no_ignore: self.no_ignore,
             hidden: self.hidden,
             max_rules_age: self.max_rules_age,

@@ -1,6 +1,8 @@
 //! Policy: decide which check a resolved reference falls under, at which level, with which
 //! message, and give it a stable fingerprint.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -70,7 +72,8 @@ pub struct Finding {
     pub code: Code,
     pub check: &'static str,
     pub level: Level,
-    pub message: String,
+    /// Shared by the findings that say the same (see [`Interner`]).
+    pub message: Arc<str>,
     pub path: String,
     pub line: u32,
     pub column: u32,
@@ -91,9 +94,10 @@ pub struct Finding {
     pub via: Option<String>,
     /// The dependency the finding is attributed to (package findings, models of dependencies).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dependency: Option<crate::types::DepContext>,
+    pub dependency: Option<Box<crate::types::DepContext>>,
+    /// Shared by the findings of the same hit (see [`Interner`]).
     #[serde(flatten)]
-    pub resolved: Resolved,
+    pub resolved: Arc<Resolved>,
     /// Database entries that decided the match (`kind:id` in JSON).
     pub rules: Vec<crate::types::RuleRef>,
     pub fingerprint: String,
@@ -104,10 +108,10 @@ pub struct Finding {
     /// sha256, size, format and header of a weight file (and the evidence of configs and
     /// remote code).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub weight: Option<crate::types::WeightEvidence>,
+    pub weight: Option<Box<crate::types::WeightEvidence>>,
     /// When the finding was committed and removed (`scan --history` only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub history: Option<History>,
+    pub history: Option<Box<History>>,
 }
 
 /// Where a finding of `scan --history` is in the repository's history (commits in the walk's
@@ -171,7 +175,8 @@ fn flagged(policy: &Policy, j: &str) -> bool {
 
 /// Applies the policy to one resolved reference: decides the check and the level here, and has
 /// the message rendered by [`crate::message::render`]; `None` when its check is switched off.
-pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding> {
+pub fn evaluate(policy: &Policy, r: &Reference, res: impl Into<Arc<Resolved>>) -> Option<Finding> {
+    let res: Arc<Resolved> = res.into();
     let hit = &r.hit;
     // By default MG101 enforces export-control lists (the US Entity List). Investment
     // restrictions (NS-CMIC) and procurement designations (DoD 1260H) are reported in the
@@ -235,7 +240,7 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
         code,
         check: code.check().name,
         level,
-        message,
+        message: message.into(),
         path: r.path.clone(),
         line: r.line,
         column: r.column,
@@ -248,15 +253,139 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: Resolved) -> Option<Finding
         confidence: hit.confidence,
         prose: r.prose,
         via: hit.via.clone(),
-        dependency: r.evidence.dependency().cloned(),
+        dependency: r.evidence.dependency().cloned().map(Box::new),
         resolved: res,
         rules: hit.rules.clone(),
         fingerprint: String::new(),
         suppression: None,
         policy: None,
-        weight: r.evidence.weights().cloned(),
+        weight: r.evidence.weights().cloned().map(Box::new),
         history: None,
     })
+}
+
+type ResolveKey = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Vec<crate::types::RuleRef>,
+);
+
+/// A borrowed [`ResolveKey`], to look one up without cloning its strings.
+trait ResolveKeyRef {
+    fn parts(
+        &self,
+    ) -> (
+        &Option<String>,
+        &Option<String>,
+        &Option<String>,
+        &[crate::types::RuleRef],
+    );
+}
+
+impl ResolveKeyRef for ResolveKey {
+    fn parts(
+        &self,
+    ) -> (
+        &Option<String>,
+        &Option<String>,
+        &Option<String>,
+        &[crate::types::RuleRef],
+    ) {
+        (&self.0, &self.1, &self.2, &self.3)
+    }
+}
+
+impl ResolveKeyRef
+    for (
+        &Option<String>,
+        &Option<String>,
+        &Option<String>,
+        &Vec<crate::types::RuleRef>,
+    )
+{
+    fn parts(
+        &self,
+    ) -> (
+        &Option<String>,
+        &Option<String>,
+        &Option<String>,
+        &[crate::types::RuleRef],
+    ) {
+        (self.0, self.1, self.2, self.3)
+    }
+}
+
+impl<'a> std::borrow::Borrow<dyn ResolveKeyRef + 'a> for ResolveKey {
+    fn borrow(&self) -> &(dyn ResolveKeyRef + 'a) {
+        self
+    }
+}
+
+impl PartialEq for dyn ResolveKeyRef + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn ResolveKeyRef + '_ {}
+
+impl std::hash::Hash for dyn ResolveKeyRef + '_ {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.parts().hash(state)
+    }
+}
+
+/// Shares what findings repeat: the facts resolved for a hit (the same hit always resolves to the
+/// same facts) and rendered messages. Memory then grows with the distinct identifiers of a scan,
+/// not with its findings.
+#[derive(Default)]
+pub struct Interner {
+    /// By what [`crate::resolve::resolve`] reads of a hit: developer, family, host and the
+    /// database entries (not the identifier, so that two fine-tunes of a family share theirs).
+    resolved: std::collections::HashMap<ResolveKey, Arc<Resolved>>,
+    messages: std::collections::HashSet<Arc<str>>,
+}
+
+impl Interner {
+    /// [`evaluate`] with the reference resolved once per distinct hit and the message shared.
+    pub fn evaluate(
+        &mut self,
+        db: &crate::rules::Database,
+        policy: &Policy,
+        r: &Reference,
+    ) -> Option<Finding> {
+        let h = &r.hit;
+        let key = (&h.org, &h.family, &h.host, &h.rules);
+        let res = match self.resolved.get(&key as &dyn ResolveKeyRef) {
+            Some(res) => res.clone(),
+            None => {
+                let res = Arc::new(crate::resolve::resolve(db, r));
+                let owned = (
+                    h.org.clone(),
+                    h.family.clone(),
+                    h.host.clone(),
+                    h.rules.clone(),
+                );
+                self.resolved.insert(owned, res.clone());
+                res
+            }
+        };
+        let mut f = evaluate(policy, r, res)?;
+        f.message = self.message(f.message);
+        Some(f)
+    }
+
+    /// The shared copy of `m`.
+    pub fn message(&mut self, m: Arc<str>) -> Arc<str> {
+        match self.messages.get(&m) {
+            Some(s) => s.clone(),
+            None => {
+                self.messages.insert(m.clone());
+                m
+            }
+        }
+    }
 }
 
 /// Sorts findings by path, line, column, check and identifier.

@@ -117,6 +117,181 @@ pub fn detect_file_with(
     cap.finish(out);
 }
 
+/// Bytes that a window of a text read in windows ([`detect_chunked`]) reaches beyond the range it
+/// reports on each side. A reference is decided by its token (at most
+/// [`crate::detect::text::MAX_TOKEN`] bytes each side of an anchor) and by the text around it
+/// (contexts read at most 4 KiB of its line each side, the resolver 256 bytes before it), so
+/// every reference of a window's range is found, and found as in the whole file, with much
+/// room to spare.
+pub const TEXT_OVERLAP: usize = 64 << 10;
+
+/// Least text a window holds before its range ([`TEXT_OVERLAP`] when it cannot start at a line
+/// start within that): four times what a reference's context reads before it.
+const TEXT_REACH: usize = 16 << 10;
+
+/// Default window for text files: a text file up to this size is held whole; a larger one is
+/// read and scanned in windows of this size (plus [`TEXT_OVERLAP`] each side), so that memory
+/// stays bounded whatever the size of the file.
+pub const TEXT_CHUNK: usize = 8 << 20;
+
+/// 1-based (line, column) just after `b`, counted as [`crate::lineindex`] counts them.
+fn end_position(b: &[u8]) -> (u32, u32) {
+    let lines = memchr::memchr_iter(b'\n', b).count();
+    let last = memchr::memrchr(b'\n', b).map_or(0, |i| i + 1);
+    (
+        1 + lines as u32,
+        1 + crate::lineindex::count_chars(&b[last..]) as u32,
+    )
+}
+
+/// Detects references in a text read from `reader`, one window of at most `chunk` bytes plus
+/// [`TEXT_OVERLAP`] on each side at a time, so that memory is bounded by the window whatever the
+/// size of the text. Each window reports the references whose token starts in its own range
+/// (the window less its overlaps; consecutive ranges tile the text), with the line and column
+/// they have in the whole text, so a token across the edge of two ranges is reported once, by
+/// the window that holds its start. The references go through the same per-file limit as a
+/// text read whole ([`FileRefs`], [`MAX_REFS_PER_FILE`]).
+///
+/// What a window does not see is the rest of the file: comments and strings are told apart from
+/// the window's start on (a line start when the overlap holds one, so a string or comment open
+/// across that line start, such as a docstring of several lines, is misread), the file-wide clues (an endpoint named elsewhere in the file that
+/// decides an API name's host, a hub switch set at its top) come from the window, and inline
+/// `modelgate: allow` directives are not read (a finding is never suppressed by one). Manifests
+/// and model configs are not analysed from a text read in windows. Returns the bytes read.
+pub fn detect_chunked(
+    detector: &TextDetector,
+    config: &Config,
+    rel: &str,
+    prose: bool,
+    reader: &mut dyn std::io::Read,
+    chunk: usize,
+    out: &mut Collected,
+) -> std::io::Result<u64> {
+    let chunk = chunk.max(1);
+    let mut cap = FileRefs::new(detector.db(), config, rel, &[], MAX_REFS_PER_FILE);
+    let mut buf: Vec<u8> = Vec::with_capacity(chunk + 2 * TEXT_OVERLAP);
+    // Offset in `buf` where the window's own range starts, and the (line, chars before it) of
+    // `buf[0]` in the whole text.
+    let mut own_start = 0usize;
+    let mut base_line = 1u32;
+    let mut base_col = 0u32;
+    let mut total = 0u64;
+    let mut eof = false;
+    let mut result = Ok(());
+    loop {
+        let want = own_start + chunk + TEXT_OVERLAP;
+        while buf.len() < want && !eof {
+            let have = buf.len();
+            buf.resize(want, 0);
+            match reader.read(&mut buf[have..]) {
+                Ok(0) => {
+                    buf.truncate(have);
+                    eof = true;
+                }
+                Ok(n) => buf.truncate(have + n),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(have),
+                Err(e) => {
+                    // What was read is scanned; the error is reported by the caller.
+                    buf.truncate(have);
+                    eof = true;
+                    result = Err(e);
+                }
+            }
+        }
+        let own_end = if eof {
+            buf.len()
+        } else {
+            buf.len() - TEXT_OVERLAP
+        };
+        let from = end_position(&buf[..own_start]);
+        let to = (!eof).then(|| end_position(&buf[..own_end]));
+        detector.scan_with(&buf, rel, prose, &mut |mut r| {
+            let at = (r.line, r.column);
+            if at < from || to.is_some_and(|to| at >= to) {
+                return;
+            }
+            if r.line == 1 {
+                r.column += base_col;
+                r.end_column += base_col;
+            }
+            r.line += base_line - 1;
+            cap.push(r);
+        });
+        if eof {
+            total += buf.len() as u64;
+            break;
+        }
+        // The next window starts at a line start when its overlap holds one (comments and
+        // strings are then told apart from a line start, as in the whole text), else
+        // `TEXT_OVERLAP` before its range.
+        let lo = own_end.saturating_sub(TEXT_OVERLAP);
+        let hi = own_end.saturating_sub(TEXT_REACH);
+        let next = match memchr::memchr(b'\n', &buf[lo..hi.max(lo)]) {
+            Some(i) => lo + i + 1,
+            None => lo,
+        };
+        let (lines, col) = end_position(&buf[..next]);
+        if lines > 1 {
+            base_line += lines - 1;
+            base_col = col - 1;
+        } else {
+            base_col += col - 1;
+        }
+        total += next as u64;
+        buf.drain(..next);
+        own_start = own_end - next;
+    }
+    cap.finish(out);
+    result.map(|()| total)
+}
+
+/// Scans a text file larger than one window ([`detect_chunked`]) from its start.
+fn detect_in_windows(
+    ctx: &FileCtx<'_>,
+    file: &FileData<'_>,
+    f: &std::fs::File,
+    prose: bool,
+    out: &mut Collected,
+) {
+    use std::io::{Read, Seek};
+    let mut f = f;
+    let read = f.seek(std::io::SeekFrom::Start(0)).and_then(|_| {
+        detect_chunked(
+            ctx.detector,
+            ctx.config,
+            file.rel,
+            prose,
+            &mut f.take(file.len),
+            ctx.text_chunk,
+            out,
+        )
+    });
+    let mut say = |level, message: String| {
+        out.notes.push(Notification {
+            level,
+            path: Some(file.rel.to_string()),
+            line: None,
+            message,
+        })
+    };
+    if let Err(e) = read {
+        say(
+            NotificationLevel::Warning,
+            format!("cannot read: {e}; scanned up to the error"),
+        );
+    }
+    if crate::deps::manifest_kind(file.rel).is_some() {
+        say(
+            NotificationLevel::Warning,
+            format!(
+                "manifest of {} bytes is larger than {} bytes: scanned as text, its dependencies \
+                 are not analysed",
+                file.len, ctx.text_chunk
+            ),
+        );
+    }
+}
+
 /// How a reference ranks for the per-file limit; greater is kept first: the level it would be
 /// reported at (suppressed ones below inventory, references of a switched-off check last), then
 /// the first kept occurrence of an identifier before repeats, then the earlier one.
@@ -482,6 +657,8 @@ pub struct FileCtx<'a> {
     pub weights: &'a WeightOptions,
     pub cache: &'a DigestCache,
     pub progress: Option<&'a crate::progress::Progress>,
+    /// Window size for text read in windows ([`WalkOptions::text_chunk`]).
+    pub text_chunk: usize,
 }
 
 impl<'a> FileCtx<'a> {
@@ -493,6 +670,7 @@ impl<'a> FileCtx<'a> {
             weights: &cfg.weights,
             cache,
             progress: cfg.progress.as_deref(),
+            text_chunk: cfg.walk.text_chunk,
         }
     }
 }
@@ -501,10 +679,21 @@ impl<'a> FileCtx<'a> {
 /// `--diff-base`): one file's content, whatever its class, becomes references and model clues in
 /// `out`.
 pub fn visit_file(ctx: &FileCtx<'_>, file: &FileData<'_>, out: &mut Collected) {
+    let windows = match (file.class, file.body) {
+        (Class::Text { .. }, crate::types::Body::File(f)) => Some(f),
+        _ => None,
+    };
     if let Some(p) = ctx.progress {
-        p.file(file.bytes.len() as u64);
+        p.file(if windows.is_some() {
+            file.len
+        } else {
+            file.bytes.len() as u64
+        });
     }
     match file.class {
+        Class::Text { prose } if let Some(f) = windows => {
+            detect_in_windows(ctx, file, f, prose, out);
+        }
         Class::Text { .. } if let Some(own) = crate::ownfiles::own_file(file.rel, file.bytes) => {
             out.notes.push(Notification {
                 level: NotificationLevel::Note,
@@ -594,15 +783,18 @@ pub fn findings(
             .refs
             .extend(refs.into_iter().map(|r| (r, Vec::new())));
     }
-    let mut findings: Vec<_> = collected
-        .refs
-        .iter()
+    // Each reference is dropped as soon as it is a finding, and findings of the same hit share
+    // its resolved facts and message.
+    let mut interner = policy::Interner::default();
+    let mut findings: Vec<_> = std::mem::take(&mut collected.refs)
+        .into_iter()
         .filter_map(|(r, allows)| {
-            let mut f = policy::evaluate(&cfg.config.policy, r, resolve::resolve(db, r))?;
-            suppress::apply_inline(&mut f, allows);
+            let mut f = interner.evaluate(db, &cfg.config.policy, &r)?;
+            suppress::apply_inline(&mut f, &allows);
             Some(f)
         })
         .collect();
+    drop(interner);
     policy::finalize(&mut findings);
     if let Some(p) = &cfg.config.file {
         let shown = crate::escape::display(&p.display().to_string()).into_owned();
@@ -730,4 +922,185 @@ pub fn run(cfg: &ScanConfig, detector: &TextDetector) -> Report {
 /// Builds the detector for a database.
 pub fn detector(db: Arc<crate::rules::Database>) -> Result<TextDetector, String> {
     TextDetector::for_database(db)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detector() -> TextDetector {
+        TextDetector::for_database(Arc::new(crate::rules::Database::embedded().unwrap())).unwrap()
+    }
+
+    /// A text of `lines` lines of code, comments, prose, Chinese text and model ids, with one
+    /// long line of ids in the middle (deterministic).
+    fn sample(lines: usize) -> String {
+        let ids = [
+            "Qwen/Qwen2.5-7B-Instruct",
+            "deepseek-ai/DeepSeek-V3",
+            "https://api.deepseek.com/v1",
+            "THUDM/glm-4-9b-chat",
+            "moonshotai/Kimi-K2-Instruct",
+            "hf-mirror.com",
+            "meta-llama/Llama-3.1-8B-Instruct",
+            "BAAI/bge-m3",
+        ];
+        let mut s = String::new();
+        let mut x: u64 = 7;
+        for i in 0..lines {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let id = ids[(x >> 33) as usize % ids.len()];
+            match (x >> 40) % 6 {
+                0 => s += &format!("m{i} = load(\"{id}\")  # {id}\n"),
+                1 => s += &format!("# 模型 {id} 的说明, see {id}\n"),
+                2 => s += &format!("x{i} = \"{}\"\n", "a".repeat((x >> 20) as usize % 400)),
+                3 => s += &format!("cfg = {{\"model\": \"{id}\", \"other\": \"{id}\"}}\n"),
+                4 => s += "\n",
+                _ => s += &format!("\"\"\"A docstring naming {id}.\"\"\"\n"),
+            }
+            if i == lines / 2 {
+                for k in 0..3000 {
+                    s += &format!("\"{}\",é,", ids[k % ids.len()]);
+                }
+                s += "\n";
+            }
+        }
+        s
+    }
+
+    fn whole(det: &TextDetector, rel: &str, text: &[u8]) -> Vec<String> {
+        let mut out = Collected::default();
+        detect_file_with(det, &Config::default(), rel, text, false, &mut out);
+        render(out)
+    }
+
+    fn chunked(det: &TextDetector, rel: &str, text: &[u8], chunk: usize) -> Vec<String> {
+        let mut out = Collected::default();
+        let n = detect_chunked(
+            det,
+            &Config::default(),
+            rel,
+            false,
+            &mut &text[..],
+            chunk,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(n, text.len() as u64);
+        render(out)
+    }
+
+    fn render(out: Collected) -> Vec<String> {
+        let mut v: Vec<String> = out.refs.iter().map(|r| format!("{r:?}")).collect();
+        v.extend(out.notes.iter().map(|n| format!("{n:?}")));
+        v
+    }
+
+    #[test]
+    fn windows_find_what_the_whole_text_holds() {
+        let det = detector();
+        let text = sample(6000);
+        let text = text.as_bytes();
+        assert!(text.len() > 3 * TEXT_OVERLAP, "{}", text.len());
+        for rel in ["data.log", "src/app.py"] {
+            let want = whole(&det, rel, text);
+            assert!(want.len() > 1000, "{rel}: {}", want.len());
+            for chunk in [4093, 65536, 100_000, text.len() - 1, text.len(), 1 << 30] {
+                let got = chunked(&det, rel, text, chunk);
+                if got != want {
+                    let i = (0..got.len().min(want.len()))
+                        .find(|&i| got[i] != want[i])
+                        .unwrap_or(got.len().min(want.len()));
+                    panic!(
+                        "{rel} in windows of {chunk}: {} against {}, first difference:\n{:?}\n{:?}",
+                        got.len(),
+                        want.len(),
+                        got.get(i),
+                        want.get(i)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_token_across_a_window_edge_is_found_once() {
+        let det = detector();
+        let text = sample(3000);
+        let text = text.as_bytes();
+        let want = whole(&det, "data.log", text);
+        // Edges inside ids past the first overlap: each split of each id in turn.
+        let id = b"deepseek-ai/DeepSeek-V3";
+        let mut tried = 0;
+        for at in memchr::memmem::find_iter(text, id)
+            .filter(|&p| p > 2 * TEXT_OVERLAP)
+            .step_by(97)
+            .take(3)
+        {
+            for k in [1, 8, id.len() - 1] {
+                let got = chunked(&det, "data.log", text, at + k);
+                assert!(got == want, "edge at {} (inside the id at {at})", at + k);
+                tried += 1;
+            }
+        }
+        assert_eq!(tried, 9);
+    }
+
+    #[test]
+    fn a_long_line_keeps_its_columns() {
+        let det = detector();
+        let mut text = vec![b'x'; 1 << 20];
+        text.extend_from_slice("é \"Qwen/Qwen2.5-7B-Instruct\" ".as_bytes());
+        text.extend(std::iter::repeat_n(b'y', 1 << 20));
+        text.extend_from_slice(b" api.deepseek.com\nnext THUDM/glm-4-9b-chat");
+        let mut out = Collected::default();
+        detect_chunked(
+            &det,
+            &Config::default(),
+            "b.js",
+            false,
+            &mut &text[..],
+            10_000,
+            &mut out,
+        )
+        .unwrap();
+        let got: Vec<_> = out
+            .refs
+            .iter()
+            .map(|(r, _)| (r.text.as_str(), r.line, r.column, r.end_column))
+            .collect();
+        let col = (1u32 << 20) + 4;
+        assert_eq!(
+            got,
+            [
+                ("Qwen/Qwen2.5-7B-Instruct", 1, col, col + 24),
+                (
+                    "api.deepseek.com",
+                    1,
+                    col + 27 + (1 << 20),
+                    col + 43 + (1 << 20)
+                ),
+                ("THUDM/glm-4-9b-chat", 2, 6, 25),
+            ]
+        );
+    }
+
+    #[test]
+    fn windows_keep_the_per_file_limit_and_say_so() {
+        let det = detector();
+        let mut text = String::new();
+        for i in 0..(MAX_REFS_PER_FILE + 300) {
+            text += &format!("m = \"Qwen/finetune-{i}\"\n");
+        }
+        let got = chunked(&det, "data.log", text.as_bytes(), 20_000);
+        assert_eq!(got, whole(&det, "data.log", text.as_bytes()));
+        assert_eq!(got.len(), MAX_REFS_PER_FILE + 1);
+        assert!(
+            got[MAX_REFS_PER_FILE].contains("more than the limit of 5000 per file"),
+            "{}",
+            got[MAX_REFS_PER_FILE]
+        );
+    }
 }

@@ -72,7 +72,8 @@ pub enum Class {
 pub enum Body<'a> {
     /// Nothing beyond [`FileData::bytes`] (text files).
     None,
-    /// A file the walk opened: read in place and hashed through the digest cache.
+    /// A file the walk opened: read in place and hashed through the digest cache (binaries), or
+    /// read in windows (a text file larger than one window, see [`FileData::bytes`]).
     File(&'a File),
     /// Content from git's object database (`--staged`, `--diff-base`): the whole blob, or its
     /// first part when the blob is larger than what is held in memory; then `sha256` is the
@@ -90,9 +91,11 @@ pub struct FileData<'a> {
     /// Repository-relative path with `/` separators.
     pub rel: &'a str,
     pub class: Class,
-    /// The whole content for text files; empty for binaries.
+    /// The whole content for text files; empty for binaries, and for a text file larger than
+    /// one window, whose content is read from `body` window by window.
     pub bytes: &'a [u8],
-    /// For binaries: the bytes read from the start of the file (at least the first 8 KiB).
+    /// For binaries and text read in windows: the bytes read from the start of the file (at
+    /// least the first 8 KiB).
     pub head: &'a [u8],
     /// For binaries: where the rest is, for header parsers and hashing.
     pub body: Body<'a>,

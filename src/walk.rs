@@ -22,8 +22,15 @@ pub use crate::types::{Class, FileData, WalkStats};
 #[derive(Debug, Clone)]
 pub struct WalkOptions {
     pub threads: usize,
-    /// Text files larger than this are reported as skipped.
+    /// Text files larger than this are reported as skipped (`u64::MAX`: no limit, the default).
     pub max_file_size: u64,
+    /// Text files larger than this are read and scanned in windows of this many bytes (with
+    /// [`crate::scan::TEXT_OVERLAP`] on each side) instead of whole: see
+    /// [`crate::scan::detect_chunked`].
+    pub text_chunk: usize,
+    /// Largest text blob read from git's object database (`--staged`, `--diff-base`,
+    /// `--history`), which holds a blob whole: `--max-file-size`, else [`crate::scan::TEXT_CHUNK`].
+    pub blob_max: u64,
     pub no_ignore: bool,
     pub hidden: bool,
     /// Globs (relative to each root) of paths not to walk at all.
@@ -355,6 +362,7 @@ pub fn walk<V: Visitor>(
                     entry.path(),
                     &rel,
                     opts.max_file_size,
+                    opts.text_chunk as u64,
                     &mut buf,
                     &mut visitor,
                     &mut guard,
@@ -373,6 +381,7 @@ fn read_and_visit<V: Visitor>(
     path: &Path,
     rel: &str,
     max: u64,
+    chunk: u64,
     buf: &mut Vec<u8>,
     visitor: &mut V,
     g: &mut FlushOnDrop<'_>,
@@ -393,7 +402,13 @@ fn read_and_visit<V: Visitor>(
     };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     buf.clear();
-    let limit = if len > max { SNIFF_LEN as u64 } else { max + 1 };
+    // A file larger than the limit or than one window is sniffed here and, if it is text to
+    // scan, read in windows by the visitor.
+    let limit = if len > max || len > chunk {
+        SNIFF_LEN as u64
+    } else {
+        max.min(chunk) + 1
+    };
     if let Err(e) = (&mut f).take(limit).read_to_end(buf) {
         return warn(g, format!("cannot read: {e}"));
     }
@@ -421,6 +436,19 @@ fn read_and_visit<V: Visitor>(
                 );
             }
             g.local.files_scanned += 1;
+            if len > buf.len() as u64 {
+                // Larger than one window: scanned in windows from the open file.
+                g.local.bytes_scanned += len;
+                visitor.visit(&FileData {
+                    rel,
+                    class,
+                    bytes: &[],
+                    head: buf,
+                    body: Body::File(&f),
+                    len,
+                });
+                return;
+            }
             g.local.bytes_scanned += buf.len() as u64;
             visitor.visit(&FileData {
                 rel,

@@ -531,3 +531,70 @@ fn many_allow_entries_against_many_findings() {
         .count();
     assert_eq!(suppressed, 450 + 5); // 11, 13, 15, 17, 19
 }
+
+/// A text file larger than one window is read in windows (hidden `--text-chunk`), in bounded
+/// memory, with the findings of a whole read: same identifiers, lines, columns, fingerprints,
+/// and the per-file limit with its warning.
+#[test]
+fn large_text_is_scanned_in_windows_as_a_whole() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    // One line of 4 MiB: ids early, in the middle, across many window edges, and at the end.
+    let mut line = String::from("var m=[\"Qwen/Qwen2.5-7B-Instruct\",");
+    let filler = "\"x\",".repeat(1 << 18);
+    line += &filler;
+    line += "\"deepseek-ai/DeepSeek-V3\",\"模型\",";
+    for i in 0..2000 {
+        line += &format!("\"THUDM/glm-4-9b-chat\",{},", "1,".repeat(i % 50));
+    }
+    line += &filler;
+    line += "u=\"https://api.deepseek.com/v1\"];";
+    fs::write(d.join("app.min.js"), &line).unwrap();
+    // More references than the per-file limit, one per line.
+    let many: String = (0..5200)
+        .map(|i| format!("m = load(\"Qwen/finetune-{i}\")\n"))
+        .collect();
+    fs::write(d.join("many.py"), &many).unwrap();
+
+    let whole = ok_scan(d, &[]);
+    let windows = ok_scan(d, &["--text-chunk", "64K"]);
+    let found = whole["findings"].as_array().unwrap();
+    assert_eq!(windows["findings"], whole["findings"]);
+    assert_eq!(windows["notifications"], whole["notifications"]);
+    let col = |id: &str| {
+        found
+            .iter()
+            .find(|f| f["identifier"] == id)
+            .map(|f| (f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap()))
+    };
+    let chars = |s: &str| s.chars().count() as u64;
+    assert_eq!(col("Qwen/Qwen2.5-7B-Instruct"), Some((1, 9)));
+    let mid = chars("var m=[\"Qwen/Qwen2.5-7B-Instruct\",") + chars(&filler) + 2;
+    assert_eq!(col("deepseek-ai/DeepSeek-V3"), Some((1, mid)));
+    // The token is the URL, the identifier its host.
+    let end = chars(&line) - chars("https://api.deepseek.com/v1\"];") + 1;
+    assert_eq!(col("api.deepseek.com"), Some((1, end)));
+    // 2,000 repeats on the line, across about 30 window edges: one finding for all of them.
+    let glm: Vec<_> = found
+        .iter()
+        .filter(|f| f["identifier"] == "THUDM/glm-4-9b-chat")
+        .collect();
+    assert_eq!(glm.len(), 1);
+    let also = glm[0]["also_columns"].as_array().map_or(0, |a| a.len());
+    assert_eq!(
+        also as u64 + glm[0]["more_on_line"].as_u64().unwrap_or(0),
+        1999
+    );
+    let r = render(&windows);
+    assert!(
+        r.contains("notification warning many.py: 5200 model references in this file: more than the limit of 5000"),
+        "{r}"
+    );
+    // A limit the user sets still applies.
+    let capped = ok_scan(d, &["--text-chunk", "64K", "--max-file-size", "1M"]);
+    assert!(
+        render(&capped).contains("app.min.js: text file of"),
+        "{}",
+        render(&capped)
+    );
+}

@@ -268,7 +268,9 @@ fn streamed_log_is_the_pretty_printed_document() {
         roots: vec![root],
         walk: modelgate::walk::WalkOptions {
             threads: 1,
-            max_file_size: 8 << 20,
+            max_file_size: u64::MAX,
+            text_chunk: modelgate::scan::TEXT_CHUNK,
+            blob_max: modelgate::scan::TEXT_CHUNK as u64,
             no_ignore: false,
             hidden: false,
             excludes: vec![],

@@ -247,9 +247,9 @@ pub struct AuditArgs {
     /// Worker threads per scan (default: the number of CPUs)
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
-    /// Largest text file to scan, e.g. 8MiB
-    #[arg(long, value_name = "SIZE", default_value = "8MiB", value_parser = super::parse_size)]
-    max_file_size: u64,
+    /// Largest text file to scan, e.g. 8MiB (default: no limit)
+    #[arg(long, value_name = "SIZE", value_parser = super::parse_size)]
+    max_file_size: Option<u64>,
     /// Do not honour .gitignore, .git/info/exclude and .ignore files
     #[arg(long)]
     no_ignore: bool,
@@ -297,6 +297,7 @@ impl AuditArgs {
                 rules: self.rules,
                 threads: self.threads,
                 max_file_size: self.max_file_size,
+                text_chunk: crate::scan::TEXT_CHUNK,
                 no_ignore: self.no_ignore,
                 hidden: self.hidden,
                 max_rules_age: self.max_rules_age,

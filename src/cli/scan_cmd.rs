@@ -59,7 +59,10 @@ pub struct ScanOptions {
     pub rules: Option<PathBuf>,
     /// Worker threads; default: the number of CPUs.
     pub threads: Option<usize>,
-    pub max_file_size: u64,
+    /// `--max-file-size`: none by default (text of any size is scanned).
+    pub max_file_size: Option<u64>,
+    /// Window of text files read in windows (hidden `--text-chunk`).
+    pub text_chunk: usize,
     pub no_ignore: bool,
     pub hidden: bool,
     /// A database older than this many days is reported as stale.
@@ -130,7 +133,9 @@ pub fn scan_config(o: &ScanOptions, db: &Database) -> Result<ScanConfig, Failure
         roots: o.paths.clone(),
         walk: WalkOptions {
             threads,
-            max_file_size: o.max_file_size,
+            max_file_size: o.max_file_size.unwrap_or(u64::MAX),
+            text_chunk: o.text_chunk,
+            blob_max: o.max_file_size.unwrap_or(crate::scan::TEXT_CHUNK as u64),
             no_ignore: o.no_ignore,
             hidden: o.hidden,
             excludes: config.excludes.clone(),
@@ -141,7 +146,7 @@ pub fn scan_config(o: &ScanOptions, db: &Database) -> Result<ScanConfig, Failure
         deps: crate::deps::DepsOptions {
             scan_sources: o.deps,
             python_env: o.python_env.clone(),
-            max_file_size: o.max_file_size,
+            max_file_size: o.max_file_size.unwrap_or(0),
         },
         weights: crate::detect::weights::WeightOptions {
             hash: !o.no_hash,

@@ -165,7 +165,7 @@ impl<'a> Item<'a> {
                 best = Some(f);
             }
         }
-        best.map_or("", |f| f.message.as_str())
+        best.map_or("", |f| &*f.message)
     }
 }
 

@@ -250,7 +250,7 @@ fn removed_list(report: &Report) -> Vec<Value> {
                 "identifier": f.identifier,
                 "fingerprint": f.fingerprint,
                 "suppressed": f.suppression.is_some(),
-                "history": f.history.as_ref().map(history_json),
+                "history": f.history.as_deref().map(history_json),
             })
         })
         .collect()
@@ -312,7 +312,7 @@ pub fn result(report: &Report, f: &Finding) -> Result {
         .rule_id(f.code.as_str())
         .rule_index(f.code.index() as i64)
         .level(level)
-        .message(Message::builder().text(f.message.clone()).build())
+        .message(Message::builder().text(f.message.to_string()).build())
         .locations(vec![source_location(report, &f.path, Some(region(f)))])
         .partial_fingerprints(BTreeMap::from([(
             FINGERPRINT_KEY.to_string(),

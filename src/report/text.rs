@@ -28,7 +28,7 @@ fn groups<'a>(findings: impl Iterator<Item = &'a Finding>) -> Vec<Vec<&'a Findin
             f.level,
             f.code.as_str(),
             f.identifier.to_ascii_lowercase(),
-            f.message.as_str(),
+            &*f.message,
         );
         match index.get(&key) {
             Some(&i) => groups[i].push(f),
