@@ -213,6 +213,13 @@ pub(crate) enum Blob {
         head: Vec<u8>,
         sha256: Option<String>,
     },
+    /// A text blob larger than the limit, copied to an unnamed temporary file as it streamed by,
+    /// to be scanned from there in windows ([`scan::detect_chunked`]) in bounded memory.
+    LargeText {
+        size: u64,
+        head: Vec<u8>,
+        file: std::fs::File,
+    },
     Missing,
 }
 
@@ -223,6 +230,8 @@ pub(crate) struct Keep {
     head: u64,
     /// Hash the whole blob as it streams by.
     hash: bool,
+    /// Copy the whole blob to a temporary file, to scan it as text ([`Blob::LargeText`]).
+    text: bool,
 }
 
 /// Most of a large weight blob held in memory for its header parser: the GGUF metadata or
@@ -309,8 +318,22 @@ impl Blobs {
                 Keep {
                     head: 0,
                     hash: false,
+                    text: false,
                 }
             };
+            if want.text {
+                // Copied out as it streams by: the blob is never held in memory.
+                let mut file = tempfile::tempfile().map_err(err)?;
+                file.write_all(&head).map_err(err)?;
+                std::io::copy(
+                    &mut (&mut self.stdout).take(size - head.len() as u64),
+                    &mut file,
+                )
+                .map_err(err)?;
+                let mut nl = [0u8; 1];
+                self.stdout.read_exact(&mut nl).map_err(err)?;
+                return Ok(Blob::LargeText { size, head, file });
+            }
             let mut hasher = want.hash.then(|| {
                 let mut h = sha2::Sha256::new();
                 h.update(&head);
@@ -369,10 +392,18 @@ pub(crate) fn keep_for<'a>(cfg: &'a ScanConfig, rel: &str) -> impl Fn(&[u8], u64
         Class::Weights => Keep {
             head: BLOB_HEADER_MAX.min(size),
             hash: cfg.weights.hash && size <= cfg.weights.hash_max_size,
+            text: false,
+        },
+        // Text has no size cap unless the user set `--max-file-size`.
+        Class::Text { .. } => Keep {
+            head: SNIFF_LEN as u64,
+            hash: false,
+            text: cfg.walk.max_file_size == u64::MAX,
         },
         _ => Keep {
             head: SNIFF_LEN as u64,
             hash: false,
+            text: false,
         },
     }
 }
@@ -391,6 +422,20 @@ pub(crate) fn visit_blob(
 ) {
     let (class, bytes, head, body, len) = match blob {
         Blob::Missing => return,
+        Blob::LargeText { size, head, file } => {
+            stats.files_scanned += 1;
+            stats.bytes_scanned += size;
+            let file = FileData {
+                rel,
+                class: classify::classify(Path::new(rel), head),
+                bytes: &[],
+                head,
+                body: Body::File(file),
+                len: *size,
+            };
+            scan::visit_file(ctx, &file, out);
+            return;
+        }
         Blob::Whole(b) => {
             let class = classify::classify(Path::new(rel), b);
             let body = Body::Blob {
@@ -617,7 +662,7 @@ pub fn diff_scan(cfg: &ScanConfig, det: &TextDetector, base_ref: &str) -> Result
         if let Some(oid) = src {
             let keep = keep_for(cfg, rel);
             let prints = match blobs.read(oid, cfg.walk.blob_max, &keep)? {
-                blob @ (Blob::Whole(_) | Blob::Large { .. }) => {
+                blob @ (Blob::Whole(_) | Blob::Large { .. } | Blob::LargeText { .. }) => {
                     fingerprints_of(cfg, &ctx, rel, &blob)
                 }
                 // Never fetched (a partial clone does not fetch here): every finding is new.

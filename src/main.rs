@@ -165,8 +165,9 @@ struct ScanArgs {
     threads: Option<usize>,
     /// Largest text file to scan, e.g. 8MiB, 512K, 1000000; larger text files are reported as
     /// skipped. Default: no limit (text over 8 MiB is read in windows, in bounded memory). Weight
-    /// and other binary files are never skipped by size (see --hash-max-size); git blobs
-    /// (--staged, --diff-base, --history) are held whole, up to this size or 8 MiB by default
+    /// and other binary files are never skipped by size (see --hash-max-size). Git blobs
+    /// (--staged, --diff-base, --history) over 8 MiB are copied to a temporary file and read in
+    /// windows the same way
     #[arg(long, value_name = "SIZE", value_parser = cli::parse_size)]
     max_file_size: Option<u64>,
     /// Window for text files read in windows (testing)

@@ -148,3 +148,43 @@ fn staged_weight_blobs_larger_than_the_text_limit_are_parsed_and_hashed_as_they_
     assert!(full.len() >= 3, "{full:#?}");
     assert_eq!(staged, full);
 }
+
+#[test]
+fn a_large_text_blob_is_scanned_in_staged_diff_and_history_modes_unless_capped() {
+    // A minified bundle of 9 MiB on one line (more than the 8 MiB a blob is held whole up to),
+    // with a restricted model near its end.
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    git(d, &["init", "-q", "-b", "main"]);
+    git(d, &["commit", "-q", "--allow-empty", "-m", "empty"]);
+    let mut text = "var a=1;".repeat(9 << 17);
+    text.push_str("m=\"THUDM/glm-4-9b-chat\";\n");
+    let column = text.find("THUDM").unwrap() + 1;
+    fs::write(d.join("bundle.min.js"), &text).unwrap();
+    git(d, &["add", "-A"]);
+    let want = format!("bundle.min.js:1:{column} ");
+    let full = findings(d, &[]);
+    assert!(full.len() == 1 && full[0].starts_with(&want), "{full:#?}");
+    assert_eq!(findings(d, &["--staged"]), full);
+    git(d, &["commit", "-q", "-m", "bundle"]);
+    assert_eq!(findings(d, &["--diff-base", "HEAD~1"]), full);
+    let history = findings(d, &["--history"]);
+    assert!(history.iter().any(|f| f.starts_with(&want)), "{history:#?}");
+    // A cap the user sets still skips the blob, with a warning.
+    let o = bin()
+        .current_dir(d)
+        .args(["scan", "--format", "json", "--fail-on", "never"])
+        .args(["--max-file-size", "1M", "--history", "."])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["findings"].as_array().unwrap().is_empty(), "{v}");
+    assert!(
+        v["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["message"].as_str().unwrap().contains("--max-file-size")),
+        "{v}"
+    );
+}

@@ -485,11 +485,7 @@ impl Resolver {
     /// the hub), `ollama://qwen2.5:7b` (a name of the runtime).
     fn resolve_scheme(&self, scheme: &str, rest: &str) -> Option<Hit> {
         let scheme = scheme.to_ascii_lowercase();
-        let h = self
-            .db
-            .hosts
-            .iter()
-            .find(|h| h.schemes.contains(&scheme))?;
+        let h = self.db.hosts.iter().find(|h| h.schemes.contains(&scheme))?;
         let mut hit = if matches!(h.kind, HostKind::Hub | HostKind::Mirror) {
             let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
             if segs.len() < 2 {
