@@ -149,8 +149,9 @@ pub struct FileRefs<'a> {
     rel: &'a str,
     bytes: &'a [u8],
     cap: usize,
-    /// The file names `modelgate` (it may hold inline directives).
-    directives: bool,
+    /// The file names `modelgate` (it may hold inline directives); looked up with the first
+    /// reference, most files have none.
+    directives: Option<bool>,
     lines: LineWalker,
     last_allows: Option<(u32, Vec<InlineAllow>)>,
     /// hit → (matched text, check code, rank before inline directives).
@@ -186,7 +187,7 @@ impl<'a> FileRefs<'a> {
             rel,
             bytes,
             cap: cap.max(1),
-            directives: memchr::memmem::find(bytes, b"modelgate").is_some(),
+            directives: None,
             lines: LineWalker::default(),
             last_allows: None,
             levels: HashMap::new(),
@@ -335,7 +336,11 @@ impl<'a> FileRefs<'a> {
     /// The inline directives for a reference on `line` (references come in line order, so the
     /// file is walked once and each line's directives are read once).
     fn allows_for(&mut self, line: u32) -> Vec<InlineAllow> {
-        if !self.directives {
+        let bytes = self.bytes;
+        if !*self
+            .directives
+            .get_or_insert_with(|| memchr::memmem::find(bytes, b"modelgate").is_some())
+        {
             return Vec::new();
         }
         if let Some((l, a)) = &self.last_allows
