@@ -601,15 +601,13 @@ pub fn findings(
             .refs
             .extend(refs.into_iter().map(|r| (r, Vec::new())));
     }
-    let mut findings: Vec<_> = collected
-        .refs
-        .iter()
-        .filter_map(|(r, allows)| {
+    // Each reference is judged on its own: on the scan's threads.
+    let mut findings =
+        crate::util::par_filter_map(&collected.refs, cfg.walk.threads, &|(r, allows): &Found| {
             let mut f = policy::evaluate(&cfg.config.policy, r, resolve::resolve(db, r))?;
             suppress::apply_inline(&mut f, allows);
             Some(f)
-        })
-        .collect();
+        });
     policy::finalize(&mut findings);
     if let Some(p) = &cfg.config.file {
         let shown = crate::escape::display(&p.display().to_string()).into_owned();
