@@ -3,8 +3,13 @@
 # and check its accuracy against the corpus manifest. See docs/benchmarks.md.
 #
 # usage: benches/bench-scan.sh [--small] [--runs N] [--no-extra] [--strict]
+#        benches/bench-scan.sh --scaling [SIZES] [--runs N]
 #
 #   --small      ~50 MiB corpus (quick run); the default is the full ~1 GiB corpus
+#   --scaling    the scaling table instead: for each corpus size of SIZES (make-corpus sizes,
+#                comma-separated; default 50M,256M,1G), rg-gitignore and modelgate (SARIF) with
+#                1 and 2 threads, interleaved, median of N runs; corpora are generated as needed
+#                under BENCH_DIR as corpus-<size> (mind the disk: 4G needs 4 GiB)
 #   --runs N     timed runs per command, the median is reported (default 3)
 #   --no-extra   skip the diagnostic timings (modelgate --threads 1, --format json; rg -j1) and
 #                the start-up timings (benches/bench-startup.sh)
@@ -25,6 +30,7 @@ die() { echo "bench-scan: $*" >&2; exit 2; }
 say() { printf '\n== %s\n' "$*"; }
 
 SMALL=0
+SCALING=
 EXTRA=1
 STRICT=0
 RUNS=${BENCH_RUNS:-3}
@@ -34,6 +40,11 @@ while (($#)); do
         --runs) shift; RUNS=${1:-} ;;
         --runs=*) RUNS=${1#--runs=} ;;
         --no-extra) EXTRA=0 ;;
+        --scaling)
+            SCALING=50M,256M,1G
+            if [[ ${2:-} =~ ^[0-9] ]]; then shift; SCALING=$1; fi
+            ;;
+        --scaling=*) SCALING=${1#--scaling=} ;;
         --strict) STRICT=1 ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument: $1 (try --help)" ;;
@@ -99,36 +110,7 @@ echo "commit:    $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?'
 echo "ripgrep:   $("$RG" --version | head -n1)"
 echo "machine:   $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
 
-# ---------------------------------------------------------------- corpus
-say "corpus"
-if [[ -d $CORPUS && -f $CORPUS.stats.json && -f $CORPUS.manifest.tsv ]]; then
-    echo "reusing $CORPUS"
-else
-    FORCE=()
-    [[ -e $CORPUS ]] && FORCE=(--force) # an interrupted generation: start again
-    echo "generating $CORPUS (the 1 GiB corpus takes about 35 s)"
-    "$KIT/make-corpus" "${SIZE_ARGS[@]}" "${SEED_ARGS[@]}" "${FORCE[@]}" --out "$CORPUS" >"$OUT/make-corpus.out" ||
-        die "make-corpus failed"
-fi
-"$KIT/make-corpus" --list-refs >"$OUT/catalogue.tsv"
-read -r SEARCHED IGNORED TOTAL FILES < <(python3 -c '
-import json, sys
-s = json.load(open(sys.argv[1]))
-print(s["searched_text_bytes"], s["bytes"].get("ignored", 0), s["total_bytes"], s["total_files"])' "$CORPUS.stats.json")
-MIB() { python3 -c "import sys; print(f'{int(sys.argv[1]) / 2**20:.1f}')" "$1"; }
-echo "$FILES files, $(MIB "$TOTAL") MiB in total, $(MIB "$SEARCHED") MiB of searched text, \
-$(MIB "$IGNORED") MiB under gitignored folders (manifest stats)"
-
-# ---------------------------------------------------------------- timing
-# The peer command of the kit. The corpus is not a git repository, so this rg does not apply
-# .gitignore and also searches node_modules/; rg-gitignore (--no-require-git) searches exactly the
-# files modelgate scans, for a like-for-like ratio.
-RG_CMD=("$RG" -j2 -c --hidden --no-unicode -f "$KIT/patterns.txt" "$CORPUS")
-RG_GI_CMD=("$RG" -j2 -c --hidden --no-require-git --no-unicode -f "$KIT/patterns.txt" "$CORPUS")
-MG_CMD=("$MG" scan --threads 2 --format sarif --output "$OUT/scan.sarif" --fail-on never "$CORPUS")
-TIMES=$OUT/times.tsv
-printf 'label\trun\twall_s\twall_ns\tmaxrss_kib\tuser_s\tsys_s\tmajor_faults\tfs_inputs_512b\n' >"$TIMES"
-
+# ---------------------------------------------------------------- timing helpers
 timed() { # label run cmd... ; stdout goes to $OUT/<label>.out
     local label=$1 run=$2 t0 t1 rc=0 e m u sy mf fi
     shift 2
@@ -160,6 +142,130 @@ t0, i0 = snap(); time.sleep(1); t1, i1 = snap()
 print(round(100 * (1 - (i1 - i0) / max(1, t1 - t0))))
 PY
 }
+
+# ---------------------------------------------------------------- scaling
+if [[ -n $SCALING ]]; then
+    SOUT=$BENCH_DIR/results-scaling
+    mkdir -p "$SOUT"
+    TABLE=$SOUT/scaling.tsv
+    printf 'size\tsearched_mib\tcommand\tthreads\tmedian_wall_s\tmin_s\tmax_s\tcpu_s\n' >"$TABLE"
+    IFS=, read -r -a SIZES <<<"$SCALING"
+    BUSY=$(busy_pct)
+    for ((w = 0; BUSY > 10 && w < ${BENCH_WAIT_QUIET:-0}; w += 5)); do
+        echo "machine ${BUSY}% busy: waiting for it to quiet down (${w}/${BENCH_WAIT_QUIET} s)"
+        sleep 4
+        BUSY=$(busy_pct)
+    done
+    CPU0=$(machine_cpu)
+    T0=$(date +%s%N)
+    OWN=0
+    for size in "${SIZES[@]}"; do
+        [[ $size =~ ^[0-9]+[KMG]$ ]] || die "--scaling: $size is not a size such as 50M, 256M or 1G"
+        name=corpus-$(tr '[:upper:]' '[:lower:]' <<<"$size")
+        [[ -n ${BENCH_SEED:-} ]] && name+="-seed$BENCH_SEED"
+        corpus=$BENCH_DIR/$name
+        say "scaling: $name"
+        if [[ ! (-d $corpus && -f $corpus.stats.json && -f $corpus.manifest.tsv) ]]; then
+            force=()
+            [[ -e $corpus ]] && force=(--force)
+            echo "generating $corpus"
+            "$KIT/make-corpus" --size "$size" "${SEED_ARGS[@]}" "${force[@]}" --out "$corpus" \
+                >"$SOUT/make-$name.out" || die "make-corpus --size $size failed"
+        fi
+        searched=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["searched_text_bytes"])' \
+            "$corpus.stats.json")
+        OUT=$SOUT/$name
+        mkdir -p "$OUT"
+        LOG=$OUT/stderr.log
+        : >"$LOG"
+        TIMES=$OUT/times.tsv
+        printf 'label\trun\twall_s\twall_ns\tmaxrss_kib\tuser_s\tsys_s\tmajor_faults\tfs_inputs_512b\n' >"$TIMES"
+        "$RG" -j2 -uuu -c --no-unicode -F 'zq-never-matches-qz' "$corpus" >/dev/null || true # warm
+        for t in 1 2; do
+            "$MG" scan --threads "$t" --format sarif --output "$OUT/scan.sarif" --fail-on never "$corpus" 2>>"$LOG" ||
+                die "modelgate scan failed (see $LOG)"
+        done
+        for ((i = 1; i <= RUNS; i++)); do
+            for t in 1 2; do
+                timed "rg-j$t" "$i" "$RG" "-j$t" -c --hidden --no-require-git --no-unicode -f "$KIT/patterns.txt" "$corpus"
+                timed "mg-t$t" "$i" "$MG" scan --threads "$t" --format sarif --output "$OUT/scan.sarif" \
+                    --fail-on never "$corpus"
+            done
+        done
+        OWN=$(awk -F'\t' -v o="$OWN" 'NR > 1 {o += $6 + $7} END {printf "%.2f", o}' "$TIMES")
+        python3 - "$TIMES" "$size" "$searched" >>"$TABLE" <<'PY'
+import collections, statistics, sys
+rows = collections.defaultdict(list)
+with open(sys.argv[1]) as f:
+    next(f)
+    for line in f:
+        label, _run, e, _ns, _kib, user, sys_, _mf, _fi = line.rstrip("\n").split("\t")
+        rows[label].append((float(e), float(user) + float(sys_)))
+for label, r in rows.items():
+    cmd, threads = ("rg-gitignore", label[4:]) if label.startswith("rg-j") else ("modelgate", label[4:])
+    w = [x[0] for x in r]
+    print(f"{sys.argv[2]}\t{int(sys.argv[3]) / 2**20:.1f}\t{cmd}\t{threads}\t{statistics.median(w):.2f}\t"
+          f"{min(w):.2f}\t{max(w):.2f}\t{statistics.median(x[1] for x in r):.2f}")
+PY
+    done
+    say "scaling (median wall of $RUNS runs; ratio = modelgate / rg-gitignore at the same threads)"
+    python3 - "$TABLE" <<'PY' | tee "$SOUT/scaling.txt"
+import collections, sys
+t = collections.OrderedDict()
+with open(sys.argv[1]) as f:
+    next(f)
+    for line in f:
+        size, mib, cmd, threads, med, lo, hi, cpu = line.rstrip("\n").split("\t")
+        t.setdefault((size, mib), {})[(cmd, threads)] = (float(med), float(lo), float(hi), float(cpu))
+print(f"{'corpus':8} {'MiB':>6} {'threads':>7} {'rg s':>6} {'modelgate s':>11} {'ratio':>6} {'mg MiB/s':>8} {'mg CPU s':>8}")
+for (size, mib), r in t.items():
+    for th in ("1", "2"):
+        rg, mg = r[("rg-gitignore", th)], r[("modelgate", th)]
+        print(f"{size:8} {float(mib):6.0f} {th:>7} {rg[0]:6.2f} {mg[0]:11.2f} {mg[0] / max(rg[0], 0.01):5.2f}x "
+              f"{float(mib) / max(mg[0], 0.01):8.0f} {mg[3]:8.2f}")
+    s1, s2 = r[("modelgate", "1")][0], r[("modelgate", "2")][0]
+    g1, g2 = r[("rg-gitignore", "1")][0], r[("rg-gitignore", "2")][0]
+    print(f"{'':8} {'':6} speed-up 1->2 threads: modelgate {s1 / max(s2, 0.01):.2f}x, rg {g1 / max(g2, 0.01):.2f}x")
+PY
+    awk -v c0="$CPU0" -v c1="$(machine_cpu)" -v t0="$T0" -v t1="$(date +%s%N)" -v own="$OWN" -v b="$BUSY" \
+        -v n="$(nproc)" 'BEGIN {w = (t1 - t0) / 1e9; o = c1 - c0 - own; if (o < 0) o = 0
+            printf "interference: %d%% busy before timing; other processes used about %.1f CPU-seconds " \
+                   "during the %.0f s of generation and timing (%.0f%% of the %d CPUs)\n", b, o, w, 100 * o / (w * n), n}' |
+        tee -a "$SOUT/scaling.txt"
+    echo
+    echo "results in $SOUT (scaling.tsv, scaling.txt, one folder of times per corpus)"
+    exit 0
+fi
+
+# ---------------------------------------------------------------- corpus
+say "corpus"
+if [[ -d $CORPUS && -f $CORPUS.stats.json && -f $CORPUS.manifest.tsv ]]; then
+    echo "reusing $CORPUS"
+else
+    FORCE=()
+    [[ -e $CORPUS ]] && FORCE=(--force) # an interrupted generation: start again
+    echo "generating $CORPUS (the 1 GiB corpus takes about 35 s)"
+    "$KIT/make-corpus" "${SIZE_ARGS[@]}" "${SEED_ARGS[@]}" "${FORCE[@]}" --out "$CORPUS" >"$OUT/make-corpus.out" ||
+        die "make-corpus failed"
+fi
+"$KIT/make-corpus" --list-refs >"$OUT/catalogue.tsv"
+read -r SEARCHED IGNORED TOTAL FILES < <(python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(s["searched_text_bytes"], s["bytes"].get("ignored", 0), s["total_bytes"], s["total_files"])' "$CORPUS.stats.json")
+MIB() { python3 -c "import sys; print(f'{int(sys.argv[1]) / 2**20:.1f}')" "$1"; }
+echo "$FILES files, $(MIB "$TOTAL") MiB in total, $(MIB "$SEARCHED") MiB of searched text, \
+$(MIB "$IGNORED") MiB under gitignored folders (manifest stats)"
+
+# ---------------------------------------------------------------- timing
+# The peer command of the kit. The corpus is not a git repository, so this rg does not apply
+# .gitignore and also searches node_modules/; rg-gitignore (--no-require-git) searches exactly the
+# files modelgate scans, for a like-for-like ratio.
+RG_CMD=("$RG" -j2 -c --hidden --no-unicode -f "$KIT/patterns.txt" "$CORPUS")
+RG_GI_CMD=("$RG" -j2 -c --hidden --no-require-git --no-unicode -f "$KIT/patterns.txt" "$CORPUS")
+MG_CMD=("$MG" scan --threads 2 --format sarif --output "$OUT/scan.sarif" --fail-on never "$CORPUS")
+TIMES=$OUT/times.tsv
+printf 'label\trun\twall_s\twall_ns\tmaxrss_kib\tuser_s\tsys_s\tmajor_faults\tfs_inputs_512b\n' >"$TIMES"
 
 say "warming the page cache"
 "$RG" --files --hidden "$CORPUS" >/dev/null

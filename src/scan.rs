@@ -322,8 +322,9 @@ pub struct FileRefs<'a> {
     rel: &'a str,
     bytes: &'a [u8],
     cap: usize,
-    /// The file names `modelgate` (it may hold inline directives).
-    directives: bool,
+    /// The file names `modelgate` (it may hold inline directives); looked up with the first
+    /// reference, most files have none.
+    directives: Option<bool>,
     lines: LineWalker,
     last_allows: Option<(u32, Vec<InlineAllow>)>,
     /// hit → (matched text, check code, rank before inline directives).
@@ -359,7 +360,7 @@ impl<'a> FileRefs<'a> {
             rel,
             bytes,
             cap: cap.max(1),
-            directives: memchr::memmem::find(bytes, b"modelgate").is_some(),
+            directives: None,
             lines: LineWalker::default(),
             last_allows: None,
             levels: HashMap::new(),
@@ -508,7 +509,11 @@ impl<'a> FileRefs<'a> {
     /// The inline directives for a reference on `line` (references come in line order, so the
     /// file is walked once and each line's directives are read once).
     fn allows_for(&mut self, line: u32) -> Vec<InlineAllow> {
-        if !self.directives {
+        let bytes = self.bytes;
+        if !*self
+            .directives
+            .get_or_insert_with(|| memchr::memmem::find(bytes, b"modelgate").is_some())
+        {
             return Vec::new();
         }
         if let Some((l, a)) = &self.last_allows
@@ -783,18 +788,44 @@ pub fn findings(
             .refs
             .extend(refs.into_iter().map(|r| (r, Vec::new())));
     }
-    // Each reference is dropped as soon as it is a finding, and findings of the same hit share
-    // its resolved facts and message.
-    let mut interner = policy::Interner::default();
-    let mut findings: Vec<_> = std::mem::take(&mut collected.refs)
-        .into_iter()
-        .filter_map(|(r, allows)| {
-            let mut f = interner.evaluate(db, &cfg.config.policy, &r)?;
-            suppress::apply_inline(&mut f, &allows);
-            Some(f)
+    // Each reference is judged on the scan's threads (one contiguous share each, the order
+    // kept) and dropped as soon as it is a finding; findings of the same hit share its resolved
+    // facts and message (one interner per thread).
+    let judge = |refs: Vec<Found>| -> Vec<policy::Finding> {
+        let mut interner = policy::Interner::default();
+        refs.into_iter()
+            .filter_map(|(r, allows)| {
+                let mut f = interner.evaluate(db, &cfg.config.policy, &r)?;
+                suppress::apply_inline(&mut f, &allows);
+                Some(f)
+            })
+            .collect()
+    };
+    let mut refs = std::mem::take(&mut collected.refs);
+    let threads = cfg.walk.threads.min(refs.len() / 256).max(1);
+    let mut findings = if threads == 1 {
+        judge(refs)
+    } else {
+        let share = refs.len().div_ceil(threads);
+        let mut shares = Vec::with_capacity(threads);
+        while refs.len() > share {
+            let rest = refs.split_off(share);
+            shares.push(std::mem::replace(&mut refs, rest));
+        }
+        shares.push(refs);
+        std::thread::scope(|s| {
+            let judge = &judge;
+            let handles: Vec<_> = shares
+                .into_iter()
+                .map(|c| s.spawn(move || judge(c)))
+                .collect();
+            let mut out = Vec::new();
+            for h in handles {
+                out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            }
+            out
         })
-        .collect();
-    drop(interner);
+    };
     policy::finalize(&mut findings);
     if let Some(p) = &cfg.config.file {
         let shown = crate::escape::display(&p.display().to_string()).into_owned();

@@ -1,5 +1,5 @@
-//! Small utilities of the bottom layer: hex encoding and calendar dates. Nothing here knows
-//! about the pipeline.
+//! Small utilities of the bottom layer: hex encoding, calendar dates and an ordered parallel
+//! map. Nothing here knows about the pipeline.
 
 /// Lower-case hexadecimal of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
@@ -9,6 +9,34 @@ pub fn hex(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
     }
     s
+}
+
+/// `f` applied to every item, the `Some` results in the order of `items`, on up to `threads`
+/// threads (one contiguous share of `items` each). Fewer than 256 items a thread, or one thread:
+/// all on the calling thread. A panic in `f` is raised again on the calling thread.
+pub fn par_filter_map<T: Sync, U: Send>(
+    items: &[T],
+    threads: usize,
+    f: &(dyn Fn(&T) -> Option<U> + Sync),
+) -> Vec<U> {
+    const MIN_SHARE: usize = 256;
+    let n = threads.min(items.len() / MIN_SHARE).max(1);
+    if n == 1 {
+        return items.iter().filter_map(f).collect();
+    }
+    let share = items.len().div_ceil(n);
+    std::thread::scope(|s| {
+        let others: Vec<_> = items
+            .chunks(share)
+            .skip(1)
+            .map(|c| s.spawn(move || c.iter().filter_map(f).collect::<Vec<U>>()))
+            .collect();
+        let mut out: Vec<U> = items[..share].iter().filter_map(f).collect();
+        for h in others {
+            out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        out
+    })
 }
 
 /// True for `YYYY-MM-DD` with a plausible month and day.
@@ -48,6 +76,23 @@ pub fn today_days() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| (d.as_secs() / 86_400) as i64)
+}
+
+#[cfg(test)]
+mod par_tests {
+    #[test]
+    fn par_filter_map_keeps_the_order_whatever_the_threads() {
+        let items: Vec<u32> = (0..10_000).collect();
+        let odd_squares = |x: &u32| (x % 2 == 1).then(|| u64::from(*x) * u64::from(*x));
+        let expected: Vec<u64> = items.iter().filter_map(odd_squares).collect();
+        for threads in [0, 1, 2, 3, 8, 64] {
+            assert_eq!(
+                super::par_filter_map(&items, threads, &odd_squares),
+                expected
+            );
+        }
+        assert!(super::par_filter_map(&items[..0], 4, &odd_squares).is_empty());
+    }
 }
 
 #[cfg(test)]

@@ -671,25 +671,35 @@ enum Region {
     Output,
 }
 
-/// Comments, docstrings, strings and Markdown cells of one file, in order.
+/// Comments, docstrings, strings and Markdown cells of one file, in order. A source file is
+/// lexed as far as the tokens asked about need (the hits of a file are often near its start).
 pub struct FileLayout {
     lang: Lang,
     regions: Vec<(usize, usize, Region)>,
+    /// Where the lexer stopped: every region that starts before it is in `regions`.
+    lexed: usize,
 }
 
 impl FileLayout {
     pub fn new(path: &str, buf: &[u8]) -> FileLayout {
         let lang = lang_of(path);
-        let regions = match lang {
-            Lang::Python | Lang::Hash { .. } | Lang::Slash { .. } => lex(buf, lang),
-            Lang::Notebook => notebook_regions(buf),
-            Lang::Other => Vec::new(),
+        let (regions, lexed) = match lang {
+            Lang::Python | Lang::Hash { .. } | Lang::Slash { .. } => (Vec::new(), 0),
+            Lang::Notebook => (notebook_regions(buf), usize::MAX),
+            Lang::Other => (Vec::new(), usize::MAX),
         };
-        FileLayout { lang, regions }
+        FileLayout {
+            lang,
+            regions,
+            lexed,
+        }
     }
 
     /// Code or mention, for the token `buf[s..e]`.
-    pub fn place(&self, buf: &[u8], s: usize, e: usize) -> Placed {
+    pub fn place(&mut self, buf: &[u8], s: usize, e: usize) -> Placed {
+        if self.lexed <= s {
+            self.lexed = lex(buf, self.lang, self.lexed, s, &mut self.regions);
+        }
         let i = self.regions.partition_point(|r| r.1 <= s);
         if let Some(&(rs, re, kind)) = self.regions.get(i)
             && rs <= s
@@ -955,11 +965,23 @@ fn statement_start(buf: &[u8], i: usize) -> bool {
     true
 }
 
-fn lex(buf: &[u8], lang: Lang) -> Vec<(usize, usize, Region)> {
-    let mut out = Vec::new();
-    let mut i = 0;
+/// Lexes `buf` from `from` (where a region starts or none is open) into `out`, until the region
+/// that holds `until` (if any) is in; returns where it stopped.
+fn lex(
+    buf: &[u8],
+    lang: Lang,
+    from: usize,
+    until: usize,
+    out: &mut Vec<(usize, usize, Region)>,
+) -> usize {
+    let mut i = from;
     let n = buf.len();
-    while i < n {
+    while i < n && i <= until {
+        // Every region starts with one of these bytes.
+        if !matches!(buf[i], b'"' | b'\'' | b'#' | b'/' | b'`') {
+            i += 1;
+            continue;
+        }
         let c = buf[i];
         match lang {
             Lang::Python if starts(buf, i, b"\"\"\"") || starts(buf, i, b"'''") => {
@@ -1016,7 +1038,7 @@ fn lex(buf: &[u8], lang: Lang) -> Vec<(usize, usize, Region)> {
         }
         i += 1;
     }
-    out
+    i
 }
 
 /// The Markdown cells and the outputs of a notebook. A Markdown cell runs from its
@@ -1244,15 +1266,15 @@ mod tests {
         }
         let nb = "{\"cells\": [{\"cell_type\": \"markdown\", \"source\": [\"# BGE-M3\"]}, {\"cell_type\": \"code\", \"source\": [\"m = 'BAAI/bge-m3'\\n\", \"# uses BAAI/bge-m4 here\\n\"]}]}";
         let s = nb.find("BGE-M3").unwrap();
-        let l = FileLayout::new("n.ipynb", nb.as_bytes());
+        let mut l = FileLayout::new("n.ipynb", nb.as_bytes());
         assert_eq!(l.place(nb.as_bytes(), s, s + 6), Placed::Mention);
         let s = nb.find("BAAI/bge-m3").unwrap();
         assert_eq!(l.place(nb.as_bytes(), s, s + 11), Placed::Code);
         // A code cell's outputs (Jupyter writes `outputs` before `source`) are mentions; its
         // source is code, in either key order.
         let nb = "{\"cells\": [{\"cell_type\": \"code\", \"execution_count\": 1, \"metadata\": {}, \"outputs\": [{\"name\": \"stdout\", \"text\": [\"--2024  https://hf-mirror.com/datasets/x\\n\"]}], \"source\": [\"m = 'BAAI/bge-m3'\\n\"]}, {\"cell_type\": \"code\", \"source\": [\"n = 'BAAI/bge-m4'\"], \"outputs\": [{\"text\": [\"loaded BAAI/bge-m5\"]}]}]}";
-        let l = FileLayout::new("n.ipynb", nb.as_bytes());
-        let at = |t: &str| {
+        let mut l = FileLayout::new("n.ipynb", nb.as_bytes());
+        let mut at = |t: &str| {
             let s = nb.find(t).unwrap();
             l.place(nb.as_bytes(), s, s + t.len())
         };

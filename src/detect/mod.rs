@@ -1,6 +1,7 @@
 //! Detection: turn one classified file into raw references. No policy here: a reference says what
 //! was seen, where, which database entries it matched and how sure the match is.
 
+pub mod anchors;
 pub mod context;
 pub mod gguf;
 pub mod modelmeta;

@@ -1,7 +1,7 @@
 //! Text detection in one pass per file.
 //!
-//! An Aho-Corasick automaton over literal anchors taken from the database (namespace names, host
-//! domains, family keywords, env var prefixes, ...) finds candidate positions. Each candidate is
+//! A search for the literal anchors taken from the database (namespace names, host domains,
+//! family keywords, env var prefixes, ...; see [`Anchors`]) finds candidate positions. Each candidate is
 //! widened to the identifier token around it (ASCII letters, digits and `._-/:@~`), and the token
 //! as a whole is confirmed against the database: identifier shapes must match the entire token, so
 //! `minimax(`, `glm_fit`, `Kimi` or `ababcabab` never match `MiniMax-M2`, `glm-4`, `kimi-k2` or
@@ -9,8 +9,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
-
+use crate::detect::anchors::Anchors;
 use crate::detect::context::{Contexts, FileLayout, Placed};
 use crate::lineindex::{ColumnCursor, LineIndex};
 use crate::resolve::token::{Prefix, Resolver};
@@ -28,13 +27,13 @@ fn is_edge_punct(b: u8) -> bool {
     matches!(b, b'.' | b'-' | b'/' | b':' | b'@' | b'~' | b'_')
 }
 
-/// The text scanner: an automaton over the anchors of a database, and the [`Resolver`] that
+/// The text scanner: a search for the anchors of a database, and the [`Resolver`] that
 /// confirms its candidates. Build once per run; it is `Sync` and shared by all worker threads.
 pub struct TextDetector {
     resolver: Arc<Resolver>,
     /// Built with the scanner, or for the embedded database on the first scan (see
     /// [`TextDetector::new`]).
-    anchors: OnceLock<AhoCorasick>,
+    anchors: OnceLock<Anchors>,
     contexts: Contexts,
 }
 
@@ -64,15 +63,9 @@ fn anchors_of(db: &Database) -> Vec<String> {
     anchors
 }
 
-/// The automaton over the anchors of `db`.
-fn automaton(db: &Database) -> Result<AhoCorasick, String> {
-    let anchors = minimal_anchors(anchors_of(db));
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::LeftmostFirst)
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(&anchors)
-        .map_err(|e| e.to_string())
+/// The search for the anchors of `db`.
+fn automaton(db: &Database) -> Result<Anchors, String> {
+    Anchors::new(&minimal_anchors(anchors_of(db)), is_tok)
 }
 
 impl TextDetector {
@@ -105,7 +98,7 @@ impl TextDetector {
         self.resolver.db()
     }
 
-    fn anchors(&self) -> &AhoCorasick {
+    fn anchors(&self) -> &Anchors {
         self.anchors.get_or_init(|| {
             automaton(self.db()).unwrap_or_else(|e| panic!("rules database: anchors: {e}"))
         })
@@ -147,16 +140,16 @@ impl TextDetector {
         let mut lines: Option<LineIndex> = None;
         let mut cursor = ColumnCursor::default();
         while at < buf.len() {
-            let Some(m) = self.anchors().find(Input::new(buf).span(at..buf.len())) else {
+            let Some((m_start, m_end)) = self.anchors().find(buf, at) else {
                 break;
             };
-            let mut s = m.start();
-            let floor = m.start().saturating_sub(MAX_TOKEN + 1);
+            let mut s = m_start;
+            let floor = m_start.saturating_sub(MAX_TOKEN + 1);
             while s > floor && is_tok(buf[s - 1]) {
                 s -= 1;
             }
             let limit = s.saturating_add(MAX_TOKEN + 1).min(buf.len());
-            let mut e = m.end().min(limit);
+            let mut e = m_end.min(limit);
             while e < limit && is_tok(buf[e]) {
                 e += 1;
             }
@@ -164,10 +157,10 @@ impl TextDetector {
             if too_long {
                 // Skip the rest of the run: every byte is skipped once.
                 let rest = buf[e..].iter().position(|&b| !is_tok(b));
-                at = rest.map_or(buf.len(), |i| e + i).max(m.end());
+                at = rest.map_or(buf.len(), |i| e + i).max(m_end);
                 continue;
             }
-            at = e.max(m.end());
+            at = e.max(m_end);
             // `\n` and `\t` escapes inside JSON strings (notebooks) are not part of a token.
             if s >= 1 && buf[s - 1] == b'\\' && matches!(buf[s], b'n' | b't' | b'r') {
                 s += 1;

@@ -246,7 +246,10 @@ pub fn text_file(rel: &str, bytes: &[u8], out: &mut ModelClues) {
             manifest,
         });
     }
-    if memchr::memmem::find(bytes, b"trust_remote_code").is_some() {
+    // Built once: a searcher per file costs more than the search of most files.
+    static TRUST_REMOTE_CODE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"trust_remote_code"));
+    if TRUST_REMOTE_CODE.find(bytes).is_some() {
         for (call, l) in modelmeta::trust_remote_code_lines(bytes) {
             out.remote_code.push((rel.to_string(), call, l));
         }

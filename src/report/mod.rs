@@ -135,6 +135,8 @@ pub struct WriteOptions {
     pub color: bool,
     /// Text output: findings, warnings and errors only (no notes, no summary line).
     pub quiet: bool,
+    /// Threads that may render findings at the same time (SARIF); 0 or 1: one.
+    pub threads: usize,
 }
 
 impl Format {
@@ -148,7 +150,7 @@ impl Format {
         match self {
             Format::Text => text::write(report, w, opts),
             Format::Json => json::write(report, w),
-            Format::Sarif => sarif::write(report, w),
+            Format::Sarif => sarif::write_with(report, w, opts.threads),
             Format::Markdown => markdown::write(report, w),
             Format::Github => github::write(report, w),
             Format::Cyclonedx => cyclonedx::write(report, w),

@@ -465,6 +465,13 @@ fn document(report: &Report, results: Vec<Result>) -> Sarif {
 /// result is rendered and written in its place one at a time, so that the log is never held in
 /// memory a second time beside the findings.
 pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
+    write_with(report, w, 1)
+}
+
+/// [`write`], rendering the results on up to `threads` threads, a batch at a time (the output
+/// is the same; memory holds one batch of rendered results).
+pub fn write_with(report: &Report, w: &mut dyn Write, threads: usize) -> std::io::Result<()> {
+    const BATCH: usize = 1024;
     let frame = serde_json::to_string_pretty(&document(report, Vec::new()))?;
     const EMPTY: &str = "\"results\": []";
     let Some(at) = frame.find(EMPTY) else {
@@ -478,13 +485,18 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     w.write_all(&frame.as_bytes()[..at])?;
     w.write_all(b"\"results\": [")?;
     let mut first = true;
-    for f in shown(report) {
-        let text = serde_json::to_string_pretty(&result(report, f))?;
-        w.write_all(if first { b"" } else { b"," })?;
-        first = false;
-        w.write_all(inner.as_bytes())?;
-        // JSON strings hold no raw newline: every line break is the printer's own.
-        w.write_all(text.replace('\n', &inner).as_bytes())?;
+    let shown: Vec<&Finding> = shown(report).collect();
+    for batch in shown.chunks(BATCH) {
+        let texts = crate::util::par_filter_map(batch, threads, &|f: &&Finding| {
+            // JSON strings hold no raw newline: every line break is the printer's own.
+            Some(serde_json::to_string_pretty(&result(report, f)).map(|t| t.replace('\n', &inner)))
+        });
+        for text in texts {
+            w.write_all(if first { b"" } else { b"," })?;
+            first = false;
+            w.write_all(inner.as_bytes())?;
+            w.write_all(text?.as_bytes())?;
+        }
     }
     if !first {
         w.write_all(b"\n")?;

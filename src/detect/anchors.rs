@@ -1,0 +1,342 @@
+//! Where the text scanner looks: the next occurrence of a literal anchor (ASCII case aside).
+//!
+//! The anchors of the database are about 300 literals, many of them with short or common
+//! prefixes, and are matched without regard to ASCII case. An Aho-Corasick automaton over them
+//! has no fast prefilter (packed searchers take at most 64 case-sensitive patterns, and the
+//! anchors start with almost every letter), so it steps through every byte of every file in a
+//! transition table that does not fit the first-level cache; that was the largest cost of a scan.
+//!
+//! [`Anchors`] instead picks one 4-byte window of each anchor (its least common letters) and
+//! keeps a bit per hashed window in a table that stays in the cache. The scan hashes the 4 bytes
+//! at each position, with ASCII letters folded to lower case, and tests the bit; only a set bit
+//! is checked against the anchors that chose that window. A 3-byte anchor is entered with every
+//! possible fourth byte. Each occurrence of an anchor contains its window, so nothing is missed;
+//! a hash collision only costs the check.
+//!
+//! The text scanner only needs to know which tokens (runs of identifier bytes) contain an anchor.
+//! When every anchor consists of such bytes, any occurrence of an anchor lies inside one token,
+//! so the occurrence found first (by the position of its window) is in the first token that holds
+//! one, as with a leftmost search. Databases with an anchor shorter than 3 bytes or with other
+//! bytes (a rules folder can hold anything) keep the Aho-Corasick automaton.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+
+/// log2 of the number of bits of the window table (16 KiB).
+const HASH_BITS: u32 = 17;
+
+/// ASCII upper-case letters to lower case (other bytes may change too, identically for a text
+/// and an anchor that are equal ASCII case aside, so folded windows compare as the bytes do).
+#[inline(always)]
+fn fold(w: u32) -> u32 {
+    w | 0x2020_2020
+}
+
+#[inline(always)]
+fn hash(key: u32) -> usize {
+    (key.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)) as usize
+}
+
+/// How common a byte of an anchor is in source text (English letter frequencies; punctuation
+/// and digits of identifiers in between). The window with the smallest sum is chosen.
+fn commonness(b: u8) -> u32 {
+    const BY_FREQUENCY: &[u8] = b"etaoinsrhldcumfpgwybvkxjqz";
+    match b {
+        b'a'..=b'z' => {
+            26 - BY_FREQUENCY
+                .iter()
+                .position(|&c| c == b)
+                .map_or(0, |p| p as u32)
+        }
+        b'0'..=b'9' | b'-' => 10,
+        b'/' | b'.' | b'_' => 14,
+        _ => 4,
+    }
+}
+
+/// The anchor search of a database (see the module documentation).
+pub enum Anchors {
+    Windows(Windows),
+    Automaton(AhoCorasick),
+}
+
+/// The window table: one bit per hash of a folded 4-byte window, and per hash the anchors that
+/// chose such a window with the window's offset in the anchor.
+pub struct Windows {
+    bits: Box<[u64]>,
+    /// Entries of hash `h`: `entries[starts[h]..starts[h + 1]]`.
+    starts: Box<[u32]>,
+    /// (folded window, anchor, offset of the window in the anchor).
+    entries: Box<[(u32, u32, u32)]>,
+    /// Lower case.
+    anchors: Box<[Box<[u8]>]>,
+}
+
+impl Anchors {
+    /// The search for `anchors` (lower case, as the database gives them); `is_tok` says which
+    /// bytes make up a token.
+    pub fn new(anchors: &[String], is_tok: fn(u8) -> bool) -> Result<Anchors, String> {
+        let windows_apply = anchors.len() < u32::MAX as usize
+            && anchors.iter().all(|a| {
+                a.len() >= 3
+                    && a.len() < u32::MAX as usize
+                    && a.bytes().all(|b| is_tok(b) && !b.is_ascii_uppercase())
+            });
+        if windows_apply {
+            return Ok(Anchors::Windows(Windows::new(anchors)));
+        }
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostFirst)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(anchors)
+            .map(Anchors::Automaton)
+            .map_err(|e| e.to_string())
+    }
+
+    /// An occurrence (start, end) of an anchor that starts at or after `at`: for the window
+    /// table, the one whose window comes first; for the automaton, the leftmost.
+    pub fn find(&self, buf: &[u8], at: usize) -> Option<(usize, usize)> {
+        match self {
+            Anchors::Windows(w) => w.find(buf, at),
+            Anchors::Automaton(ac) => ac
+                .find(Input::new(buf).span(at..buf.len()))
+                .map(|m| (m.start(), m.end())),
+        }
+    }
+}
+
+impl Windows {
+    fn new(anchors: &[String]) -> Windows {
+        // (hash, folded window, anchor, offset)
+        let mut list: Vec<(usize, u32, u32, u32)> = Vec::new();
+        for (ai, a) in anchors.iter().enumerate() {
+            let a = a.as_bytes();
+            if a.len() == 3 {
+                // Every fourth byte, as folded.
+                let mut fourth: Vec<u8> = (0..=255u8).map(|v| v | 0x20).collect();
+                fourth.sort_unstable();
+                fourth.dedup();
+                for v in fourth {
+                    let key = fold(u32::from_le_bytes([a[0], a[1], a[2], v]));
+                    list.push((hash(key), key, ai as u32, 0));
+                }
+            } else {
+                let k = (0..=a.len() - 4)
+                    .min_by_key(|&k| a[k..k + 4].iter().map(|&b| commonness(b)).sum::<u32>())
+                    .unwrap_or(0);
+                let key = fold(u32::from_le_bytes([a[k], a[k + 1], a[k + 2], a[k + 3]]));
+                list.push((hash(key), key, ai as u32, k as u32));
+            }
+        }
+        list.sort_unstable();
+        list.dedup();
+        let size = 1usize << HASH_BITS;
+        let mut bits = vec![0u64; size / 64];
+        let mut starts = vec![0u32; size + 1];
+        for &(h, _, _, _) in &list {
+            bits[h >> 6] |= 1 << (h & 63);
+            starts[h + 1] += 1;
+        }
+        for i in 0..size {
+            starts[i + 1] += starts[i];
+        }
+        Windows {
+            bits: bits.into(),
+            starts: starts.into(),
+            entries: list.iter().map(|&(_, key, a, k)| (key, a, k)).collect(),
+            anchors: anchors.iter().map(|a| a.as_bytes().into()).collect(),
+        }
+    }
+
+    #[inline(always)]
+    fn bit(&self, h: usize) -> bool {
+        (self.bits[h >> 6] >> (h & 63)) & 1 != 0
+    }
+
+    /// The anchor whose window is `key` (hashed: `h`) at `i`, starting at or after `at`.
+    #[cold]
+    fn check(&self, buf: &[u8], at: usize, i: usize, key: u32, h: usize) -> Option<(usize, usize)> {
+        let (from, to) = (self.starts[h] as usize, self.starts[h + 1] as usize);
+        self.entries[from..to].iter().find_map(|&(window, a, k)| {
+            if window != key {
+                return None;
+            }
+            let s = i.checked_sub(k as usize).filter(|&s| s >= at)?;
+            let anchor = &self.anchors[a as usize];
+            let e = s + anchor.len();
+            (e <= buf.len() && buf[s..e].eq_ignore_ascii_case(anchor)).then_some((s, e))
+        })
+    }
+
+    fn find(&self, buf: &[u8], at: usize) -> Option<(usize, usize)> {
+        let n = buf.len();
+        let mut i = at;
+        if at + 4 <= n {
+            for w in buf[at..].windows(4) {
+                let key = fold(u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
+                let h = hash(key);
+                if self.bit(h)
+                    && let Some(m) = self.check(buf, at, i, key, h)
+                {
+                    return Some(m);
+                }
+                i += 1;
+            }
+        }
+        // The last three positions (only a 3-byte anchor fits): padded with zero bytes.
+        while i < n {
+            let mut w = [0u8; 4];
+            w[..n - i].copy_from_slice(&buf[i..]);
+            let key = fold(u32::from_le_bytes(w));
+            let h = hash(key);
+            if self.bit(h)
+                && let Some(m) = self.check(buf, at, i, key, h)
+            {
+                return Some(m);
+            }
+            i += 1;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_tok(b: u8) -> bool {
+        b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/' | b':' | b'@' | b'~')
+    }
+
+    /// The start of the token around every occurrence found, in order.
+    fn tokens(a: &Anchors, buf: &[u8]) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while let Some((s, e)) = a.find(buf, at) {
+            assert!(s >= at && e > s && e <= buf.len());
+            let mut t = s;
+            while t > 0 && is_tok(buf[t - 1]) {
+                t -= 1;
+            }
+            let mut end = e;
+            while end < buf.len() && is_tok(buf[end]) {
+                end += 1;
+            }
+            if out.last() != Some(&t) {
+                out.push(t);
+            }
+            at = end;
+        }
+        out
+    }
+
+    fn automaton(anchors: &[String]) -> Anchors {
+        Anchors::Automaton(
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(anchors)
+                .unwrap(),
+        )
+    }
+
+    /// A small deterministic generator (xorshift), so that a failure can be replayed.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn the_window_table_finds_the_tokens_the_automaton_finds() {
+        let anchors: Vec<String> = [
+            "qwen",
+            "glm",
+            "yi-",
+            "bge",
+            "deepseek",
+            "moonshot",
+            "kimi",
+            "01-ai/",
+            "thudm/",
+            "hf.co",
+            "huggingface.co",
+            "dashscope_",
+            "api.z.ai",
+            "hy3",
+            "qianfan_",
+            "minimax",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let Ok(windows @ Anchors::Windows(_)) = Anchors::new(&anchors, is_tok) else {
+            panic!("token-byte anchors of 3 bytes or more use the window table");
+        };
+        let ac = automaton(&anchors);
+        let pieces: Vec<Vec<u8>> = anchors
+            .iter()
+            .map(|a| a.as_bytes().to_vec())
+            .chain(
+                [
+                    "q", "we", "n", "gl", "yi", "-", "/", " ", "\n", "\"", "(", "_", ".", "x",
+                    "deeps", "eek", "中", "@", "Moon", "shot", "hf", "co", "k", "imi", "\t",
+                ]
+                .iter()
+                .map(|s| s.as_bytes().to_vec()),
+            )
+            .collect();
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for round in 0..3000 {
+            let mut buf = Vec::new();
+            for _ in 0..rng.below(40) {
+                let mut p = pieces[rng.below(pieces.len())].clone();
+                for b in &mut p {
+                    if rng.below(3) == 0 {
+                        b.make_ascii_uppercase();
+                    }
+                }
+                buf.extend(p);
+            }
+            if round % 7 == 0 {
+                // A long token: the scanner skips it, but both searches find it.
+                buf.extend(std::iter::repeat_n(b'a', 400));
+                buf.extend(b"QWEN");
+            }
+            assert_eq!(
+                tokens(&windows, &buf),
+                tokens(&ac, &buf),
+                "{:?}",
+                String::from_utf8_lossy(&buf)
+            );
+        }
+    }
+
+    #[test]
+    fn an_anchor_at_the_very_end_is_found() {
+        let anchors = vec!["glm".to_string(), "kimi".to_string()];
+        let a = Anchors::new(&anchors, is_tok).unwrap();
+        assert_eq!(a.find(b"GLM", 0), Some((0, 3)));
+        assert_eq!(a.find(b"x glm", 0), Some((2, 5)));
+        assert_eq!(a.find(b"x glm", 3), None);
+        assert_eq!(a.find(b"gl", 0), None);
+        assert_eq!(a.find(b"", 0), None);
+        assert_eq!(a.find(b"the kimI", 1), Some((4, 8)));
+    }
+
+    #[test]
+    fn other_anchors_keep_the_automaton() {
+        for anchors in [vec!["ai".to_string()], vec!["deep seek".to_string()]] {
+            let a = Anchors::new(&anchors, is_tok).unwrap();
+            assert!(matches!(a, Anchors::Automaton(_)));
+            assert!(a.find(b"x DEEP SEEK ai", 0).is_some());
+        }
+    }
+}
