@@ -555,7 +555,17 @@ impl Resolver {
                 } else {
                     h.id.as_str()
                 };
-                if let Some(mut model) = self.resolve_pair(segs[0], segs[1], Some(hub_for_ns)) {
+                // A namespace of the developer known on another hub (`deepseek-ai`, `BAAI` on
+                // ModelScope) names the developer as it does there; only then a name's shape.
+                let on_hub = self.resolve_pair(segs[0], segs[1], Some(hub_for_ns));
+                let named = match on_hub {
+                    Some(ref m) if m.kind != RefKind::Derivative => on_hub,
+                    _ => self
+                        .resolve_pair(segs[0], segs[1], None)
+                        .filter(|m| m.kind == RefKind::HubRepo)
+                        .or(on_hub),
+                };
+                if let Some(mut model) = named {
                     model.host = Some(h.id.clone());
                     model
                         .rules
@@ -613,11 +623,10 @@ impl Resolver {
             if let Some(mut h) = inner
                 && h.kind.names_model()
             {
-                // The route decides where the request goes unless the inner id names a
-                // router itself (openrouter/z-ai/glm-4.6).
-                if h.kind != RefKind::RouterModel || route.host != "openrouter" {
-                    h.host = Some(route.host.clone());
-                }
+                // The route decides where the request goes: what follows `openrouter/` is an
+                // OpenRouter id (`openrouter/deepseek/deepseek-chat`), whatever another route
+                // would make of it.
+                h.host = Some(route.host.clone());
                 h.kind = RefKind::RouterModel;
                 h.identifier = segs.join("/");
                 h.via = Some(format!("{} route `{}/`", route.tool, route.prefix));
