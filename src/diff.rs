@@ -505,6 +505,8 @@ impl Drop for Blobs {
 pub(crate) struct Repo {
     pub(crate) git: Git,
     pub(crate) prefix: Vec<u8>,
+    /// `HEAD^{tree}` when the same `rev-parse` gave it (not before the first commit).
+    pub(crate) head_tree: Option<String>,
 }
 
 pub(crate) fn locate(root: &Path) -> Result<Repo, String> {
@@ -519,11 +521,56 @@ pub(crate) fn locate(root: &Path) -> Result<Repo, String> {
         dir
     };
     let g = Git::new(&dir)?;
-    let top = g.run_line(&["rev-parse", "--show-toplevel"])?;
-    let prefix = g.run_line(&["rev-parse", "--show-prefix"])?;
+    // One `rev-parse` for the top level, the folder's prefix and HEAD's tree (each git process
+    // costs milliseconds of a pre-commit check). Its lines are read only when there are exactly
+    // as many as asked for (a path holding a newline is asked for again, one value per call).
+    let (top, prefix, head_tree) = match one_rev_parse(&g) {
+        Some(v) => v,
+        None => (
+            g.run_line(&["rev-parse", "--show-toplevel"])?,
+            g.run_line(&["rev-parse", "--show-prefix"])?,
+            None,
+        ),
+    };
     let mut git = g;
     git.dir = PathBuf::from(os(&top).into_owned());
-    Ok(Repo { git, prefix })
+    Ok(Repo {
+        git,
+        prefix,
+        head_tree,
+    })
+}
+
+/// `rev-parse --show-toplevel --show-prefix --verify -q HEAD^{tree}`: (top level, prefix,
+/// tree), the tree `None` before the first commit; `None` when the answer is not three lines
+/// (or two without a commit).
+fn one_rev_parse(g: &Git) -> Option<(Vec<u8>, Vec<u8>, Option<String>)> {
+    let out = g
+        .command(&[
+            "rev-parse",
+            "--show-toplevel",
+            "--show-prefix",
+            "--verify",
+            "-q",
+            "HEAD^{tree}",
+        ])
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let text = out.stdout.strip_suffix(b"\n")?;
+    let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+    let hex = |t: &[u8]| matches!(t.len(), 40 | 64) && t.iter().all(u8::is_ascii_hexdigit);
+    match (out.status.success(), lines.as_slice()) {
+        (true, [top, prefix, tree]) if !top.is_empty() && hex(tree) => Some((
+            top.to_vec(),
+            prefix.to_vec(),
+            Some(String::from_utf8_lossy(tree).into_owned()),
+        )),
+        (false, [top, prefix]) if !top.is_empty() && out.status.code() == Some(1) => {
+            Some((top.to_vec(), prefix.to_vec(), None))
+        }
+        _ => None,
+    }
 }
 
 /// The display path of a repository path under the scanned root (`None` outside it); the same
@@ -617,7 +664,7 @@ fn fingerprints_of(cfg: &ScanConfig, ctx: &FileCtx<'_>, rel: &str, blob: &Blob) 
 /// did not have at the merge base.
 pub fn diff_scan(cfg: &ScanConfig, det: &TextDetector, base_ref: &str) -> Result<Report, String> {
     let root = cfg.roots.first().ok_or("no path to scan")?;
-    let Repo { git, prefix } = locate(root)?;
+    let Repo { git, prefix, .. } = locate(root)?;
     let base = git
         .run_line(&["merge-base", "--end-of-options", base_ref, "HEAD"])
         .map_err(|e| {
@@ -758,8 +805,15 @@ pub(crate) fn excludes(
 /// Scans the staged content of the staged files (added, copied, modified, renamed).
 pub fn staged_scan(cfg: &ScanConfig, det: &TextDetector) -> Result<Report, String> {
     let root = cfg.roots.first().ok_or("no path to scan")?;
-    let Repo { git, prefix } = locate(root)?;
-    let tree = head_tree(&git)?;
+    let Repo {
+        git,
+        prefix,
+        head_tree: tree,
+    } = locate(root)?;
+    let tree = match tree {
+        Some(t) => t,
+        None => head_tree(&git)?,
+    };
     let staged = diff_index(&git, &["--cached"], &tree)?;
     let mut notes = Vec::new();
     let excludes = excludes(cfg, &mut notes)?;

@@ -415,7 +415,7 @@ pub fn history_scan(
         [r] => r,
         _ => return Err("--history scans one folder of one repository".into()),
     };
-    let Repo { git, prefix } = diff::locate(root)?;
+    let Repo { git, prefix, .. } = diff::locate(root)?;
     let head = commit_id(&git, "HEAD").map_err(|_| "HEAD names no commit yet".to_string())?;
     let shallow = git
         .run_line(&["rev-parse", "--is-shallow-repository"])
