@@ -414,17 +414,12 @@ fn read_and_visit<V: Visitor>(
     }
     let len = len.max(buf.len() as u64);
     let class = classify::classify(path, buf);
-    match class {
+    // Binaries, and text larger than one window, are read on from the open file; the rest of
+    // text is scanned from `buf`.
+    let from_file = match class {
         Class::Weights | Class::OtherBinary => {
             g.local.binary_files += 1;
-            visitor.visit(&FileData {
-                rel,
-                class,
-                bytes: &[],
-                head: buf,
-                body: Body::File(&f),
-                len,
-            });
+            true
         }
         Class::Text { .. } => {
             if len > max {
@@ -436,30 +431,31 @@ fn read_and_visit<V: Visitor>(
                 );
             }
             g.local.files_scanned += 1;
-            if len > buf.len() as u64 {
-                // Larger than one window: scanned in windows from the open file.
-                g.local.bytes_scanned += len;
-                visitor.visit(&FileData {
-                    rel,
-                    class,
-                    bytes: &[],
-                    head: buf,
-                    body: Body::File(&f),
-                    len,
-                });
-                return;
-            }
-            g.local.bytes_scanned += buf.len() as u64;
-            visitor.visit(&FileData {
-                rel,
-                class,
-                bytes: buf,
-                head: &[],
-                body: Body::None,
-                len,
-            });
+            // Larger than one window: scanned in windows from the open file.
+            let windows = len > buf.len() as u64;
+            g.local.bytes_scanned += if windows { len } else { buf.len() as u64 };
+            windows
         }
-    }
+    };
+    visitor.visit(&if from_file {
+        FileData {
+            rel,
+            class,
+            bytes: &[],
+            head: buf,
+            body: Body::File(&f),
+            len,
+        }
+    } else {
+        FileData {
+            rel,
+            class,
+            bytes: buf,
+            head: &[],
+            body: Body::None,
+            len,
+        }
+    });
 }
 
 struct FlushOnDrop<'a> {

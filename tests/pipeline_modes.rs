@@ -189,46 +189,10 @@ fn a_large_text_blob_is_scanned_in_staged_diff_and_history_modes_unless_capped()
     );
 }
 
-#[test]
-fn staged_scans_a_folder_whose_name_holds_a_newline_and_a_repository_without_commits() {
-    // The top level, prefix and HEAD's tree come from one `rev-parse` when its answer is plain;
-    // a name with a newline in it, or no commit yet, is read another way, with the same result.
-    let t = tempfile::tempdir().unwrap();
-    let d = t.path();
-    git(d, &["init", "-q", "-b", "main"]);
-    let sub = d.join("odd\nname");
-    fs::create_dir_all(&sub).unwrap();
-    fs::write(sub.join("app.py"), "m = \"THUDM/glm-4-9b-chat\"\n").unwrap();
-    git(d, &["add", "-A"]);
-    for dir in [d.to_path_buf(), sub.clone()] {
-        let o = bin()
-            .current_dir(&dir)
-            .args([
-                "scan",
-                "--staged",
-                "--format",
-                "json",
-                "--fail-on",
-                "never",
-                ".",
-            ])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        let ids: Vec<&str> = v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["identifier"].as_str().unwrap())
-            .collect();
-        assert_eq!(ids, ["THUDM/glm-4-9b-chat"], "{}", dir.display());
-    }
-    git(d, &["commit", "-q", "-m", "first"]);
-    fs::write(sub.join("b.py"), "m = \"deepseek-ai/DeepSeek-V3\"\n").unwrap();
-    git(d, &["add", "-A"]);
+/// The identifiers that `scan --staged .` run in `dir` reports.
+fn staged_ids(dir: &Path) -> Vec<String> {
     let o = bin()
-        .current_dir(&sub)
+        .current_dir(dir)
         .args([
             "scan",
             "--staged",
@@ -240,12 +204,37 @@ fn staged_scans_a_folder_whose_name_holds_a_newline_and_a_repository_without_com
         ])
         .output()
         .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let ids: Vec<&str> = v["findings"]
+    v["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["identifier"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["deepseek-ai/DeepSeek-V3"], "{v}");
+        .map(|f| f["identifier"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn staged_scans_a_folder_whose_name_holds_a_newline_and_a_repository_without_commits() {
+    // The top level, prefix and HEAD's tree come from one `rev-parse` when its answer is plain;
+    // a name with a newline in it, or no commit yet, is read another way, with the same result.
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    git(d, &["init", "-q", "-b", "main"]);
+    let sub = d.join("odd\nname");
+    fs::create_dir_all(&sub).unwrap();
+    fs::write(sub.join("app.py"), "m = \"THUDM/glm-4-9b-chat\"\n").unwrap();
+    git(d, &["add", "-A"]);
+    for dir in [d, sub.as_path()] {
+        assert_eq!(
+            staged_ids(dir),
+            ["THUDM/glm-4-9b-chat"],
+            "{}",
+            dir.display()
+        );
+    }
+    git(d, &["commit", "-q", "-m", "first"]);
+    fs::write(sub.join("b.py"), "m = \"deepseek-ai/DeepSeek-V3\"\n").unwrap();
+    git(d, &["add", "-A"]);
+    assert_eq!(staged_ids(&sub), ["deepseek-ai/DeepSeek-V3"]);
 }

@@ -54,7 +54,10 @@ pub struct Contexts {
     /// (ending, lower case, context).
     extensions: Vec<(String, usize)>,
     /// (text of a heading comment, lower case, context).
-    headings: Vec<(Vec<u8>, usize)>,
+    /// Texts of heading comments, matched without regard to ASCII case (pattern `k` is the
+    /// heading of context `heading_ctx[k]`).
+    headings: Option<aho_corasick::AhoCorasick>,
+    heading_ctx: Vec<usize>,
 }
 
 /// Sections of a file that a heading comment puts in a context: (start, end, context), in order.
@@ -81,7 +84,8 @@ impl Contexts {
             commands: Vec::new(),
             follows: Vec::new(),
             extensions: Vec::new(),
-            headings: Vec::new(),
+            headings: None,
+            heading_ctx: Vec::new(),
         };
         for (i, x) in db.contexts.iter().enumerate() {
             for k in &x.keys {
@@ -124,9 +128,7 @@ impl Contexts {
             for k in &x.extensions {
                 c.extensions.push((k.to_ascii_lowercase(), i));
             }
-            for k in &x.headings {
-                c.headings.push((k.to_ascii_lowercase().into_bytes(), i));
-            }
+            c.heading_ctx.extend(x.headings.iter().map(|_| i));
             if !x.switches.is_empty() {
                 c.switches.push((
                     i,
@@ -145,6 +147,13 @@ impl Contexts {
                     .entry(k.trim_end_matches('/').to_ascii_lowercase())
                     .or_insert(i);
             }
+        }
+        let texts: Vec<&String> = db.contexts.iter().flat_map(|x| &x.headings).collect();
+        if !texts.is_empty() {
+            c.headings = aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(texts)
+                .ok();
         }
         c
     }
@@ -282,19 +291,10 @@ impl Contexts {
     /// less than the heading (the end of its block) or the end of the file.
     pub fn sections(&self, buf: &[u8]) -> Sections {
         let mut out = Vec::new();
-        if self.headings.is_empty() {
+        let buf = &buf[..buf.len().min(MAX_SECTION_SCAN)];
+        let Some(headings) = self.headings.as_ref().filter(|h| h.is_match(buf)) else {
             return out;
-        }
-        // Headings are compared in lower case; offsets are the same as in `buf`.
-        let buf = buf[..buf.len().min(MAX_SECTION_SCAN)].to_ascii_lowercase();
-        let buf = buf.as_slice();
-        if !self
-            .headings
-            .iter()
-            .any(|(h, _)| memchr::memmem::find(buf, h).is_some())
-        {
-            return out;
-        }
+        };
         // (start, indentation, context) of the open section.
         let mut open: Option<(usize, usize, usize)> = None;
         let mut at = 0;
@@ -314,13 +314,8 @@ impl Contexts {
             {
                 out.push((start, at, ci));
             }
-            if comment
-                && let Some(&(_, ci)) = self
-                    .headings
-                    .iter()
-                    .find(|(h, _)| memchr::memmem::find(body, h).is_some())
-            {
-                open = Some((end, indent, ci));
+            if comment && let Some(m) = headings.find(body) {
+                open = Some((end, indent, self.heading_ctx[m.pattern().as_usize()]));
             }
             at = end + 1;
         }

@@ -463,15 +463,19 @@ impl Resolver {
     /// (`"model": "deepseek-r1"`, `model_name="glm4-9b-chat"`, `--model chatglm3-6b`): a model of
     /// that family, where it is served left to the file.
     fn model_value(&self, token: &str, prefix: &Prefix<'_>) -> Option<Hit> {
-        if token.contains('/') || token.contains(':') || !model_key_at_end(prefix.get()) {
-            return None;
-        }
         // A name in code (`Glm4Model`, `GLM52_MODEL_ID`): model names carry `-` or `.`, or are
         // lower case (`glm4`).
-        if !token.contains(['-', '.']) && token.bytes().any(|b| b.is_ascii_uppercase()) {
+        if token.contains(['/', ':'])
+            || (!token.contains(['-', '.']) && token.bytes().any(|b| b.is_ascii_uppercase()))
+        {
             return None;
         }
+        // The shape first: the text before the token is cut from the file only for a candidate
+        // that has one.
         let (_, f) = self.family_by_shape(token)?;
+        if !model_key_at_end(prefix.get()) {
+            return None;
+        }
         Some(family_hit(
             RefKind::ApiModel,
             token.to_string(),
