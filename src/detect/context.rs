@@ -27,14 +27,22 @@ pub enum Placed {
     Mention,
 }
 
-/// The `[[context]]` entries of a database, indexed for lookups.
-/// A context that text anywhere in a file switches on: (context, markers, unless).
-type FileSwitch = (usize, Vec<Vec<u8>>, Vec<Vec<u8>>);
+/// A text searched for in a whole file: (its key in [`Contexts::marker_keys`], the text).
+type Keyed = (usize, Vec<u8>);
 
+/// A context that text anywhere in a file switches on: (context, markers, unless).
+type FileSwitch = (usize, Vec<Keyed>, Vec<Vec<u8>>);
+
+/// The `[[context]]` entries of a database, indexed for lookups.
 pub struct Contexts {
     markers: Vec<FileSwitch>,
-    /// (context, variable names): on when the file sets one of them to a true value.
-    switches: Vec<(usize, Vec<Vec<u8>>)>,
+    /// (context, variable names with their keys): on when the file sets one of them to a true
+    /// value.
+    switches: Vec<(usize, Vec<Keyed>)>,
+    /// Words that the markers and switch variables contain (see [`marker_keys`]): a file is
+    /// searched for each marker only when it holds the marker's key, so a file is read a few
+    /// times for the keys instead of once per marker.
+    marker_keys: Vec<memchr::memmem::Finder<'static>>,
     /// Folder name (lower case) → context.
     folders: HashMap<String, usize>,
     keys: HashMap<String, usize>,
@@ -58,6 +66,8 @@ pub struct Contexts {
     /// heading of context `heading_ctx[k]`).
     headings: Option<aho_corasick::AhoCorasick>,
     heading_ctx: Vec<usize>,
+    /// The texts of the heading comments, lower case.
+    heading_texts: Vec<String>,
 }
 
 /// Sections of a file that a heading comment puts in a context: (start, end, context), in order.
@@ -72,6 +82,7 @@ impl Contexts {
         let mut c = Contexts {
             markers: Vec::new(),
             switches: Vec::new(),
+            marker_keys: Vec::new(),
             folders: HashMap::new(),
             keys: HashMap::new(),
             calls: HashMap::new(),
@@ -86,6 +97,7 @@ impl Contexts {
             extensions: Vec::new(),
             headings: None,
             heading_ctx: Vec::new(),
+            heading_texts: Vec::new(),
         };
         for (i, x) in db.contexts.iter().enumerate() {
             for k in &x.keys {
@@ -132,7 +144,10 @@ impl Contexts {
             if !x.switches.is_empty() {
                 c.switches.push((
                     i,
-                    x.switches.iter().map(|m| m.as_bytes().to_vec()).collect(),
+                    x.switches
+                        .iter()
+                        .map(|m| (0, m.as_bytes().to_vec()))
+                        .collect(),
                 ));
             }
             for k in &x.folders {
@@ -140,7 +155,8 @@ impl Contexts {
             }
             if !x.markers.is_empty() {
                 let b = |v: &Vec<String>| v.iter().map(|m| m.as_bytes().to_vec()).collect();
-                c.markers.push((i, b(&x.markers), b(&x.unless)));
+                let on = x.markers.iter().map(|m| (0, m.as_bytes().to_vec()));
+                c.markers.push((i, on.collect(), b(&x.unless)));
             }
             for k in &x.prefixes {
                 c.prefixes
@@ -148,7 +164,28 @@ impl Contexts {
                     .or_insert(i);
             }
         }
+        let needles: Vec<&[u8]> = (c.markers.iter().flat_map(|m| &m.1))
+            .chain(c.switches.iter().flat_map(|s| &s.1))
+            .map(|(_, n)| n.as_slice())
+            .collect();
+        let (keys, key_of) = marker_keys(&needles);
+        c.marker_keys = keys
+            .iter()
+            .map(|k| memchr::memmem::Finder::new(k).into_owned())
+            .collect();
+        let mut key_of = key_of.into_iter();
+        for (_, on, _) in &mut c.markers {
+            for (k, _) in on {
+                *k = key_of.next().unwrap_or(0);
+            }
+        }
+        for (_, vars) in &mut c.switches {
+            for (k, _) in vars {
+                *k = key_of.next().unwrap_or(0);
+            }
+        }
         let texts: Vec<&String> = db.contexts.iter().flat_map(|x| &x.headings).collect();
+        c.heading_texts = texts.iter().map(|t| t.to_ascii_lowercase()).collect();
         if !texts.is_empty() {
             c.headings = aho_corasick::AhoCorasick::builder()
                 .ascii_case_insensitive(true)
@@ -270,20 +307,36 @@ impl Contexts {
                 }
             }
         }
+        // Whether the file holds each key, searched for on first use.
+        let mut held: Vec<Option<bool>> = vec![None; self.marker_keys.len()];
+        let mut holds =
+            |k: usize| *held[k].get_or_insert_with(|| self.marker_keys[k].find(buf).is_some());
         let has = |m: &Vec<u8>| memchr::memmem::find(buf, m).is_some();
-        out.extend(
-            self.markers
+        for (i, on, off) in &self.markers {
+            if on
                 .iter()
-                .filter(|(_, on, off)| on.iter().any(has) && !off.iter().any(has))
-                .map(|(i, _, _)| *i),
-        );
-        out.extend(
-            self.switches
-                .iter()
-                .filter(|(_, vars)| vars.iter().any(|v| switch_set(buf, v)))
-                .map(|(i, _)| *i),
-        );
+                .any(|(k, m)| holds(*k) && memchr::memmem::find(buf, m).is_some())
+                && !off.iter().any(has)
+            {
+                out.push(*i);
+            }
+        }
+        for (i, vars) in &self.switches {
+            if vars.iter().any(|(k, v)| holds(*k) && switch_set(buf, v)) {
+                out.push(*i);
+            }
+        }
         out
+    }
+
+    /// The texts of the heading comments (lower case).
+    pub fn heading_texts(&self) -> &[String] {
+        &self.heading_texts
+    }
+
+    /// Whether `text` holds the text of a heading comment (ASCII case aside).
+    pub fn holds_heading(&self, text: &[u8]) -> bool {
+        self.headings.as_ref().is_some_and(|h| h.is_match(text))
     }
 
     /// The sections of `buf` that a heading comment (`// https://openrouter.ai/models`) puts in a
@@ -1073,6 +1126,67 @@ fn notebook_regions(buf: &[u8]) -> Vec<(usize, usize, Region)> {
 /// Whether `buf` sets the variable `var` to a true value somewhere: `VAR=1`, `export VAR=true`,
 /// `VAR: "True"`, `os.environ["VAR"] = "1"`, `--env VAR=yes`. Reading it (`os.getenv("VAR")`),
 /// naming it in prose or setting it to a false value does not count.
+/// Keys for `needles`: words (runs of ASCII letters and digits, 4 bytes or more, other than
+/// keywords that nearly every source file holds, such as `import`) that the needles contain,
+/// few enough that most needles share one. Chosen greedily, the word held by the most needles
+/// still without a key first (the longer one on a tie); a needle without such a word is its own
+/// key. Returns the keys and the index of each needle's key.
+fn marker_keys(needles: &[&[u8]]) -> (Vec<Vec<u8>>, Vec<usize>) {
+    const COMMON: &[&str] = &[
+        "from", "import", "true", "false", "none", "null", "self", "this", "return", "const",
+        "function", "class", "print", "string",
+    ];
+    let words = |n: &[u8]| -> Vec<Vec<u8>> {
+        n.split(|b| !b.is_ascii_alphanumeric())
+            .filter(|w| {
+                w.len() >= 4 && !COMMON.iter().any(|c| w.eq_ignore_ascii_case(c.as_bytes()))
+            })
+            .map(<[u8]>::to_vec)
+            .collect()
+    };
+    let word_sets: Vec<Vec<Vec<u8>>> = needles.iter().map(|n| words(n)).collect();
+    let mut keys: Vec<Vec<u8>> = Vec::new();
+    let mut key_of: Vec<Option<usize>> = vec![None; needles.len()];
+    loop {
+        let mut count: std::collections::BTreeMap<&Vec<u8>, usize> = Default::default();
+        for (ws, k) in word_sets.iter().zip(&key_of) {
+            if k.is_none() {
+                let mut seen: Vec<&Vec<u8>> = ws.iter().collect();
+                seen.sort();
+                seen.dedup();
+                for w in seen {
+                    *count.entry(w).or_default() += 1;
+                }
+            }
+        }
+        let Some((best, _)) = count.into_iter().max_by(|a, b| {
+            a.1.cmp(&b.1)
+                .then(a.0.len().cmp(&b.0.len()))
+                .then(b.0.cmp(a.0))
+        }) else {
+            break;
+        };
+        let best = best.clone();
+        for (ws, k) in word_sets.iter().zip(key_of.iter_mut()) {
+            if k.is_none() && ws.contains(&best) {
+                *k = Some(keys.len());
+            }
+        }
+        keys.push(best);
+    }
+    let key_of = needles
+        .iter()
+        .zip(key_of)
+        .map(|(n, k)| {
+            k.unwrap_or_else(|| {
+                keys.push(n.to_vec());
+                keys.len() - 1
+            })
+        })
+        .collect();
+    (keys, key_of)
+}
+
 pub fn switch_set(buf: &[u8], var: &[u8]) -> bool {
     memchr::memmem::find_iter(buf, var).any(|at| switch_value_at(buf, at, var.len()) == Some(true))
 }
@@ -1303,6 +1417,60 @@ mod tests {
             last_option(b"    --dataset 'a' \\").as_deref(),
             Some("--dataset")
         );
+    }
+
+    #[test]
+    fn marker_keys_are_shared_words_and_every_needle_contains_its_key() {
+        let needles: Vec<&[u8]> = vec![
+            b"swift sft",
+            b"swift infer",
+            b"megatron sft",
+            b"from swift import",
+            b"from modelscope import",
+            b"import modelscope",
+            b"VLLM_USE_MODELSCOPE",
+            b"a-b",
+        ];
+        let (keys, key_of) = marker_keys(&needles);
+        let key = |i: usize| String::from_utf8(keys[key_of[i]].clone()).unwrap();
+        assert_eq!(key(0), "swift");
+        assert_eq!(key(3), "swift");
+        assert_eq!(key(2), "megatron");
+        assert_eq!(key(4), "modelscope");
+        assert_eq!(key(5), "modelscope");
+        assert_eq!(
+            key(6),
+            "VLLM_USE_MODELSCOPE"
+                .split('_')
+                .max_by_key(|w| w.len())
+                .unwrap()
+        );
+        assert_eq!(
+            key(7),
+            "a-b",
+            "a needle without a word of 4 bytes is its own key"
+        );
+        assert_eq!(keys.len(), 5);
+        for (n, k) in needles.iter().zip(&key_of) {
+            assert!(memchr::memmem::find(n, &keys[*k]).is_some());
+        }
+        // The database's markers: a file without any key is searched once per key only.
+        let db = crate::rules::Database::embedded().unwrap();
+        let c = Contexts::new(&db);
+        let n = c.markers.iter().map(|m| m.1.len()).sum::<usize>()
+            + c.switches.iter().map(|s| s.1.len()).sum::<usize>();
+        assert!(
+            c.marker_keys.len() * 3 <= n,
+            "{} keys for {n} needles",
+            c.marker_keys.len()
+        );
+        assert!(c.file_markers("a.py", b"from swift.llm import x").len() == 1);
+        assert!(c.file_markers("a.py", b"VLLM_USE_MODELSCOPE=1\n").len() == 1);
+        assert!(
+            c.file_markers("a.py", b"VLLM_USE_MODELSCOPE=0\n")
+                .is_empty()
+        );
+        assert!(c.file_markers("a.py", b"import os\n").is_empty());
     }
 
     #[test]

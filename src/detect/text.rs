@@ -33,7 +33,7 @@ pub struct TextDetector {
     resolver: Arc<Resolver>,
     /// Built with the scanner, or for the embedded database on the first scan (see
     /// [`TextDetector::new`]).
-    anchors: OnceLock<Anchors>,
+    anchors: OnceLock<Search>,
     contexts: Contexts,
 }
 
@@ -63,9 +63,26 @@ fn anchors_of(db: &Database) -> Vec<String> {
     anchors
 }
 
+/// The anchor search of a database, and what it tells of the heading comments.
+struct Search {
+    anchors: Anchors,
+    /// Every heading text is made of token bytes and holds an anchor, so each heading lies in a
+    /// token that the scan visits: a file's sections are only looked for once such a token has
+    /// been seen, not in every file with a reference.
+    headings_in_tokens: bool,
+}
+
 /// The search for the anchors of `db`.
-fn automaton(db: &Database) -> Result<Anchors, String> {
-    Anchors::new(&minimal_anchors(anchors_of(db)), is_tok)
+fn automaton(db: &Database, contexts: &Contexts) -> Result<Search, String> {
+    let anchors = minimal_anchors(anchors_of(db));
+    let headings_in_tokens = contexts
+        .heading_texts()
+        .iter()
+        .all(|h| h.bytes().all(is_tok) && anchors.iter().any(|a| h.contains(a.as_str())));
+    Ok(Search {
+        anchors: Anchors::new(&anchors, is_tok)?,
+        headings_in_tokens,
+    })
 }
 
 impl TextDetector {
@@ -74,10 +91,10 @@ impl TextDetector {
     /// does not pay for it; its anchors are known to build (the tests scan with it).
     pub fn new(resolver: Arc<Resolver>) -> Result<TextDetector, String> {
         let anchors = OnceLock::new();
-        if resolver.db().origin != Origin::Embedded {
-            let _ = anchors.set(automaton(resolver.db())?);
-        }
         let contexts = Contexts::new(resolver.db());
+        if resolver.db().origin != Origin::Embedded {
+            let _ = anchors.set(automaton(resolver.db(), &contexts)?);
+        }
         Ok(TextDetector {
             resolver,
             anchors,
@@ -98,9 +115,10 @@ impl TextDetector {
         self.resolver.db()
     }
 
-    fn anchors(&self) -> &Anchors {
+    fn search(&self) -> &Search {
         self.anchors.get_or_init(|| {
-            automaton(self.db()).unwrap_or_else(|e| panic!("rules database: anchors: {e}"))
+            automaton(self.db(), &self.contexts)
+                .unwrap_or_else(|e| panic!("rules database: anchors: {e}"))
         })
     }
 
@@ -139,8 +157,11 @@ impl TextDetector {
         let mut at = 0usize;
         let mut lines: Option<LineIndex> = None;
         let mut cursor = ColumnCursor::default();
+        let search = self.search();
+        // Whether a heading comment may come before the current token (see `Search`).
+        let mut heading_seen = !search.headings_in_tokens;
         while at < buf.len() {
-            let Some((m_start, m_end)) = self.anchors().find(buf, at) else {
+            let Some((m_start, m_end)) = search.anchors.find(buf, at) else {
                 break;
             };
             let mut s = m_start;
@@ -158,8 +179,10 @@ impl TextDetector {
                 // Skip the rest of the run: every byte is skipped once.
                 let rest = buf[e..].iter().position(|&b| !is_tok(b));
                 at = rest.map_or(buf.len(), |i| e + i).max(m_end);
+                heading_seen = heading_seen || self.contexts.holds_heading(&buf[s..at]);
                 continue;
             }
+            heading_seen = heading_seen || self.contexts.holds_heading(&buf[s..e]);
             at = e.max(m_end);
             // `\n` and `\t` escapes inside JSON strings (notebooks) are not part of a token.
             if s >= 1 && buf[s - 1] == b'\\' && matches!(buf[s], b'n' | b't' | b'r') {
@@ -239,15 +262,21 @@ impl TextDetector {
             let layout = layout.get_or_insert_with(|| FileLayout::new(path, buf));
             let prose = prose || layout.place(buf, s, e) == Placed::Mention;
             if hit.kind.names_model() || matches!(hit.kind, RefKind::Hub | RefKind::Dataset) {
-                let markers = markers.get_or_insert_with(|| self.contexts.file_markers(path, buf));
                 let ci = self
                     .contexts
                     .classify(path, buf, raw_start, e)
                     .or_else(|| {
+                        if !heading_seen {
+                            return None;
+                        }
                         let sections = sections.get_or_insert_with(|| self.contexts.sections(buf));
                         Contexts::section_at(sections, raw_start)
                     })
-                    .or_else(|| markers.first().copied());
+                    .or_else(|| {
+                        let markers =
+                            markers.get_or_insert_with(|| self.contexts.file_markers(path, buf));
+                        markers.first().copied()
+                    });
                 if let Some(ci) = ci {
                     let c = &self.db().contexts[ci];
                     match c.class {
