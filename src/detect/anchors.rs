@@ -77,6 +77,100 @@ fn commonness(b: u8) -> u32 {
     }
 }
 
+/// Words that source code is full of (identifiers, keywords, common parts of names and
+/// URLs), lower case. A window inside one of them would be checked at almost every use of the
+/// word, so a window elsewhere in the anchor is preferred. Only the speed depends on this list.
+const COMMON_WORDS: &[&str] = &[
+    "index",
+    "embedding",
+    "network",
+    "worker",
+    "cluster",
+    "module",
+    "model",
+    "keyerror",
+    "api_key",
+    "_api_",
+    "secret_key",
+    "secret",
+    "section",
+    "label",
+    "https",
+    ".com",
+    "open",
+    "base_url",
+    "database",
+    "error",
+    "string",
+    "return",
+    "function",
+    "import",
+    "default",
+    "config",
+    "token",
+    "content",
+    "message",
+    "client",
+    "server",
+    "request",
+    "response",
+    "input",
+    "output",
+    "result",
+    "param",
+    "image",
+    "length",
+    "state",
+    "train",
+    "value",
+    "version",
+    "scope",
+    "type",
+    "name",
+    "data",
+    "self",
+    "json",
+    "file",
+    "path",
+    "list",
+    "text",
+    "test",
+    "user",
+    "time",
+    "size",
+    "info",
+    "node",
+    "layer",
+    "cache",
+    "main",
+    "http",
+    "init",
+    "auth",
+    "_id",
+    "_url",
+    "-api",
+    "api.",
+    ".api",
+    "/api",
+    "_model",
+    "_module",
+    "_mode",
+    "_secret",
+    "_section",
+    "_label",
+];
+
+/// The cost of choosing `w` as an anchor's window: the commonness of its bytes, and a large
+/// penalty when it lies inside one of [`COMMON_WORDS`].
+fn window_cost(w: &[u8]) -> u32 {
+    let w = w.to_ascii_lowercase();
+    let common = COMMON_WORDS.iter().any(|c| {
+        let c = c.as_bytes();
+        c.len() >= w.len() && c.windows(w.len()).any(|x| x == w.as_slice())
+    });
+    w.iter().map(|&b| commonness(b)).sum::<u32>() + if common { 1000 } else { 0 }
+}
+
 /// The anchor search of a database (see the module documentation).
 pub enum Anchors {
     Windows(Windows),
@@ -146,7 +240,7 @@ impl Windows {
                 }
             } else {
                 let k = (0..=a.len() - 4)
-                    .min_by_key(|&k| a[k..k + 4].iter().map(|&b| commonness(b)).sum::<u32>())
+                    .min_by_key(|&k| window_cost(&a[k..k + 4]))
                     .unwrap_or(0);
                 let key = fold(u32::from_le_bytes([a[k], a[k + 1], a[k + 2], a[k + 3]]));
                 list.push((hash(key), key, ai as u32, k as u32));
