@@ -76,6 +76,11 @@ impl From<io::Error> for ReadError {
 /// the file's folder must resolve to a place inside `tree` (so a symlinked folder cannot lead the
 /// read out of the scanned tree).
 pub fn open_regular(path: &Path, tree: Option<&Path>) -> Result<File, ReadError> {
+    open_regular_len(path, tree).map(|(f, _)| f)
+}
+
+/// [`open_regular`], and the file's size when it was opened.
+pub fn open_regular_len(path: &Path, tree: Option<&Path>) -> Result<(File, u64), ReadError> {
     if let Some(tree) = tree {
         check_inside(path, tree)?;
     }
@@ -91,10 +96,46 @@ pub fn open_regular(path: &Path, tree: Option<&Path>) -> Result<File, ReadError>
         return Err(ReadError::Symlink);
     }
     let f = o.open(path)?;
-    if !f.metadata()?.is_file() {
+    let meta = f.metadata()?;
+    if !meta.is_file() {
         return Err(ReadError::NotRegular);
     }
-    Ok(f)
+    Ok((f, meta.len()))
+}
+
+/// Reads `f` from its current position into `buf` until the end of the file or `limit` bytes,
+/// and returns how many bytes were read (`buf[..n]`; bytes after `n` are left over from earlier
+/// reads). `size` is the file's expected size: the buffer is grown to hold it at once, so a
+/// file is read with one call (and one more that finds its end), and a buffer reused from file
+/// to file is only zeroed where it grows.
+pub fn read_into(
+    f: &mut File,
+    buf: &mut Vec<u8>,
+    limit: usize,
+    size: u64,
+) -> std::io::Result<usize> {
+    let first = usize::try_from(size)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1)
+        .min(limit);
+    if buf.len() < first {
+        buf.resize(first, 0);
+    }
+    let mut n = 0;
+    while n < limit {
+        if n == buf.len() {
+            let grown = buf.len().saturating_mul(2).max(8192).min(limit);
+            buf.resize(grown, 0);
+        }
+        let end = buf.len().min(limit);
+        match f.read(&mut buf[n..end]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 /// `Err(OutsideTree)` when the folder holding `path` is not inside `tree` once links are resolved.

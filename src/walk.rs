@@ -8,7 +8,6 @@
 //! share one budget; an ignore file that is not honoured (or honoured in part) is a warning, and
 //! every such failure leads to scanning more, never less.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -61,6 +60,26 @@ fn relative(root: &Path, p: &Path, prefix: &str) -> String {
     };
     let rel = p.strip_prefix(root).unwrap_or(p);
     let mut raw = prefix.as_bytes().to_vec();
+    #[cfg(unix)]
+    {
+        // The walk joins plain names with `/`, so the path's bytes are its components as they
+        // would be joined below (no `.`, `..`, empty or leading-`/` component to drop).
+        let b = std::os::unix::ffi::OsStrExt::as_bytes(rel.as_os_str());
+        let plain = !b.is_empty()
+            && !b.starts_with(b"/")
+            && !b.ends_with(b"/")
+            && !b.windows(2).any(|w| w == b"//")
+            && b.split(|&c| c == b'/').all(|c| c != b"." && c != b"..");
+        if plain {
+            if !raw.is_empty() && !raw.ends_with(b"/") {
+                raw.push(b'/');
+            }
+            raw.extend_from_slice(b);
+            let s = crate::escape::path_bytes(&raw).into_owned();
+            crate::escape::note_raw_path(&s, &raw);
+            return s;
+        }
+    }
     for c in rel.components() {
         if !raw.is_empty() && !raw.ends_with(b"/") {
             raw.push(b'/');
@@ -395,13 +414,11 @@ fn read_and_visit<V: Visitor>(
         });
         g.local.skipped += 1;
     };
-    let mut f = match safeio::open_regular(path, None) {
+    let (mut f, len) = match safeio::open_regular_len(path, None) {
         Ok(f) => f,
         Err(e @ safeio::ReadError::Io(_)) => return warn(g, e.to_string()),
         Err(e) => return warn(g, format!("cannot read: {e}")),
     };
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    buf.clear();
     // A file larger than the limit or than one window is sniffed here and, if it is text to
     // scan, read in windows by the visitor.
     let limit = if len > max || len > chunk {
@@ -409,9 +426,16 @@ fn read_and_visit<V: Visitor>(
     } else {
         max.min(chunk) + 1
     };
-    if let Err(e) = (&mut f).take(limit).read_to_end(buf) {
-        return warn(g, format!("cannot read: {e}"));
-    }
+    let n = match safeio::read_into(
+        &mut f,
+        buf,
+        usize::try_from(limit).unwrap_or(usize::MAX),
+        len,
+    ) {
+        Ok(n) => n,
+        Err(e) => return warn(g, format!("cannot read: {e}")),
+    };
+    let buf = &buf[..n];
     let len = len.max(buf.len() as u64);
     let class = classify::classify(path, buf);
     // Binaries, and text larger than one window, are read on from the open file; the rest of
@@ -873,5 +897,26 @@ pub mod ignores {
         m.iter()
             .find(|x| !x.is_none())
             .is_some_and(|x| x.is_ignore())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative;
+    use std::path::Path;
+
+    #[test]
+    fn relative_paths_join_components_with_slashes() {
+        let root = Path::new("repo");
+        let p = |s: &str| relative(root, Path::new(s), "");
+        assert_eq!(p("repo/a/b.py"), "a/b.py");
+        assert_eq!(relative(root, Path::new("repo/a/b.py"), "x"), "x/a/b.py");
+        assert_eq!(relative(root, Path::new("repo/a/b.py"), "x/"), "x/a/b.py");
+        // Not plain: through the components.
+        assert_eq!(p("repo/a/./b.py"), "a/b.py");
+        assert_eq!(p("repo/a//b.py"), "a/b.py");
+        assert_eq!(relative(Path::new("."), Path::new("./a/b"), ""), "a/b");
+        // The root itself is a file.
+        assert_eq!(relative(Path::new("f.py"), Path::new("f.py"), ""), "f.py");
     }
 }
