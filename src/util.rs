@@ -39,6 +39,94 @@ pub fn par_filter_map<T: Sync, U: Send>(
     })
 }
 
+/// `render` applied to consecutive batches of `batch` items on `threads` worker threads, each
+/// result handed to `sink` on the calling thread in the order of the batches, as soon as it and
+/// those before it are ready: the calling thread writes while the workers render. At most
+/// `4 × threads` batches are rendered ahead of the one being written. The first error of `sink`
+/// stops the work and is returned; a panic in `render` is raised again on the calling thread.
+/// One thread, or a single batch: all on the calling thread.
+pub fn par_batches_in_order<T: Sync, U: Send, E>(
+    items: &[T],
+    threads: usize,
+    batch: usize,
+    render: &(dyn Fn(&[T]) -> U + Sync),
+    sink: &mut dyn FnMut(U) -> Result<(), E>,
+) -> Result<(), E> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+    use std::sync::{Condvar, Mutex};
+    let batches: Vec<&[T]> = items.chunks(batch.max(1)).collect();
+    if threads <= 1 || batches.len() <= 1 {
+        for b in batches {
+            sink(render(b))?;
+        }
+        return Ok(());
+    }
+    let ahead = 4 * threads;
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    // How many batches were handed to `sink`; workers wait on it to stay `ahead` at most.
+    let written = (Mutex::new(0usize), Condvar::new());
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, U)>();
+    std::thread::scope(|s| {
+        let mut workers = Vec::new();
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (next, stop, written, batches) = (&next, &stop, &written, &batches);
+            workers.push(s.spawn(move || {
+                // A panic in `render` stops the others (none waits for a batch never sent).
+                struct StopOnPanic<'a>(&'a AtomicBool, &'a Condvar);
+                impl Drop for StopOnPanic<'_> {
+                    fn drop(&mut self) {
+                        if std::thread::panicking() {
+                            self.0.store(true, SeqCst);
+                            self.1.notify_all();
+                        }
+                    }
+                }
+                let _guard = StopOnPanic(stop, &written.1);
+                loop {
+                    let i = next.fetch_add(1, SeqCst);
+                    let Some(b) = batches.get(i) else { break };
+                    {
+                        let mut w = written.0.lock().unwrap_or_else(|e| e.into_inner());
+                        while i >= *w + ahead && !stop.load(SeqCst) {
+                            w = written.1.wait(w).unwrap_or_else(|e| e.into_inner());
+                        }
+                    }
+                    if stop.load(SeqCst) || tx.send((i, render(b))).is_err() {
+                        break;
+                    }
+                }
+            }));
+        }
+        drop(tx);
+        let mut pending: std::collections::BTreeMap<usize, U> = Default::default();
+        let mut want = 0usize;
+        let mut result = Ok(());
+        'recv: for (i, u) in rx.iter() {
+            pending.insert(i, u);
+            while let Some(u) = pending.remove(&want) {
+                if let Err(e) = sink(u) {
+                    result = Err(e);
+                    break 'recv;
+                }
+                want += 1;
+                *written.0.lock().unwrap_or_else(|e| e.into_inner()) = want;
+                written.1.notify_all();
+            }
+        }
+        stop.store(true, SeqCst);
+        written.1.notify_all();
+        drop(rx);
+        for h in workers {
+            if let Err(e) = h.join() {
+                std::panic::resume_unwind(e);
+            }
+        }
+        result
+    })
+}
+
 /// True for `YYYY-MM-DD` with a plausible month and day.
 pub fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
@@ -111,5 +199,65 @@ mod date_tests {
         assert_eq!(days_from_date("2026-13-01"), None);
         assert!(is_date("2026-02-30"));
         assert!(!is_date("2026-1-01"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::par_batches_in_order;
+
+    fn run(n: usize, threads: usize, batch: usize) -> Vec<usize> {
+        let items: Vec<usize> = (0..n).collect();
+        let mut out = Vec::new();
+        par_batches_in_order(
+            &items,
+            threads,
+            batch,
+            &|b: &[usize]| b.iter().map(|x| x * 2).collect::<Vec<_>>(),
+            &mut |v: Vec<usize>| -> Result<(), ()> {
+                out.extend(v);
+                Ok(())
+            },
+        )
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn batches_reach_the_sink_in_order() {
+        for (n, threads, batch) in [(0, 2, 3), (1, 2, 3), (10, 1, 3), (1000, 2, 7), (5000, 4, 1)] {
+            let want: Vec<usize> = (0..n).map(|x| x * 2).collect();
+            assert_eq!(run(n, threads, batch), want, "{n} {threads} {batch}");
+        }
+    }
+
+    #[test]
+    fn an_error_of_the_sink_stops_the_work() {
+        let items: Vec<usize> = (0..10_000).collect();
+        let mut seen = 0;
+        let r = par_batches_in_order(&items, 2, 10, &|b: &[usize]| b[0], &mut |first| {
+            seen += 1;
+            if first >= 50 { Err(first) } else { Ok(()) }
+        });
+        assert_eq!(r, Err(50));
+        assert_eq!(seen, 6);
+    }
+
+    #[test]
+    #[should_panic(expected = "batch 7")]
+    fn a_panic_in_render_reaches_the_caller() {
+        let items: Vec<usize> = (0..1000).collect();
+        let _ = par_batches_in_order(
+            &items,
+            2,
+            10,
+            &|b: &[usize]| {
+                if b[0] == 70 {
+                    panic!("batch 7");
+                }
+                b[0]
+            },
+            &mut |_| -> Result<(), ()> { Ok(()) },
+        );
     }
 }

@@ -471,7 +471,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
 /// [`write`], rendering the results on up to `threads` threads, a batch at a time (the output
 /// is the same; memory holds one batch of rendered results).
 pub fn write_with(report: &Report, w: &mut dyn Write, threads: usize) -> std::io::Result<()> {
-    const BATCH: usize = 1024;
+    const BATCH: usize = 256;
     let frame = serde_json::to_string_pretty(&document(report, Vec::new()))?;
     const EMPTY: &str = "\"results\": []";
     let Some(at) = frame.find(EMPTY) else {
@@ -486,18 +486,30 @@ pub fn write_with(report: &Report, w: &mut dyn Write, threads: usize) -> std::io
     w.write_all(b"\"results\": [")?;
     let mut first = true;
     let shown: Vec<&Finding> = shown(report).collect();
-    for batch in shown.chunks(BATCH) {
-        let texts = crate::util::par_filter_map(batch, threads, &|f: &&Finding| {
-            // JSON strings hold no raw newline: every line break is the printer's own.
-            Some(serde_json::to_string_pretty(&result(report, f)).map(|t| t.replace('\n', &inner)))
-        });
-        for text in texts {
-            w.write_all(if first { b"" } else { b"," })?;
-            first = false;
-            w.write_all(inner.as_bytes())?;
-            w.write_all(text?.as_bytes())?;
-        }
-    }
+    // Results are rendered on `threads` threads, a batch at a time, while this one writes.
+    crate::util::par_batches_in_order(
+        &shown,
+        threads,
+        BATCH,
+        &|batch: &[&Finding]| -> std::io::Result<Vec<String>> {
+            batch
+                .iter()
+                // JSON strings hold no raw newline: every line break is the printer's own.
+                .map(
+                    |f| Ok(serde_json::to_string_pretty(&result(report, f))?.replace('\n', &inner)),
+                )
+                .collect()
+        },
+        &mut |texts: std::io::Result<Vec<String>>| -> std::io::Result<()> {
+            for text in texts? {
+                w.write_all(if first { b"" } else { b"," })?;
+                first = false;
+                w.write_all(inner.as_bytes())?;
+                w.write_all(text.as_bytes())?;
+            }
+            Ok(())
+        },
+    )?;
     if !first {
         w.write_all(b"\n")?;
         w.write_all(indent.as_bytes())?;
