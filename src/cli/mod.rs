@@ -53,7 +53,8 @@ pub fn write_atomic(
         .suffix(".tmp")
         .tempfile_in(&dir)?;
     {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        // Large writes: a report of tens of megabytes in a few hundred system calls.
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
         f(&mut w)?;
         w.flush()?;
     }
