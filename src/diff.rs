@@ -512,6 +512,13 @@ pub(crate) fn visit_blob(
     scan::visit_file(ctx, &file, out);
 }
 
+impl Blobs {
+    /// Closes `cat-file`'s input: it ends (and is waited for when `self` is dropped).
+    fn close(&mut self) {
+        drop(self.stdin.take());
+    }
+}
+
 impl Drop for Blobs {
     fn drop(&mut self) {
         drop(self.stdin.take());
@@ -851,7 +858,12 @@ pub(crate) fn excludes(
 }
 
 /// The git processes of `--staged`, started by [`start_staged`] and read by [`staged_scan`].
-pub struct StagedGit(Result<Started, String>);
+pub struct StagedGit(Starting);
+
+enum Starting {
+    Thread(std::thread::JoinHandle<Result<Started, String>>),
+    Done(Result<Started, String>),
+}
 
 struct Started {
     git: Git,
@@ -865,28 +877,41 @@ struct Started {
 /// Starts the git processes that `--staged` on `root` needs (they do not wait for each other;
 /// each costs milliseconds of a pre-commit check, mostly its start-up): the `rev-parse` that
 /// checks the folder, the `diff-index` of the index against HEAD, and the `cat-file --batch`
-/// that will read the staged blobs. A failure is given by [`staged_scan`].
+/// that will read the staged blobs. They are started on a thread of their own (starting a
+/// process waits until it has loaded git, about a millisecond each), while the rules load. A
+/// failure is given by [`staged_scan`].
 pub fn start_staged(root: &Path) -> StagedGit {
-    let start = || -> Result<Started, String> {
-        let git = Git::index_and_objects(&folder_of(root))?;
-        let spawn = |mut c: Command| c.spawn().map_err(|e| format!("cannot run git: {e}"));
-        let mut diff = git.command(STAGED_ARGS);
-        diff.args(["HEAD", "--"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut rev_parse = one_rev_parse_command(&git);
-        rev_parse.stdout(Stdio::piped());
-        let diff = spawn(diff)?;
-        let rev_parse = spawn(rev_parse)?;
-        let blobs = Blobs::start(&git)?;
-        Ok(Started {
-            git,
-            rev_parse,
-            diff,
-            blobs,
-        })
+    let dir = folder_of(root);
+    let thread = {
+        let dir = dir.clone();
+        std::thread::Builder::new()
+            .name("modelgate-git".into())
+            .spawn(move || spawn_staged(&dir))
     };
-    StagedGit(start())
+    StagedGit(match thread {
+        Ok(t) => Starting::Thread(t),
+        Err(_) => Starting::Done(spawn_staged(&dir)),
+    })
+}
+
+fn spawn_staged(dir: &Path) -> Result<Started, String> {
+    let git = Git::index_and_objects(dir)?;
+    let spawn = |mut c: Command| c.spawn().map_err(|e| format!("cannot run git: {e}"));
+    let mut diff = git.command(STAGED_ARGS);
+    diff.args(["HEAD", "--"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut rev_parse = one_rev_parse_command(&git);
+    rev_parse.stdout(Stdio::piped());
+    let diff = spawn(diff)?;
+    let rev_parse = spawn(rev_parse)?;
+    let blobs = Blobs::start(&git)?;
+    Ok(Started {
+        git,
+        rev_parse,
+        diff,
+        blobs,
+    })
 }
 
 /// The staged changes under the folder git runs in, their paths relative to it: the output of
@@ -921,12 +946,18 @@ pub fn staged_scan(
     started: StagedGit,
 ) -> Result<Report, String> {
     let root = cfg.roots.first().ok_or("no path to scan")?;
+    let started = match started.0 {
+        Starting::Thread(t) => t
+            .join()
+            .map_err(|_| "cannot run git: the thread starting it failed".to_string())?,
+        Starting::Done(r) => r,
+    };
     let Started {
         git,
         rev_parse,
         diff,
         mut blobs,
-    } = started.0?;
+    } = started?;
     let staged = staged_changes(&git, rev_parse, diff)?;
     let mut notes = Vec::new();
     let excludes = excludes(cfg, &mut notes)?;
@@ -972,7 +1003,10 @@ pub fn staged_scan(
             &mut collected,
         );
     }
+    // `cat-file` ends while the report is built.
+    blobs.close();
+    let report = scan::build_report(cfg, det, collected, notes, stats);
     drop(blobs);
     drop(git);
-    Ok(scan::build_report(cfg, det, collected, notes, stats))
+    Ok(report)
 }
