@@ -199,10 +199,6 @@ pub fn run(o: &ScanOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outcome
     // automata one allocation at a time costs more than a small scan (a pre-commit check).
     let detector =
         std::mem::ManuallyDrop::new(scan::detector(Arc::new(db)).map_err(Failure::Error)?);
-    if staged.is_some() {
-        // Compiled while the main thread waits for git and reads the staged files.
-        detector.compile_patterns_in_background();
-    }
     let cfg = scan_config(o, detector.db())?;
     // Drawn from one second in until the scan ends (dropped before the report is written).
     let display = cfg.progress.clone().map(crate::progress::Display::start);

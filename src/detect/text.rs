@@ -94,19 +94,6 @@ impl TextDetector {
         &self.resolver
     }
 
-    /// Compiles the patterns' regexes of the embedded database on a thread of their own, for a
-    /// run that will scan soon but waits first (`--staged` waits for git); the first token
-    /// that needs them waits for that thread. The thread is not joined.
-    pub fn compile_patterns_in_background(&self) {
-        if self.resolver.db().origin != Origin::Embedded {
-            return; // compiled with the resolver
-        }
-        let resolver = Arc::clone(&self.resolver);
-        let _ = std::thread::Builder::new()
-            .name("modelgate-patterns".into())
-            .spawn(move || resolver.compile_patterns());
-    }
-
     pub fn db(&self) -> &Database {
         self.resolver.db()
     }

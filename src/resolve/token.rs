@@ -211,11 +211,6 @@ impl Resolver {
         &self.db
     }
 
-    /// Compiles the patterns' regexes now (once; a token that needs them meanwhile waits).
-    pub fn compile_patterns(&self) {
-        self.set();
-    }
-
     fn set(&self) -> &RegexSet {
         self.set.get_or_init(|| {
             RegexSet::new(&self.set_src)
