@@ -10,12 +10,17 @@
 //! driver that the repository's configuration defines overridden by an empty one. Only plumbing
 //! that reads objects and the index is used (`diff-index`, `ls-files`, `cat-file --batch`), and
 //! blob sizes are checked before their content is read.
+//!
+//! `--staged` (a pre-commit check, where each git process counts) skips the `git config` call
+//! that finds the drivers to override: none of its commands can run one (see
+//! [`Git::index_and_objects`]). Its git processes are started as soon as the scanned folder is
+//! known ([`start_staged`]), and run while the rules are loaded.
 
 use std::collections::{BTreeMap, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
 
 use crate::classify::{self, Class, SNIFF_LEN};
 use sha2::Digest;
@@ -64,6 +69,21 @@ impl Git {
     /// level is one of them) since the user's global configuration is not read; that is safe
     /// because nothing of the repository's configuration can run a command.
     pub(crate) fn new(dir: &Path) -> Result<Git, String> {
+        let mut g = Git::index_and_objects(dir)?;
+        g.neutralise_drivers()?;
+        Ok(g)
+    }
+
+    /// Git in `dir` as [`Git::new`] sets it up, without the `git config` call that overrides the
+    /// repository's filter and diff drivers: only for commands that never run a driver. Those
+    /// are (git 2.47 source): `rev-parse`; `hash-object --stdin` without `--path` (no filter
+    /// is applied to standard input); `cat-file --batch` without `--filters` or `--textconv`
+    /// (the only options that set its `transform_mode`; the object is written as stored); and
+    /// `diff-index --cached --raw --no-renames`, which compares the index with a tree by object
+    /// id: with `--cached` it reads no working tree file, and only rename, copy or break
+    /// detection, pickaxe, a patch or stat output or the whitespace options read content (the
+    /// plumbing diff commands ignore `diff.renames`; `--no-renames` says so anyway).
+    pub(crate) fn index_and_objects(dir: &Path) -> Result<Git, String> {
         let home = tempfile::Builder::new()
             .prefix("modelgate-git-home-")
             .tempdir()
@@ -78,7 +98,6 @@ impl Git {
             g.config
                 .push(("safe.directory".into(), a.as_os_str().to_os_string()));
         }
-        g.neutralise_drivers()?;
         Ok(g)
     }
 
@@ -493,6 +512,13 @@ pub(crate) fn visit_blob(
     scan::visit_file(ctx, &file, out);
 }
 
+impl Blobs {
+    /// Closes `cat-file`'s input: it ends (and is waited for when `self` is dropped).
+    fn close(&mut self) {
+        drop(self.stdin.take());
+    }
+}
+
 impl Drop for Blobs {
     fn drop(&mut self) {
         drop(self.stdin.take());
@@ -505,58 +531,68 @@ impl Drop for Blobs {
 pub(crate) struct Repo {
     pub(crate) git: Git,
     pub(crate) prefix: Vec<u8>,
-    /// `HEAD^{tree}` when the same `rev-parse` gave it (not before the first commit).
-    pub(crate) head_tree: Option<String>,
 }
 
-pub(crate) fn locate(root: &Path) -> Result<Repo, String> {
+/// The folder git runs in for the scanned root: the root, or the folder of a file.
+fn folder_of(root: &Path) -> PathBuf {
     let dir = if root.is_dir() {
         root.to_path_buf()
     } else {
         root.parent().map(Path::to_path_buf).unwrap_or_default()
     };
-    let dir = if dir.as_os_str().is_empty() {
+    if dir.as_os_str().is_empty() {
         PathBuf::from(".")
     } else {
         dir
-    };
-    let g = Git::new(&dir)?;
-    // One `rev-parse` for the top level, the folder's prefix and HEAD's tree (each git process
-    // costs milliseconds of a pre-commit check). Its lines are read only when there are exactly
-    // as many as asked for (a path holding a newline is asked for again, one value per call).
-    let (top, prefix, head_tree) = match one_rev_parse(&g) {
-        Some(v) => v,
-        None => (
-            g.run_line(&["rev-parse", "--show-toplevel"])?,
-            g.run_line(&["rev-parse", "--show-prefix"])?,
-            None,
-        ),
-    };
-    let mut git = g;
-    git.dir = PathBuf::from(os(&top).into_owned());
-    Ok(Repo {
-        git,
-        prefix,
-        head_tree,
-    })
+    }
 }
 
-/// `rev-parse --show-toplevel --show-prefix --verify -q HEAD^{tree}`: (top level, prefix,
-/// tree), the tree `None` before the first commit; `None` when the answer is not three lines
-/// (or two without a commit).
-fn one_rev_parse(g: &Git) -> Option<(Vec<u8>, Vec<u8>, Option<String>)> {
-    let out = g
-        .command(&[
-            "rev-parse",
-            "--show-toplevel",
-            "--show-prefix",
-            "--verify",
-            "-q",
-            "HEAD^{tree}",
-        ])
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
+/// Git set up as [`Git::new`] does, in the top level of the repository holding `root`.
+pub(crate) fn locate(root: &Path) -> Result<Repo, String> {
+    let mut git = Git::index_and_objects(&folder_of(root))?;
+    // One `rev-parse` for the top level and the folder's prefix (each git process costs
+    // milliseconds), started before the `git config` call of [`Git::new`] and run at the same
+    // time: `rev-parse` runs no driver. Its lines are read only when there are exactly as many
+    // as asked for (a path holding a newline is asked for again, one value per call).
+    let rev_parse = one_rev_parse_command(&git)
+        .stdout(Stdio::piped())
+        .spawn()
+        .ok();
+    let neutralised = git.neutralise_drivers();
+    let answer = rev_parse.and_then(|c| c.wait_with_output().ok());
+    neutralised?;
+    let (top, prefix) = match answer.as_ref().and_then(one_rev_parse_answer) {
+        Some((top, prefix, _)) => (top, prefix),
+        None => (
+            git.run_line(&["rev-parse", "--show-toplevel"])?,
+            git.run_line(&["rev-parse", "--show-prefix"])?,
+        ),
+    };
+    git.dir = PathBuf::from(os(&top).into_owned());
+    Ok(Repo { git, prefix })
+}
+
+/// `rev-parse --show-toplevel --show-prefix --verify -q HEAD^{tree}`; its answer is read by
+/// [`one_rev_parse_answer`].
+fn one_rev_parse_command(g: &Git) -> Command {
+    let mut c = g.command(&[
+        "rev-parse",
+        "--show-toplevel",
+        "--show-prefix",
+        "--verify",
+        "-q",
+        "HEAD^{tree}",
+    ]);
+    c.stderr(Stdio::null());
+    c
+}
+
+type TopPrefixTree = (Vec<u8>, Vec<u8>, Option<String>);
+
+/// (top level, prefix, tree) from the answer of [`one_rev_parse_command`], the tree `None`
+/// before the first commit; `None` when the answer is not three lines (or two without a
+/// commit).
+fn one_rev_parse_answer(out: &Output) -> Option<TopPrefixTree> {
     let text = out.stdout.strip_suffix(b"\n")?;
     let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
     let hex = |t: &[u8]| matches!(t.len(), 40 | 64) && t.iter().all(u8::is_ascii_hexdigit);
@@ -606,7 +642,26 @@ fn diff_index(g: &Git, extra: &[&str], tree: &str) -> Result<Vec<RawChange>, Str
     ];
     args.extend_from_slice(extra);
     args.extend_from_slice(&[tree, "--"]);
-    let out = g.run(&args)?;
+    parse_raw(&g.run(&args)?)
+}
+
+/// `diff-index --cached` with neither renames nor any content read (see
+/// [`Git::index_and_objects`]), its paths relative to the folder git runs in and only those
+/// under it (`--relative`), then `tree`.
+const STAGED_ARGS: &[&str] = &[
+    "diff-index",
+    "--cached",
+    "--raw",
+    "-z",
+    "--no-renames",
+    "--relative",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--ignore-submodules=all",
+];
+
+/// The entries of `git diff-index --raw -z` output.
+fn parse_raw(out: &[u8]) -> Result<Vec<RawChange>, String> {
     let mut it = out.split(|&b| b == 0);
     let mut v = Vec::new();
     while let Some(meta) = it.next() {
@@ -802,38 +857,126 @@ pub(crate) fn excludes(
     ex.build().map_err(|e| e.to_string())
 }
 
-/// Scans the staged content of the staged files (added, copied, modified, renamed).
-pub fn staged_scan(cfg: &ScanConfig, det: &TextDetector) -> Result<Report, String> {
-    let root = cfg.roots.first().ok_or("no path to scan")?;
-    let Repo {
-        git,
-        prefix,
-        head_tree: tree,
-    } = locate(root)?;
-    let tree = match tree {
-        Some(t) => t,
-        None => head_tree(&git)?,
+/// The git processes of `--staged`, started by [`start_staged`] and read by [`staged_scan`].
+pub struct StagedGit(Starting);
+
+enum Starting {
+    Thread(std::thread::JoinHandle<Result<Started, String>>),
+    Done(Result<Started, String>),
+}
+
+struct Started {
+    git: Git,
+    /// [`one_rev_parse_command`]: that the folder is in a work tree, and that HEAD exists.
+    rev_parse: Child,
+    /// `diff-index` ([`STAGED_ARGS`]) against `HEAD`.
+    diff: Child,
+    blobs: Blobs,
+}
+
+/// Starts the git processes that `--staged` on `root` needs (they do not wait for each other;
+/// each costs milliseconds of a pre-commit check, mostly its start-up): the `rev-parse` that
+/// checks the folder, the `diff-index` of the index against HEAD, and the `cat-file --batch`
+/// that will read the staged blobs. They are started on a thread of their own (starting a
+/// process waits until it has loaded git, about a millisecond each), while the rules load. A
+/// failure is given by [`staged_scan`].
+pub fn start_staged(root: &Path) -> StagedGit {
+    let dir = folder_of(root);
+    let thread = {
+        let dir = dir.clone();
+        std::thread::Builder::new()
+            .name("modelgate-git".into())
+            .spawn(move || spawn_staged(&dir))
     };
-    let staged = diff_index(&git, &["--cached"], &tree)?;
+    StagedGit(match thread {
+        Ok(t) => Starting::Thread(t),
+        Err(_) => Starting::Done(spawn_staged(&dir)),
+    })
+}
+
+fn spawn_staged(dir: &Path) -> Result<Started, String> {
+    let git = Git::index_and_objects(dir)?;
+    let spawn = |mut c: Command| c.spawn().map_err(|e| format!("cannot run git: {e}"));
+    let mut diff = git.command(STAGED_ARGS);
+    diff.args(["HEAD", "--"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut rev_parse = one_rev_parse_command(&git);
+    rev_parse.stdout(Stdio::piped());
+    let diff = spawn(diff)?;
+    let rev_parse = spawn(rev_parse)?;
+    let blobs = Blobs::start(&git)?;
+    Ok(Started {
+        git,
+        rev_parse,
+        diff,
+        blobs,
+    })
+}
+
+/// The staged changes under the folder git runs in, their paths relative to it: the output of
+/// the `diff-index` already started when `rev-parse` says HEAD exists, else (no commit yet, a
+/// folder name with a newline, an error) from calls made one after another, as before.
+fn staged_changes(git: &Git, rev_parse: Child, diff: Child) -> Result<Vec<RawChange>, String> {
+    let checked = rev_parse.wait_with_output().ok();
+    let diffed = diff
+        .wait_with_output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    let answer = checked.as_ref().and_then(one_rev_parse_answer);
+    if let Some((_, _, Some(_))) = answer
+        && diffed.status.success()
+    {
+        return parse_raw(&diffed.stdout);
+    }
+    if answer.is_none() {
+        // Not a work tree, or a path with a newline: the error (or the answer) of one value.
+        git.run_line(&["rev-parse", "--show-toplevel"])?;
+    }
+    let tree = head_tree(git)?;
+    let mut args = STAGED_ARGS.to_vec();
+    args.extend_from_slice(&[&tree, "--"]);
+    parse_raw(&git.run(&args)?)
+}
+
+/// Scans the staged content of the staged files (added, copied, modified, renamed), with the git
+/// processes that [`start_staged`] started for the first root.
+pub fn staged_scan(
+    cfg: &ScanConfig,
+    det: &TextDetector,
+    started: StagedGit,
+) -> Result<Report, String> {
+    let root = cfg.roots.first().ok_or("no path to scan")?;
+    let started = match started.0 {
+        Starting::Thread(t) => t
+            .join()
+            .map_err(|_| "cannot run git: the thread starting it failed".to_string())?,
+        Starting::Done(r) => r,
+    };
+    let Started {
+        git,
+        rev_parse,
+        diff,
+        mut blobs,
+    } = started?;
+    let staged = staged_changes(&git, rev_parse, diff)?;
     let mut notes = Vec::new();
     let excludes = excludes(cfg, &mut notes)?;
     let shown = shown_as(cfg, root);
     let mut collected = Collected::default();
     let mut stats = WalkStats::default();
-    let mut blobs = Blobs::start(&git)?;
     let max = cfg.walk.blob_max;
     let cache = DigestCache::disabled();
     let ctx = FileCtx::of(cfg, det, &cache);
     for c in staged {
-        // Added, copied, modified, renamed, type changed; not a submodule (a commit, not a blob).
+        // Added, modified, type changed (no rename or copy detection: a renamed file is added);
+        // not a submodule (a commit, not a blob).
         if !matches!(c.status, b'A' | b'C' | b'M' | b'R' | b'T') || c.dst_mode == "160000" {
             continue;
         }
-        let Some(rel) = rel_of(&prefix, &c.path).map(&shown) else {
+        let Some(rel) = rel_of(b"", &c.path).map(&shown) else {
             continue;
         };
-        let raw_rel = &c.path[prefix.len()..];
-        if excludes.is_match(Path::new(&*os(raw_rel))) {
+        if excludes.is_match(Path::new(&*os(&c.path))) {
             continue;
         }
         let keep = keep_for(cfg, &rel);
@@ -860,6 +1003,10 @@ pub fn staged_scan(cfg: &ScanConfig, det: &TextDetector) -> Result<Report, Strin
             &mut collected,
         );
     }
+    // `cat-file` ends while the report is built.
+    blobs.close();
+    let report = scan::build_report(cfg, det, collected, notes, stats);
     drop(blobs);
-    Ok(scan::build_report(cfg, det, collected, notes, stats))
+    drop(git);
+    Ok(report)
 }

@@ -253,6 +253,40 @@ fn hostile_git_config_runs_nothing_in_diff_and_staged_modes() {
 }
 
 #[test]
+fn staged_renames_in_a_hostile_repository_run_nothing() {
+    // `--staged` runs git without overriding the repository's drivers (see `Git::index_and_objects`
+    // in src/diff.rs): no command it runs applies one, also not to staged renames, whose working
+    // tree files a rename detection could read (and filter).
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("repo");
+    let m = t.path().join("markers");
+    fs::create_dir_all(d.join("sub")).unwrap();
+    fs::create_dir_all(&m).unwrap();
+    git(&d, &["init", "-q", "-b", "main"]);
+    fs::write(d.join("a.py"), "A = \"zai-org/GLM-4.5-Air\"\n").unwrap();
+    fs::write(d.join("notes.md"), "We use deepseek-chat.\n").unwrap();
+    fs::write(d.join("list.txt"), "moonshot-v1-8k\n").unwrap();
+    git(&d, &["add", "."]);
+    git(&d, &["commit", "-q", "-m", "one"]);
+    git(&d, &["mv", "a.py", "sub/b.py"]);
+    git(&d, &["mv", "notes.md", "sub/notes.md"]);
+    git(&d, &["mv", "list.txt", "sub/list.txt"]);
+    arm(&d, &m);
+    touch_all(&d);
+    touch_all(&d.join("sub"));
+    for dir in [d.clone(), d.join("sub")] {
+        let (code, v, err) = scan(&dir, &["--staged"]);
+        assert_eq!(code, 1, "{err}");
+        assert_eq!(ids(&v).len(), 3, "{}", render(&v));
+        assert_eq!(
+            markers(&m),
+            Vec::<String>::new(),
+            "--staged ran repository commands"
+        );
+    }
+}
+
+#[test]
 fn staged_blobs_larger_than_the_limit_are_reported_not_read() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();

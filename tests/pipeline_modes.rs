@@ -238,3 +238,85 @@ fn staged_scans_a_folder_whose_name_holds_a_newline_and_a_repository_without_com
     git(d, &["add", "-A"]);
     assert_eq!(staged_ids(&sub), ["deepseek-ai/DeepSeek-V3"]);
 }
+
+/// `path identifier` of each finding of `scan --staged .` run in `dir`.
+fn staged_paths(dir: &Path) -> Vec<String> {
+    let o = bin()
+        .current_dir(dir)
+        .args([
+            "scan",
+            "--staged",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut ids: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["path"].as_str().unwrap(),
+                f["identifier"].as_str().unwrap()
+            )
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn staged_renames_are_scanned_under_the_folder_and_a_bare_repository_is_an_error() {
+    // `--staged` asks git for no rename detection: a file renamed (within the folder, or into it
+    // from outside) is an added file there; a folder scans only what is staged under it.
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("repo");
+    let sub = d.join("sub");
+    fs::create_dir_all(&sub).unwrap();
+    git(&d, &["init", "-q", "-b", "main"]);
+    fs::write(d.join("top.py"), "m = \"Qwen/Qwen2.5-7B-Instruct\"\n").unwrap();
+    fs::write(sub.join("a.py"), "m = \"deepseek-ai/DeepSeek-V3\"\n").unwrap();
+    fs::write(sub.join("same.py"), "m = \"BAAI/bge-m3\"\n").unwrap();
+    git(&d, &["add", "-A"]);
+    git(&d, &["commit", "-q", "-m", "one"]);
+    git(&d, &["mv", "sub/a.py", "sub/b.py"]);
+    git(&d, &["mv", "top.py", "sub/moved.py"]);
+    fs::write(d.join("new.py"), "m = \"THUDM/glm-4-9b-chat\"\n").unwrap();
+    git(&d, &["add", "-A"]);
+    assert_eq!(
+        staged_paths(&sub),
+        [
+            "b.py deepseek-ai/DeepSeek-V3",
+            "moved.py Qwen/Qwen2.5-7B-Instruct"
+        ]
+    );
+    assert_eq!(
+        staged_paths(&d),
+        [
+            "new.py THUDM/glm-4-9b-chat",
+            "sub/b.py deepseek-ai/DeepSeek-V3",
+            "sub/moved.py Qwen/Qwen2.5-7B-Instruct"
+        ]
+    );
+    // Not a work tree: the error of `rev-parse`, as before the git processes ran at once.
+    let bare = t.path().join("bare.git");
+    git(
+        t.path(),
+        &["clone", "-q", "--bare", d.to_str().unwrap(), "bare.git"],
+    );
+    let o = bin()
+        .current_dir(&bare)
+        .args(["scan", "--staged", "."])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("work tree"), "{err}");
+}

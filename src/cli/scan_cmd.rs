@@ -176,6 +176,12 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
 /// Runs the scan `o` asks for and writes its report to `out` (or to `o.output`). A stale
 /// database is a warning notification in the report and a line on `err`.
 pub fn run(o: &ScanOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+    // `--staged`'s git processes run while the rules are loaded (a pre-commit check).
+    let mut staged = o
+        .paths
+        .first()
+        .filter(|_| o.staged)
+        .map(|root| crate::diff::start_staged(root));
     let db = load_db(o.rules.as_deref()).map_err(Failure::Error)?;
     let stale = staleness(&db, o.max_rules_age, today_days());
     // Also on stderr, so that a report written to a file or read by a program still gets seen;
@@ -200,8 +206,8 @@ pub fn run(o: &ScanOptions, out: &mut dyn Write, err: &mut dyn Write) -> Outcome
         crate::diff::diff_scan(&cfg, &detector, base).map_err(Failure::Error)?
     } else if o.history {
         crate::history::history_scan(&cfg, &detector, o.since.as_deref()).map_err(Failure::Error)?
-    } else if o.staged {
-        crate::diff::staged_scan(&cfg, &detector).map_err(Failure::Error)?
+    } else if let Some(started) = staged.take() {
+        crate::diff::staged_scan(&cfg, &detector, started).map_err(Failure::Error)?
     } else if o.paths.len() > 1 && o.config.is_none() {
         // Several roots: each under its own policy file, walked on its own.
         let mut reports = Vec::new();
