@@ -388,17 +388,30 @@ impl Interner {
     }
 }
 
-/// Sorts findings by path, line, column, check and identifier.
+/// Sorts findings by path, line, column, check and identifier. A finding is large, so the
+/// order is found on indices and each finding then moved once (a stable order, as before).
 pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        (&a.path, a.line, a.column, a.code, &a.identifier).cmp(&(
-            &b.path,
-            b.line,
-            b.column,
-            b.code,
-            &b.identifier,
-        ))
-    });
+    fn key(f: &Finding) -> (&String, u32, u32, Code, &String) {
+        (&f.path, f.line, f.column, f.code, &f.identifier)
+    }
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by(|&a, &b| key(&findings[a]).cmp(&key(&findings[b])));
+    // Put each cycle of the permutation in place: position i receives the finding at order[i].
+    for start in 0..order.len() {
+        if order[start] == start {
+            continue;
+        }
+        let mut i = start;
+        loop {
+            let from = order[i];
+            order[i] = i;
+            if from == start {
+                break;
+            }
+            findings.swap(i, from);
+            i = from;
+        }
+    }
 }
 
 /// Sorts findings deterministically and assigns fingerprints. A fingerprint hashes the check, the
@@ -408,24 +421,24 @@ pub fn sort(findings: &mut [Finding]) {
 /// the fingerprint it had when each occurrence was a finding of its own.
 pub fn finalize(findings: &mut [Finding]) {
     sort(findings);
-    let mut seen: std::collections::HashMap<(String, Code, String, String), u32> =
+    // Occurrences so far of (check, subject, normalised identifier) in the current file: the
+    // findings are sorted by path, so the table starts again with each file.
+    let mut seen: std::collections::HashMap<(Code, String, String), u32> =
         std::collections::HashMap::new();
+    let mut path: Option<String> = None;
     for f in findings.iter_mut() {
-        let norm = f.identifier.to_ascii_lowercase();
-        let key = (f.path.clone(), f.code, f.subject(), norm.clone());
-        let n = seen.entry(key).or_insert(0);
+        if path.as_deref() != Some(f.path.as_str()) {
+            seen.clear();
+            path = Some(f.path.clone());
+        }
+        let key = (f.code, f.subject(), f.identifier.to_ascii_lowercase());
+        let n = seen.get(&key).copied().unwrap_or(0);
         let mut h = Sha256::new();
-        for part in [
-            f.code.as_str(),
-            &f.subject(),
-            &f.path,
-            &norm,
-            &n.to_string(),
-        ] {
+        for part in [key.0.as_str(), &key.1, &f.path, &key.2, &n.to_string()] {
             h.update(part.as_bytes());
             h.update([0u8]);
         }
-        *n += f.occurrences() as u32;
+        seen.insert(key, n + f.occurrences() as u32);
         f.fingerprint = format!("v1:{}", &crate::util::hex(&h.finalize())[..32]);
     }
 }

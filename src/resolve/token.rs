@@ -116,6 +116,9 @@ pub struct Resolver {
     hosts_suffix: Vec<(String, usize)>,
     routes: HashMap<String, usize>,
     derivatives: Vec<(usize, LazyRegex)>,
+    /// The derivative regexes compiled together (on first use): which of them match a name,
+    /// in one pass instead of one search per family.
+    derivative_set: OnceLock<RegexSet>,
     /// org id -> families with a derivative regex (index into `derivatives`).
     org_derivatives: HashMap<String, Vec<usize>>,
 }
@@ -203,6 +206,7 @@ impl Resolver {
             hosts_suffix,
             routes,
             derivatives,
+            derivative_set: OnceLock::new(),
             org_derivatives,
         })
     }
@@ -811,10 +815,14 @@ impl Resolver {
         if !looks_like_hub_name(name) {
             return None;
         }
-        self.derivatives
-            .iter()
-            .find(|(_, re)| re.get().is_match(name))
-            .map(|(fi, _)| (*fi, &self.db.families[*fi]))
+        let set = self.derivative_set.get_or_init(|| {
+            RegexSet::new(self.derivatives.iter().map(|(_, re)| &re.src))
+                .unwrap_or_else(|e| panic!("rules database: derivative regexes: {e}"))
+        });
+        // The first family (in database order) whose regex matches, as one search each would.
+        let d = set.matches(name).iter().next()?;
+        let fi = self.derivatives[d].0;
+        Some((fi, &self.db.families[fi]))
     }
 }
 
