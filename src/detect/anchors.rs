@@ -160,15 +160,21 @@ const COMMON_WORDS: &[&str] = &[
     "_label",
 ];
 
-/// The cost of choosing `w` as an anchor's window: the commonness of its bytes, and a large
-/// penalty when it lies inside one of [`COMMON_WORDS`].
-fn window_cost(w: &[u8]) -> u32 {
-    let w = w.to_ascii_lowercase();
-    let common = COMMON_WORDS.iter().any(|c| {
-        let c = c.as_bytes();
-        c.len() >= w.len() && c.windows(w.len()).any(|x| x == w.as_slice())
-    });
-    w.iter().map(|&b| commonness(b)).sum::<u32>() + if common { 1000 } else { 0 }
+/// The cost of choosing `w` (4 bytes) as an anchor's window: the commonness of its bytes, and a
+/// large penalty when it lies inside one of [`COMMON_WORDS`] (`common` holds their windows of
+/// 4 bytes, from [`common_windows`]).
+fn window_cost(w: &[u8], common: &std::collections::HashSet<[u8; 4]>) -> u32 {
+    let key = [w[0], w[1], w[2], w[3]].map(|b| b.to_ascii_lowercase());
+    let penalty = if common.contains(&key) { 1000 } else { 0 };
+    w.iter().map(|&b| commonness(b)).sum::<u32>() + penalty
+}
+
+/// Every 4-byte window of [`COMMON_WORDS`].
+fn common_windows() -> std::collections::HashSet<[u8; 4]> {
+    COMMON_WORDS
+        .iter()
+        .flat_map(|c| c.as_bytes().windows(4).map(|w| [w[0], w[1], w[2], w[3]]))
+        .collect()
 }
 
 /// The anchor search of a database (see the module documentation).
@@ -227,6 +233,7 @@ impl Windows {
     fn new(anchors: &[String]) -> Windows {
         // (hash, folded window, anchor, offset)
         let mut list: Vec<(usize, u32, u32, u32)> = Vec::new();
+        let common = common_windows();
         for (ai, a) in anchors.iter().enumerate() {
             let a = a.as_bytes();
             if a.len() == 3 {
@@ -240,7 +247,7 @@ impl Windows {
                 }
             } else {
                 let k = (0..=a.len() - 4)
-                    .min_by_key(|&k| window_cost(&a[k..k + 4]))
+                    .min_by_key(|&k| window_cost(&a[k..k + 4], &common))
                     .unwrap_or(0);
                 let key = fold(u32::from_le_bytes([a[k], a[k + 1], a[k + 2], a[k + 3]]));
                 list.push((hash(key), key, ai as u32, k as u32));

@@ -523,9 +523,20 @@ fn minimal_anchors(mut anchors: Vec<String>) -> Vec<String> {
     anchors.retain(|a| !a.is_empty());
     anchors.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
     anchors.dedup();
+    // Shortest first, so an anchor is kept unless one kept before is part of it; looked up by
+    // each part of it whose length a kept anchor has.
     let mut kept: Vec<String> = Vec::new();
+    let mut kept_set: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
+    let mut lengths: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
     for a in anchors {
-        if !kept.iter().any(|k| a.contains(k.as_str())) {
+        let b = a.as_bytes();
+        let contains_kept = lengths
+            .iter()
+            .take_while(|&&l| l <= b.len())
+            .any(|&l| b.windows(l).any(|w| kept_set.contains(w)));
+        if !contains_kept {
+            kept_set.insert(b.to_vec());
+            lengths.insert(b.len());
             kept.push(a);
         }
     }
@@ -537,6 +548,45 @@ mod tests {
     use super::*;
     use crate::types::RefKind;
     use std::sync::Arc;
+
+    #[test]
+    fn minimal_anchors_keep_the_anchors_no_shorter_one_is_part_of() {
+        // The plain quadratic definition.
+        fn naive(mut anchors: Vec<String>) -> Vec<String> {
+            for a in &mut anchors {
+                a.make_ascii_lowercase();
+            }
+            anchors.retain(|a| !a.is_empty());
+            anchors.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+            anchors.dedup();
+            let mut kept: Vec<String> = Vec::new();
+            for a in anchors {
+                if !kept.iter().any(|k| a.contains(k.as_str())) {
+                    kept.push(a);
+                }
+            }
+            kept
+        }
+        let db = crate::rules::Database::embedded().unwrap();
+        let all = anchors_of(&db);
+        assert_eq!(minimal_anchors(all.clone()), naive(all));
+        let some: Vec<String> = [
+            "deepseek",
+            "DeepSeek-ai/",
+            "seek",
+            "qwen",
+            "Qwen",
+            "wen",
+            "",
+            "é1",
+            "xé1y",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(minimal_anchors(some.clone()), naive(some.clone()));
+        assert_eq!(minimal_anchors(some), ["wen", "é1", "seek"]);
+    }
 
     fn det() -> TextDetector {
         TextDetector::for_database(Arc::new(Database::embedded().unwrap())).unwrap()
