@@ -264,6 +264,8 @@ pub fn evaluate(policy: &Policy, r: &Reference, res: impl Into<Arc<Resolved>>) -
     })
 }
 
+/// What [`crate::resolve::resolve`] reads of a hit: developer, family, host and the database
+/// entries.
 type ResolveKey = (
     Option<String>,
     Option<String>,
@@ -271,79 +273,15 @@ type ResolveKey = (
     Vec<crate::types::RuleRef>,
 );
 
-/// A borrowed [`ResolveKey`], to look one up without cloning its strings.
-trait ResolveKeyRef {
-    fn parts(
-        &self,
-    ) -> (
-        &Option<String>,
-        &Option<String>,
-        &Option<String>,
-        &[crate::types::RuleRef],
-    );
-}
-
-impl ResolveKeyRef for ResolveKey {
-    fn parts(
-        &self,
-    ) -> (
-        &Option<String>,
-        &Option<String>,
-        &Option<String>,
-        &[crate::types::RuleRef],
-    ) {
-        (&self.0, &self.1, &self.2, &self.3)
-    }
-}
-
-impl ResolveKeyRef
-    for (
-        &Option<String>,
-        &Option<String>,
-        &Option<String>,
-        &Vec<crate::types::RuleRef>,
-    )
-{
-    fn parts(
-        &self,
-    ) -> (
-        &Option<String>,
-        &Option<String>,
-        &Option<String>,
-        &[crate::types::RuleRef],
-    ) {
-        (self.0, self.1, self.2, self.3)
-    }
-}
-
-impl<'a> std::borrow::Borrow<dyn ResolveKeyRef + 'a> for ResolveKey {
-    fn borrow(&self) -> &(dyn ResolveKeyRef + 'a) {
-        self
-    }
-}
-
-impl PartialEq for dyn ResolveKeyRef + '_ {
-    fn eq(&self, other: &Self) -> bool {
-        self.parts() == other.parts()
-    }
-}
-
-impl Eq for dyn ResolveKeyRef + '_ {}
-
-impl std::hash::Hash for dyn ResolveKeyRef + '_ {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.parts().hash(state)
-    }
-}
-
 /// Shares what findings repeat: the facts resolved for a hit (the same hit always resolves to the
 /// same facts) and rendered messages. Memory then grows with the distinct identifiers of a scan,
 /// not with its findings.
 #[derive(Default)]
 pub struct Interner {
-    /// By what [`crate::resolve::resolve`] reads of a hit: developer, family, host and the
-    /// database entries (not the identifier, so that two fine-tunes of a family share theirs).
-    resolved: std::collections::HashMap<ResolveKey, Arc<Resolved>>,
+    /// By a hash of the hit's [`ResolveKey`] (not the identifier, so that two fine-tunes of a
+    /// family share theirs), so a lookup clones nothing; keys of the same hash are compared whole.
+    resolved: std::collections::HashMap<u64, Vec<(ResolveKey, Arc<Resolved>)>>,
+    hasher: std::hash::RandomState,
     messages: std::collections::HashSet<Arc<str>>,
 }
 
@@ -357,8 +295,12 @@ impl Interner {
     ) -> Option<Finding> {
         let h = &r.hit;
         let key = (&h.org, &h.family, &h.host, &h.rules);
-        let res = match self.resolved.get(&key as &dyn ResolveKeyRef) {
-            Some(res) => res.clone(),
+        let bucket = self
+            .resolved
+            .entry(std::hash::BuildHasher::hash_one(&self.hasher, key))
+            .or_default();
+        let res = match bucket.iter().find(|(k, _)| (&k.0, &k.1, &k.2, &k.3) == key) {
+            Some((_, res)) => res.clone(),
             None => {
                 let res = Arc::new(crate::resolve::resolve(db, r));
                 let owned = (
@@ -367,7 +309,7 @@ impl Interner {
                     h.host.clone(),
                     h.rules.clone(),
                 );
-                self.resolved.insert(owned, res.clone());
+                bucket.push((owned, res.clone()));
                 res
             }
         };

@@ -60,31 +60,19 @@ fn relative(root: &Path, p: &Path, prefix: &str) -> String {
     };
     let rel = p.strip_prefix(root).unwrap_or(p);
     let mut raw = prefix.as_bytes().to_vec();
-    #[cfg(unix)]
-    {
-        // The walk joins plain names with `/`, so the path's bytes are its components as they
-        // would be joined below (no `.`, `..`, empty or leading-`/` component to drop).
-        let b = std::os::unix::ffi::OsStrExt::as_bytes(rel.as_os_str());
-        let plain = !b.is_empty()
-            && !b.starts_with(b"/")
-            && !b.ends_with(b"/")
-            && !b.windows(2).any(|w| w == b"//")
-            && b.split(|&c| c == b'/').all(|c| c != b"." && c != b"..");
-        if plain {
-            if !raw.is_empty() && !raw.ends_with(b"/") {
-                raw.push(b'/');
-            }
-            raw.extend_from_slice(b);
-            let s = crate::escape::path_bytes(&raw).into_owned();
-            crate::escape::note_raw_path(&s, &raw);
-            return s;
-        }
-    }
-    for c in rel.components() {
+    let mut push = |part: &[u8]| {
         if !raw.is_empty() && !raw.ends_with(b"/") {
             raw.push(b'/');
         }
-        raw.extend(bytes(c.as_os_str()));
+        raw.extend_from_slice(part);
+    };
+    match plain_bytes(rel) {
+        Some(b) => push(b),
+        None => {
+            for c in rel.components() {
+                push(&bytes(c.as_os_str()));
+            }
+        }
     }
     if raw.is_empty() {
         // The root itself is a file.
@@ -93,6 +81,27 @@ fn relative(root: &Path, p: &Path, prefix: &str) -> String {
     let s = crate::escape::path_bytes(&raw).into_owned();
     crate::escape::note_raw_path(&s, &raw);
     s
+}
+
+/// The bytes of `rel` when they are its components joined with `/` as they are (the walk joins
+/// plain names: no `.`, `..`, empty or leading-`/` component to drop), so it need not be taken
+/// apart; `None` otherwise and off Unix.
+fn plain_bytes(rel: &Path) -> Option<&[u8]> {
+    #[cfg(unix)]
+    {
+        let b = std::os::unix::ffi::OsStrExt::as_bytes(rel.as_os_str());
+        let plain = !b.is_empty()
+            && !b.starts_with(b"/")
+            && !b.ends_with(b"/")
+            && !b.windows(2).any(|w| w == b"//")
+            && b.split(|&c| c == b'/').all(|c| c != b"." && c != b"..");
+        plain.then_some(b)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = rel;
+        None
+    }
 }
 
 /// Hidden names that are scanned even without `--hidden`: they are where model and endpoint

@@ -189,8 +189,8 @@ fn a_large_text_blob_is_scanned_in_staged_diff_and_history_modes_unless_capped()
     );
 }
 
-/// The identifiers that `scan --staged .` run in `dir` reports.
-fn staged_ids(dir: &Path) -> Vec<String> {
+/// The findings of `scan --staged --format json .` run in `dir`.
+fn staged_findings(dir: &Path) -> Vec<serde_json::Value> {
     let o = bin()
         .current_dir(dir)
         .args([
@@ -206,9 +206,12 @@ fn staged_ids(dir: &Path) -> Vec<String> {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    v["findings"]
-        .as_array()
-        .unwrap()
+    v["findings"].as_array().unwrap().clone()
+}
+
+/// The identifiers that `scan --staged .` run in `dir` reports.
+fn staged_ids(dir: &Path) -> Vec<String> {
+    staged_findings(dir)
         .iter()
         .map(|f| f["identifier"].as_str().unwrap().to_string())
         .collect()
@@ -239,26 +242,9 @@ fn staged_scans_a_folder_whose_name_holds_a_newline_and_a_repository_without_com
     assert_eq!(staged_ids(&sub), ["deepseek-ai/DeepSeek-V3"]);
 }
 
-/// `path identifier` of each finding of `scan --staged .` run in `dir`.
+/// `path identifier` of each finding of `scan --staged .` run in `dir`, sorted.
 fn staged_paths(dir: &Path) -> Vec<String> {
-    let o = bin()
-        .current_dir(dir)
-        .args([
-            "scan",
-            "--staged",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-            ".",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let mut ids: Vec<String> = v["findings"]
-        .as_array()
-        .unwrap()
+    let mut ids: Vec<String> = staged_findings(dir)
         .iter()
         .map(|f| {
             format!(

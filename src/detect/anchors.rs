@@ -79,8 +79,18 @@ fn commonness(b: u8) -> u32 {
 
 /// Words that source code is full of (identifiers, keywords, common parts of names and
 /// URLs), lower case. A window inside one of them would be checked at almost every use of the
-/// word, so a window elsewhere in the anchor is preferred. Only the speed depends on this list.
-const COMMON_WORDS: &[&str] = &[
+/// word, so a window elsewhere in the anchor is preferred; a context marker is not searched for by
+/// one of them (`context::marker_keys`). Only the speed depends on this list.
+pub(crate) const COMMON_WORDS: &[&str] = &[
+    "from",
+    "true",
+    "false",
+    "none",
+    "null",
+    "this",
+    "const",
+    "class",
+    "print",
     "index",
     "embedding",
     "network",

@@ -16,6 +16,7 @@
 
 use std::collections::HashMap;
 
+use crate::detect::anchors::COMMON_WORDS;
 use crate::rules::{Database, normalise_key};
 
 /// What the place of a token says it is.
@@ -1123,23 +1124,20 @@ fn notebook_regions(buf: &[u8]) -> Vec<(usize, usize, Region)> {
     out
 }
 
-/// Whether `buf` sets the variable `var` to a true value somewhere: `VAR=1`, `export VAR=true`,
-/// `VAR: "True"`, `os.environ["VAR"] = "1"`, `--env VAR=yes`. Reading it (`os.getenv("VAR")`),
-/// naming it in prose or setting it to a false value does not count.
 /// Keys for `needles`: words (runs of ASCII letters and digits, 4 bytes or more, other than
-/// keywords that nearly every source file holds, such as `import`) that the needles contain,
+/// the words that nearly every source file holds, such as `import`: [`COMMON_WORDS`]) that the
+/// needles contain,
 /// few enough that most needles share one. Chosen greedily, the word held by the most needles
 /// still without a key first (the longer one on a tie); a needle without such a word is its own
 /// key. Returns the keys and the index of each needle's key.
 fn marker_keys(needles: &[&[u8]]) -> (Vec<Vec<u8>>, Vec<usize>) {
-    const COMMON: &[&str] = &[
-        "from", "import", "true", "false", "none", "null", "self", "this", "return", "const",
-        "function", "class", "print", "string",
-    ];
     let words = |n: &[u8]| -> Vec<Vec<u8>> {
         n.split(|b| !b.is_ascii_alphanumeric())
             .filter(|w| {
-                w.len() >= 4 && !COMMON.iter().any(|c| w.eq_ignore_ascii_case(c.as_bytes()))
+                w.len() >= 4
+                    && !COMMON_WORDS
+                        .iter()
+                        .any(|c| w.eq_ignore_ascii_case(c.as_bytes()))
             })
             .map(<[u8]>::to_vec)
             .collect()
@@ -1187,6 +1185,9 @@ fn marker_keys(needles: &[&[u8]]) -> (Vec<Vec<u8>>, Vec<usize>) {
     (keys, key_of)
 }
 
+/// Whether `buf` sets the variable `var` to a true value somewhere: `VAR=1`, `export VAR=true`,
+/// `VAR: "True"`, `os.environ["VAR"] = "1"`, `--env VAR=yes`. Reading it (`os.getenv("VAR")`),
+/// naming it in prose or setting it to a false value does not count.
 pub fn switch_set(buf: &[u8], var: &[u8]) -> bool {
     memchr::memmem::find_iter(buf, var).any(|at| switch_value_at(buf, at, var.len()) == Some(true))
 }
